@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `txguard bench …`: measured throughput and latency of each hot path.
+/// Build with `swift build -c release` (or `make bench`) before trusting a figure.
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks: events/s and p50/p99 latency of each hot path (run a release build).",
+        subcommands: [KafkaBench.self]
+    )
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `txguard` command: real-time transaction monitoring on Kafka.
+@main
+struct TxGuard: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "txguard",
+        abstract: "Real-time financial transaction monitoring on Kafka.",
+        version: "0.1.0",
+        subcommands: [Bench.self]
+    )
+}
