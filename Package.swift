@@ -4,7 +4,7 @@ import PackageDescription
 
 let package = Package(
     name: "txguard",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "txguard", targets: ["txguard"]),
         .library(name: "TxGuardKafka", targets: ["TxGuardKafka"]),
