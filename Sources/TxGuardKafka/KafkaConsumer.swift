@@ -19,7 +19,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     private let rkqueue: OpaquePointer
     private let closed = Atomic<Bool>(false)
     public let configuration: KafkaConsumerConfiguration
-    private let logger: Logger
+    let logger: Logger
 
     /// Creates the consumer. `onRebalance` is called on the polling thread before partitions are
     /// assigned or released; `commitOnRevoke` commits stored offsets before a revoke completes.
