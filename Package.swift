@@ -47,6 +47,11 @@ let package = Package(
             name: "TxGuardKafkaTests",
             dependencies: ["TxGuardKafka", "CRdKafka"]
         ),
+        // Drives the built `txguard` binary as a separate process (run `swift build` first).
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["TxGuardKafka"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -142,7 +142,8 @@ public struct KafkaProducerConfiguration: Sendable, Equatable {
             ("enable.idempotence", idempotent || transactionalID != nil ? "true" : "false"),
             ("linger.ms", String(lingerMs)),
             ("compression.type", compression),
-            ("message.timeout.ms", String(messageTimeoutMs)),
+            // A transactional producer must give up on a record before its transaction times out.
+            ("message.timeout.ms", String(transactionalID == nil ? messageTimeoutMs : min(messageTimeoutMs, transactionTimeoutMs))),
             ("queue.buffering.max.messages", "1000000"),
             ("batch.num.messages", "10000"),
         ]
