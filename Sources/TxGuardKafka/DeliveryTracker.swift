@@ -13,37 +13,47 @@ public struct DeliveryReport: Sendable, Equatable {
 
 /// Counts outstanding deliveries for a group of produced records and lets a caller await them
 /// all. librdkafka reports each record exactly once (success, or failure after its retries and
-/// `message.timeout.ms`), so the wait always ends.
+/// `message.timeout.ms`), so the wait always ends. Counting is lock-free; reports are built only
+/// when kept (all of them with `keepReports`, otherwise failures only).
 public final class DeliveryTracker: Sendable {
-    struct State {
-        var pending = 0
+    struct Waiting {
         var sealed = false
         var reports: [DeliveryReport] = []
-        var failures = 0
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
-    private let state = Mutex(State())
+    private let pendingCount = Atomic<Int>(0)
+    private let failureCount = Atomic<Int>(0)
+    private let state = Mutex(Waiting())
     /// Keep every report (memory grows with the batch); otherwise keep only failures.
     public let keepReports: Bool
 
     public init(keepReports: Bool = false) { self.keepReports = keepReports }
 
-    func expectOne() { state.withLock { $0.pending += 1 } }
+    func expectOne() { pendingCount.add(1, ordering: .relaxed) }
 
-    func record(_ report: DeliveryReport) {
+    /// Records one outcome; `makeReport` runs only if the report is kept.
+    func record(failed: Bool, _ makeReport: () -> DeliveryReport) {
+        if failed { failureCount.add(1, ordering: .relaxed) }
+        if keepReports || failed {
+            let r = makeReport()
+            state.withLock { $0.reports.append(r) }
+        }
+        settleOne()
+    }
+
+    /// Called when an enqueue failed before librdkafka took the record.
+    func cancelOne() { settleOne() }
+
+    private func settleOne() {
+        let remaining = pendingCount.subtract(1, ordering: .acquiringAndReleasing).newValue
+        guard remaining == 0 else { return }
         let waiters: [CheckedContinuation<Void, Never>] = state.withLock { s in
-            s.pending -= 1
-            if report.error != nil { s.failures += 1 }
-            if keepReports || report.error != nil { s.reports.append(report) }
-            guard s.sealed && s.pending == 0 else { return [] }
+            guard s.sealed, pendingCount.load(ordering: .acquiring) == 0 else { return [] }
             defer { s.waiters = [] }
             return s.waiters
         }
         for w in waiters { w.resume() }
     }
-
-    /// Called when an enqueue failed before librdkafka took the record.
-    func cancelOne() { record(DeliveryReport(topic: "", partition: -1, offset: -1, error: nil)) }
 
     /// Waits until every record sent with this tracker has a delivery report.
     /// Returns the reports kept (all, or only failures).
@@ -51,17 +61,17 @@ public final class DeliveryTracker: Sendable {
         await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
             let ready: Bool = state.withLock { s in
                 s.sealed = true
-                if s.pending == 0 { return true }
+                if pendingCount.load(ordering: .acquiring) == 0 { return true }
                 s.waiters.append(cont)
                 return false
             }
             if ready { cont.resume() }
         }
-        return state.withLock { $0.reports.filter { !($0.partition == -1 && $0.error == nil) } }
+        return state.withLock { $0.reports }
     }
 
     /// Records still awaiting a report.
-    public var pending: Int { state.withLock { $0.pending } }
+    public var pending: Int { pendingCount.load(ordering: .relaxed) }
     /// Records that failed.
-    public var failures: Int { state.withLock { $0.failures } }
+    public var failures: Int { failureCount.load(ordering: .relaxed) }
 }

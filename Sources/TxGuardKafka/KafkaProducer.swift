@@ -27,9 +27,11 @@ public final class KafkaProducer: @unchecked Sendable {
             guard let msg, let opaque = txg_message_opaque(msg) else { return }
             let tracker = Unmanaged<DeliveryTracker>.fromOpaque(opaque).takeRetainedValue()
             let m = msg.pointee
-            let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-            let error = m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(m.err, context: "delivery to \(topic)[\(m.partition)]")
-            tracker.record(DeliveryReport(topic: topic, partition: m.partition, offset: error == nil ? m.offset : -1, error: error))
+            tracker.record(failed: m.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+                let error = m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(m.err, context: "delivery to \(topic)[\(m.partition)]")
+                return DeliveryReport(topic: topic, partition: m.partition, offset: error == nil ? m.offset : -1, error: error)
+            }
         }
         let rk: OpaquePointer
         do {
