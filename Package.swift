@@ -12,6 +12,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // librdkafka (Debian librdkafka-dev): rdkafka.h and rdkafka_mock.h.
@@ -34,10 +37,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The monitor service: consumer-group member, delivery semantics, partition state,
+        // lifecycle, metrics. Knows Kafka and the `PartitionProcessor` protocol, not the detectors.
+        .target(
+            name: "TxGuardService",
+            dependencies: [
+                "TxGuardKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "txguard",
             dependencies: [
                 "TxGuardKafka",
+                "TxGuardService",
                 "CKafkaLoop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -46,6 +62,13 @@ let package = Package(
         .testTarget(
             name: "TxGuardKafkaTests",
             dependencies: ["TxGuardKafka", "CRdKafka"]
+        ),
+        .testTarget(
+            name: "TxGuardServiceTests",
+            dependencies: [
+                "TxGuardService", "TxGuardKafka",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         // Drives the built `txguard` binary as a separate process (run `swift build` first).
         .testTarget(

@@ -24,11 +24,14 @@ final class ClientContext: Sendable {
     let fatalError = Mutex<KafkaError?>(nil)
     let rebalance = Mutex<RebalanceState>(RebalanceState())
     let onRebalance: (@Sendable (RebalanceEvent) -> Void)?
+    let startingOffsets: (@Sendable ([TopicPartition]) -> [TopicPartitionOffset])?
     let commitOnRevoke: Bool
 
-    init(logger: Logger, onRebalance: (@Sendable (RebalanceEvent) -> Void)? = nil, commitOnRevoke: Bool = true) {
+    init(logger: Logger, onRebalance: (@Sendable (RebalanceEvent) -> Void)? = nil,
+         startingOffsets: (@Sendable ([TopicPartition]) -> [TopicPartitionOffset])? = nil, commitOnRevoke: Bool = true) {
         self.logger = logger
         self.onRebalance = onRebalance
+        self.startingOffsets = startingOffsets
         self.commitOnRevoke = commitOnRevoke
     }
 

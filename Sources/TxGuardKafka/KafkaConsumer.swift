@@ -22,16 +22,19 @@ public final class KafkaConsumer: @unchecked Sendable {
     let logger: Logger
 
     /// Creates the consumer. `onRebalance` is called on the polling thread before partitions are
-    /// assigned or released; `commitOnRevoke` commits stored offsets before a revoke completes.
+    /// assigned or released; `commitOnRevoke` commits stored offsets before a revoke completes;
+    /// `startingOffsets`, called for newly assigned partitions, may return where to start some of
+    /// them (e.g. a state snapshot's offset); the others start at the committed offset.
     public init(
         configuration: KafkaConsumerConfiguration,
         logger: Logger = Logger(label: "txguard.kafka.consumer"),
         commitOnRevoke: Bool = true,
+        startingOffsets: (@Sendable ([TopicPartition]) -> [TopicPartitionOffset])? = nil,
         onRebalance: (@Sendable (RebalanceEvent) -> Void)? = nil
     ) throws(KafkaError) {
         self.configuration = configuration
         self.logger = logger
-        let context = ClientContext(logger: logger, onRebalance: onRebalance, commitOnRevoke: commitOnRevoke)
+        let context = ClientContext(logger: logger, onRebalance: onRebalance, startingOffsets: startingOffsets, commitOnRevoke: commitOnRevoke)
         let conf = try makeRDKafkaConf(configuration.rdProperties)
         let unmanaged = Unmanaged.passRetained(context)
         installCommonCallbacks(conf, context: unmanaged)
@@ -279,6 +282,15 @@ public final class KafkaConsumer: @unchecked Sendable {
             let event = RebalanceEvent.assigned(tps, cooperative: cooperative)
             ctx.logger.info("partitions assigned", metadata: ["partitions": "\(tps)", "cooperative": "\(cooperative)"])
             ctx.onRebalance?(event)
+            if let starts = ctx.startingOffsets?(tps), !starts.isEmpty {
+                let wanted = Dictionary(starts.map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: { $1 })
+                for i in 0..<Int(partitions.pointee.cnt) {
+                    let el = partitions.pointee.elems[i]
+                    if let o = wanted[TopicPartition(String(cString: el.topic), el.partition)] {
+                        partitions.pointee.elems[i].offset = o
+                    }
+                }
+            }
             if cooperative {
                 if let e = rd_kafka_incremental_assign(rk, partitions) {
                     ctx.logger.error("incremental assign failed", metadata: ["error": "\(KafkaError(consuming: e))"])
@@ -347,4 +359,14 @@ public struct KafkaBatchSequence: AsyncSequence, Sendable {
 extension KafkaConsumer {
     /// True after `close()`.
     public var isClosed: Bool { closed.load(ordering: .acquiring) }
+}
+
+extension KafkaConsumer {
+    /// Low/high watermarks from librdkafka's cache (updated by fetches; no broker round trip).
+    public func cachedWatermarks(_ tp: TopicPartition) -> (low: Int64, high: Int64)? {
+        var low: Int64 = 0, high: Int64 = 0
+        let err = rd_kafka_get_watermark_offsets(rk, tp.topic, tp.partition, &low, &high)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+        return (low, high)
+    }
 }
