@@ -1,0 +1,148 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Generalized Pareto distribution of excesses y ≥ 0 over a threshold: survival (1 + γ y/σ)^(−1/γ),
+/// or exp(−y/σ) when γ = 0. Fitted by Grimshaw's maximum-likelihood reduction (as SPOT does)
+/// with a method-of-moments fallback.
+public struct GeneralizedPareto: Sendable, Codable, Equatable {
+    /// How the parameters were obtained.
+    public enum FitMethod: String, Sendable, Codable {
+        case grimshaw, exponential, methodOfMoments, given
+    }
+
+    /// Shape γ (ξ); > 0 heavy tail, 0 exponential, < 0 bounded.
+    public var shape: Double
+    /// Scale σ > 0.
+    public var scale: Double
+    /// Fit provenance.
+    public var method: FitMethod
+
+    /// Parameters given directly.
+    public init(shape: Double, scale: Double, method: FitMethod = .given) {
+        self.shape = shape
+        self.scale = scale
+        self.method = method
+    }
+
+    /// ln P(Y > y); −∞ beyond the upper endpoint of a bounded tail.
+    public func logSurvival(_ y: Double) -> Double {
+        let y = max(y, 0)
+        if abs(shape) < 1e-12 { return -y / scale }
+        let a = 1 + shape * y / scale
+        if a <= 0 { return -.infinity }
+        return -log(a) / shape
+    }
+
+    /// y such that P(Y > y) = s, s in (0, 1].
+    public func quantile(survival s: Double) -> Double {
+        if abs(shape) < 1e-12 { return -scale * log(s) }
+        return scale / shape * (pow(s, -shape) - 1)
+    }
+
+    /// Log-likelihood of excesses (−∞ outside the support).
+    public static func logLikelihood(_ ys: [Double], shape: Double, scale: Double) -> Double {
+        guard scale > 0 else { return -.infinity }
+        let n = Double(ys.count)
+        if abs(shape) < 1e-12 {
+            return -n * log(scale) - ys.reduce(0, +) / scale
+        }
+        var s = 0.0
+        for y in ys {
+            let a = 1 + shape * y / scale
+            if a <= 0 { return -.infinity }
+            s += log(a)
+        }
+        return -n * log(scale) - (1 + 1 / shape) * s
+    }
+
+    /// Method-of-moments estimate: γ = ½(1 − m²/v), σ = ½ m (m²/v + 1).
+    public static func fitMoments(_ ys: [Double]) -> GeneralizedPareto? {
+        guard ys.count >= 2 else { return nil }
+        let n = Double(ys.count)
+        let m = ys.reduce(0, +) / n
+        let v = ys.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)
+        guard m > 0, v > 0 else { return nil }
+        let r = m * m / v
+        return GeneralizedPareto(shape: 0.5 * (1 - r), scale: 0.5 * m * (r + 1), method: .methodOfMoments)
+    }
+
+    /// Maximum-likelihood fit by Grimshaw's method: the MLE satisfies u(x)v(x) = 1 with
+    /// u(x) = mean 1/(1 + x yᵢ), v(x) = 1 + mean ln(1 + x yᵢ), γ = v(x) − 1, σ = γ/x. Roots are
+    /// bracketed on grids over (−1/max y, 0) and (2(ȳ − y_min)/(ȳ y_min), 2(ȳ − y_min)/y_min²)
+    /// as in Siffer et al.; the candidate (including the exponential γ = 0) with the highest
+    /// likelihood wins. Falls back to moments when nothing finite is found. Excesses must be ≥ 0.
+    public static func fit(excesses ys: [Double]) -> GeneralizedPareto? {
+        let data = ys.filter { $0.isFinite && $0 >= 0 }
+        guard data.count >= 2 else { return nil }
+        let n = Double(data.count)
+        let mean = data.reduce(0, +) / n
+        guard mean > 0 else { return nil }
+        let ymax = data.max() ?? mean
+        let ymin = max(data.min() ?? 0, 1e-12 * ymax)
+
+        func w(_ x: Double) -> Double {
+            var u = 0.0, v = 0.0
+            for y in data {
+                let a = 1 + x * y
+                u += 1 / a
+                v += log(a)
+            }
+            return (u / n) * (1 + v / n) - 1
+        }
+        var candidates: [GeneralizedPareto] = [GeneralizedPareto(shape: 0, scale: mean, method: .exponential)]
+        func addRoot(_ x: Double) {
+            var v = 0.0
+            for y in data { v += log(1 + x * y) }
+            let gamma = v / n
+            let sigma = gamma / x
+            if sigma > 0, sigma.isFinite, gamma.isFinite {
+                candidates.append(GeneralizedPareto(shape: gamma, scale: sigma, method: .grimshaw))
+            }
+        }
+        func scan(_ grid: [Double]) {
+            var prevX = grid[0], prevW = w(grid[0])
+            for x in grid.dropFirst() {
+                let wx = w(x)
+                if prevW.isFinite, wx.isFinite, (prevW < 0) != (wx < 0) {
+                    var lo = prevX, hi = x, wlo = prevW
+                    for _ in 0..<60 {
+                        let mid = 0.5 * (lo + hi)
+                        let wm = w(mid)
+                        if (wm < 0) == (wlo < 0) { lo = mid; wlo = wm } else { hi = mid }
+                    }
+                    addRoot(0.5 * (lo + hi))
+                }
+                prevX = x
+                prevW = wx
+            }
+        }
+        let points = 48
+        // Left interval (−1/ymax, 0): log-spaced toward both ends.
+        let a = -1 / ymax
+        var left = [Double]()
+        for i in 0..<points {
+            let s = pow(10, -8 + 8 * Double(i) / Double(points - 1)) // 1e-8 … 1
+            left.append(a * s * (1 - 1e-8))
+        }
+        scan(left.reversed())
+        // Right interval.
+        let b = 2 * (mean - ymin) / (mean * ymin)
+        let c = 2 * (mean - ymin) / (ymin * ymin)
+        if b > 0, c > b, c.isFinite {
+            var right = [Double]()
+            let lb = log(b), lc = log(c)
+            for i in 0..<points { right.append(exp(lb + (lc - lb) * Double(i) / Double(points - 1))) }
+            scan(right)
+        }
+        var best: GeneralizedPareto?
+        var bestLL = -Double.infinity
+        for cand in candidates {
+            let ll = logLikelihood(data, shape: cand.shape, scale: cand.scale)
+            if ll > bestLL { bestLL = ll; best = cand }
+        }
+        return best ?? fitMoments(data)
+    }
+}

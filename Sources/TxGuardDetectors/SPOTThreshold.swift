@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// SPOT (Siffer et al., KDD 2017): an upper threshold z_q exceeded with probability q, from
+/// extreme value theory. Peaks over an initial threshold t follow a GPD; z_q = t + σ/γ((qn/N_t)^−γ − 1)
+/// (γ → 0: t − σ ln(qn/N_t)). Normal scores above t become new peaks and refit the GPD; alerts
+/// (scores above z_q) do not update anything.
+public struct SPOTThreshold: AdaptiveThreshold, Equatable {
+    /// Tuning of SPOT.
+    public struct Configuration: Sendable, Codable, Equatable {
+        /// Risk q: target probability of exceeding z_q.
+        public var risk: Double = 1e-4
+        /// Level of the initial threshold t in the calibration batch.
+        public var initialLevel: Double = 0.98
+        /// Most recent peaks kept for the GPD fit (N_t still counts all peaks).
+        public var maxPeaks: Int = 1000
+        /// Refit the GPD after this many new peaks (1 = every peak, as in the paper).
+        public var refitEvery: Int = 1
+
+        /// Defaults: q = 1e-4, t at the 0.98 quantile, 1000 peaks, refit on every peak.
+        public init(risk: Double = 1e-4, initialLevel: Double = 0.98, maxPeaks: Int = 1000, refitEvery: Int = 1) {
+            self.risk = risk
+            self.initialLevel = initialLevel
+            self.maxPeaks = maxPeaks
+            self.refitEvery = refitEvery
+        }
+    }
+
+    /// The configuration in force.
+    public let configuration: Configuration
+    /// Initial threshold t.
+    public private(set) var initialThreshold: Double
+    /// Current extreme threshold z_q.
+    public private(set) var extremeThreshold: Double
+    /// Current GPD of the peaks.
+    public private(set) var tail: GeneralizedPareto
+    /// Normal observations counted (n).
+    public private(set) var observationCount: Int
+    /// Peaks counted (N_t).
+    public private(set) var peakCount: Int
+    private var peaks: [Double]
+    private var peakCursor: Int = 0
+    private var peaksSinceFit: Int = 0
+
+    public var currentThreshold: Double { extremeThreshold }
+
+    /// Calibrates on a batch: t = its initialLevel quantile, peaks = excesses over t.
+    public init(calibration: [Double], configuration: Configuration = .init()) throws {
+        let c = configuration
+        guard c.risk > 0, c.risk < 1 else { throw DetectorError.invalidParameter(name: "risk", value: c.risk) }
+        guard c.initialLevel > 0, c.initialLevel < 1 else { throw DetectorError.invalidParameter(name: "initialLevel", value: c.initialLevel) }
+        guard c.maxPeaks >= 10 else { throw DetectorError.invalidParameter(name: "maxPeaks", value: Double(c.maxPeaks)) }
+        guard c.refitEvery >= 1 else { throw DetectorError.invalidParameter(name: "refitEvery", value: Double(c.refitEvery)) }
+        let sorted = calibration.filter(\.isFinite).sorted()
+        let needed = Int((10 / (1 - c.initialLevel)).rounded(.up))
+        guard sorted.count >= needed else { throw DetectorError.notEnoughRows(needed: needed, actual: sorted.count) }
+        let t = sorted[min(sorted.count - 1, Int(c.initialLevel * Double(sorted.count)))]
+        var peaks = sorted.filter { $0 > t }.map { $0 - t }
+        self.configuration = c
+        self.initialThreshold = t
+        self.observationCount = sorted.count
+        self.peakCount = peaks.count
+        if peaks.count > c.maxPeaks { peaks = Array(peaks.suffix(c.maxPeaks)) }
+        self.peaks = peaks
+        self.tail = GeneralizedPareto(shape: 0, scale: 1, method: .given)
+        self.extremeThreshold = t
+        refit()
+    }
+
+    /// z_q for the current tail and counts.
+    public static func quantile(threshold t: Double, tail: GeneralizedPareto, risk q: Double, n: Int, peaks: Int) -> Double {
+        guard peaks > 0 else { return t }
+        let r = q * Double(n) / Double(peaks)
+        if abs(tail.shape) < 1e-12 { return t - tail.scale * log(r) }
+        return t + tail.scale / tail.shape * (pow(r, -tail.shape) - 1)
+    }
+
+    /// True when `score` would raise an alert now (no state change).
+    @inlinable public func wouldAlert(_ score: Double) -> Bool { score > extremeThreshold }
+
+    public mutating func observe(_ score: Double) -> ThresholdDecision {
+        let z = extremeThreshold
+        if score > z { return ThresholdDecision(isAlert: true, threshold: z) }
+        update(score)
+        return ThresholdDecision(isAlert: false, threshold: z)
+    }
+
+    /// Learns a non-alerted score (callers using `wouldAlert` + `update` must skip alerts).
+    public mutating func update(_ score: Double) {
+        guard score.isFinite else { return }
+        observationCount += 1
+        guard score > initialThreshold else { return }
+        peakCount += 1
+        let excess = score - initialThreshold
+        if peaks.count < configuration.maxPeaks {
+            peaks.append(excess)
+        } else {
+            peaks[peakCursor] = excess
+            peakCursor = (peakCursor + 1) % peaks.count
+        }
+        peaksSinceFit += 1
+        if peaksSinceFit >= configuration.refitEvery {
+            refit()
+        } else {
+            extremeThreshold = Self.quantile(threshold: initialThreshold, tail: tail, risk: configuration.risk,
+                                             n: observationCount, peaks: peakCount)
+        }
+    }
+
+    private mutating func refit() {
+        peaksSinceFit = 0
+        if let fitted = GeneralizedPareto.fit(excesses: peaks) { tail = fitted }
+        let z = Self.quantile(threshold: initialThreshold, tail: tail, risk: configuration.risk,
+                              n: observationCount, peaks: peakCount)
+        extremeThreshold = z.isFinite ? max(z, initialThreshold) : extremeThreshold
+    }
+}
