@@ -71,8 +71,8 @@ public struct GeneralizedPareto: Sendable, Codable, Equatable {
 
     /// Maximum-likelihood fit by Grimshaw's method: the MLE satisfies u(x)v(x) = 1 with
     /// u(x) = mean 1/(1 + x yᵢ), v(x) = 1 + mean ln(1 + x yᵢ), γ = v(x) − 1, σ = γ/x. Roots are
-    /// bracketed on grids over (−1/max y, 0) and (2(ȳ − y_min)/(ȳ y_min), 2(ȳ − y_min)/y_min²)
-    /// as in Siffer et al.; the candidate (including the exponential γ = 0) with the highest
+    /// bracketed on log grids over (−1/max y, 0) and (0, 2(ȳ − y_min)/y_min²) (Grimshaw 1993's
+    /// bound) and refined by bisection; the candidate (including the exponential γ = 0) with the highest
     /// likelihood wins. Falls back to moments when nothing finite is found. Excesses must be ≥ 0.
     public static func fit(excesses ys: [Double]) -> GeneralizedPareto? {
         let data = ys.filter { $0.isFinite && $0 >= 0 }
@@ -119,23 +119,20 @@ public struct GeneralizedPareto: Sendable, Codable, Equatable {
                 prevW = wx
             }
         }
-        let points = 48
-        // Left interval (−1/ymax, 0): log-spaced toward both ends.
-        let a = -1 / ymax
-        var left = [Double]()
-        for i in 0..<points {
-            let s = pow(10, -8 + 8 * Double(i) / Double(points - 1)) // 1e-8 … 1
-            left.append(a * s * (1 - 1e-8))
+        // x = 0 is always a trivial root (the exponential limit, already a candidate), so scan
+        // log-spaced grids that start at |x|·ȳ = 1e-4 on each side: left up to the pole −1/max y,
+        // right up to Grimshaw's bound 2(ȳ − y_min)/y_min² (capped at 1e8/ȳ).
+        let points = 64
+        let start = 1e-4 / mean
+        let leftEnd = (1 / ymax) * (1 - 1e-9)
+        if leftEnd > start {
+            let l0 = log(start), l1 = log(leftEnd)
+            scan((0..<points).map { -exp(l0 + (l1 - l0) * Double($0) / Double(points - 1)) })
         }
-        scan(left.reversed())
-        // Right interval.
-        let b = 2 * (mean - ymin) / (mean * ymin)
-        let c = 2 * (mean - ymin) / (ymin * ymin)
-        if b > 0, c > b, c.isFinite {
-            var right = [Double]()
-            let lb = log(b), lc = log(c)
-            for i in 0..<points { right.append(exp(lb + (lc - lb) * Double(i) / Double(points - 1))) }
-            scan(right)
+        let rightEnd = min(2 * (mean - ymin) / (ymin * ymin), 1e8 / mean)
+        if rightEnd > start, rightEnd.isFinite {
+            let l0 = log(start), l1 = log(rightEnd)
+            scan((0..<points).map { exp(l0 + (l1 - l0) * Double($0) / Double(points - 1)) })
         }
         var best: GeneralizedPareto?
         var bestLL = -Double.infinity
@@ -144,5 +141,62 @@ public struct GeneralizedPareto: Sendable, Codable, Equatable {
             if ll > bestLL { bestLL = ll; best = cand }
         }
         return best ?? fitMoments(data)
+    }
+}
+
+extension GeneralizedPareto {
+    /// Maximum-likelihood fit with right-censored excesses (values known only to exceed cⱼ).
+    ///
+    /// With θ = γ/σ the likelihood profiles in closed form: for fixed θ the best γ is
+    /// (Σ ln(1 + θyᵢ) + Σ ln(1 + θcⱼ)) / m (m = exact values), leaving a 1-D search over θ done on
+    /// log grids both sides of 0 plus golden-section refinement. Without censoring this is the
+    /// same maximum Grimshaw's equation characterizes.
+    public static func fit(excesses ys: [Double], censoredAt cs: [Double]) -> GeneralizedPareto? {
+        if cs.isEmpty { return fit(excesses: ys) }
+        let data = ys.filter { $0.isFinite && $0 >= 0 }
+        let cens = cs.filter { $0.isFinite && $0 > 0 }
+        let m = Double(data.count)
+        guard data.count >= 2 else { return nil }
+        let total = data.reduce(0, +) + cens.reduce(0, +)
+        guard total > 0 else { return nil }
+        let ymax = max(data.max() ?? 0, cens.max() ?? 0)
+        func profile(_ theta: Double) -> (ll: Double, shape: Double) {
+            var a = 0.0, b = 0.0
+            for y in data { let t = 1 + theta * y; if t <= 0 { return (-.infinity, 0) }; a += log(t) }
+            for c in cens { let t = 1 + theta * c; if t <= 0 { return (-.infinity, 0) }; b += log(t) }
+            let shape = (a + b) / m
+            guard shape != 0, shape / theta > 0 else { return (-.infinity, 0) }
+            return (-m * log(shape / theta) - a - m, shape)
+        }
+        // Exponential limit θ → 0: σ = (Σy + Σc)/m.
+        var best = GeneralizedPareto(shape: 0, scale: total / m, method: .exponential)
+        var bestLL = -m * log(total / m) - m
+        let mean = total / m
+        let start = 1e-4 / mean, points = 64
+        var grid = [Double]()
+        let leftEnd = (1 / ymax) * (1 - 1e-9)
+        if leftEnd > start {
+            let l0 = log(start), l1 = log(leftEnd)
+            grid += (0..<points).map { -exp(l0 + (l1 - l0) * Double($0) / Double(points - 1)) }.reversed()
+        }
+        let l0 = log(start), l1 = log(1e6 / mean)
+        grid += (0..<points).map { exp(l0 + (l1 - l0) * Double($0) / Double(points - 1)) }
+        let values = grid.map { profile($0).ll }
+        guard let k = values.indices.max(by: { values[$0] < values[$1] }), values[k].isFinite else { return best }
+        // Golden section between the neighbours of the best grid point (same side of 0).
+        var lo = k > 0 && (grid[k - 1] < 0) == (grid[k] < 0) ? grid[k - 1] : grid[k]
+        var hi = k + 1 < grid.count && (grid[k + 1] < 0) == (grid[k] < 0) ? grid[k + 1] : grid[k]
+        let ratio = (5.0.squareRoot() - 1) / 2
+        for _ in 0..<80 {
+            let x1 = hi - ratio * (hi - lo), x2 = lo + ratio * (hi - lo)
+            if profile(x1).ll < profile(x2).ll { lo = x1 } else { hi = x2 }
+        }
+        let theta = 0.5 * (lo + hi)
+        let p = profile(theta)
+        if p.ll > bestLL, p.ll.isFinite {
+            bestLL = p.ll
+            best = GeneralizedPareto(shape: p.shape, scale: p.shape / theta, method: .grimshaw)
+        }
+        return best
     }
 }

@@ -1,8 +1,9 @@
 /// Threshold at the (1 − alert rate) quantile of the score stream, tracked by P².
 ///
-/// An alerted score is learned only as its rank: it is clipped to the fourth P² marker before the
-/// update, so it still counts as "above the threshold" (keeping the alert rate on target) but its
-/// magnitude cannot drag the threshold upward (no self-poisoning by extreme values).
+/// An alerted score is learned winsorized: clipped to max + (max − fourth marker) of the P² markers.
+/// It still counts as "above the threshold" (keeping the alert rate on target), an isolated extreme
+/// barely moves anything (no self-poisoning), yet a segment whose whole level moved up can still
+/// catch up, one bounded step per alert.
 public struct QuantileThreshold: AdaptiveThreshold, Equatable {
     /// Target fraction of alerts.
     public let alertRate: Double
@@ -26,7 +27,7 @@ public struct QuantileThreshold: AdaptiveThreshold, Equatable {
         let t = currentThreshold
         guard score.isFinite else { return ThresholdDecision(isAlert: false, threshold: t) }
         if score > t {
-            estimator.observe(min(score, estimator.marker(3)))
+            estimator.observe(min(score, 2 * estimator.marker(4) - estimator.marker(3)))
             return ThresholdDecision(isAlert: true, threshold: t)
         }
         estimator.observe(score)

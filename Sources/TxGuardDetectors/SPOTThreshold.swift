@@ -6,8 +6,13 @@ import Darwin
 
 /// SPOT (Siffer et al., KDD 2017): an upper threshold z_q exceeded with probability q, from
 /// extreme value theory. Peaks over an initial threshold t follow a GPD; z_q = t + σ/γ((qn/N_t)^−γ − 1)
-/// (γ → 0: t − σ ln(qn/N_t)). Normal scores above t become new peaks and refit the GPD; alerts
-/// (scores above z_q) do not update anything.
+/// (γ → 0: t − σ ln(qn/N_t)). Normal scores above t become new peaks and refit the GPD.
+///
+/// Alerts (scores above z_q) never contribute their value. By default (`censorAlerts`) an alert is
+/// recorded as a right-censored peak — "exceeded z_q", magnitude unknown — and the GPD is fitted by
+/// censored maximum likelihood: without this the fit only ever sees peaks below z_q, under-estimates
+/// the tail, lowers z_q and spirals into alerting ten times too often (measured: 1.1% for q = 0.1%).
+/// With `censorAlerts = false` alerts leave the state untouched, exactly as in the paper.
 public struct SPOTThreshold: AdaptiveThreshold, Equatable {
     /// Tuning of SPOT.
     public struct Configuration: Sendable, Codable, Equatable {
@@ -19,9 +24,13 @@ public struct SPOTThreshold: AdaptiveThreshold, Equatable {
         public var maxPeaks: Int = 1000
         /// Refit the GPD after this many new peaks (1 = every peak, as in the paper).
         public var refitEvery: Int = 1
+        /// Learn alerts as censored peaks (value ignored) instead of not at all.
+        public var censorAlerts: Bool = true
 
         /// Defaults: q = 1e-4, t at the 0.98 quantile, 1000 peaks, refit on every peak.
-        public init(risk: Double = 1e-4, initialLevel: Double = 0.98, maxPeaks: Int = 1000, refitEvery: Int = 1) {
+        public init(risk: Double = 1e-4, initialLevel: Double = 0.98, maxPeaks: Int = 1000, refitEvery: Int = 1,
+                    censorAlerts: Bool = true) {
+            self.censorAlerts = censorAlerts
             self.risk = risk
             self.initialLevel = initialLevel
             self.maxPeaks = maxPeaks
@@ -41,6 +50,7 @@ public struct SPOTThreshold: AdaptiveThreshold, Equatable {
     public private(set) var observationCount: Int
     /// Peaks counted (N_t).
     public private(set) var peakCount: Int
+    /// Peak excesses; a censored peak is stored as −(its censoring excess).
     private var peaks: [Double]
     private var peakCursor: Int = 0
     private var peaksSinceFit: Int = 0
@@ -83,7 +93,10 @@ public struct SPOTThreshold: AdaptiveThreshold, Equatable {
 
     public mutating func observe(_ score: Double) -> ThresholdDecision {
         let z = extremeThreshold
-        if score > z { return ThresholdDecision(isAlert: true, threshold: z) }
+        if score > z {
+            if configuration.censorAlerts { addPeak(-(z - initialThreshold)) }
+            return ThresholdDecision(isAlert: true, threshold: z)
+        }
         update(score)
         return ThresholdDecision(isAlert: false, threshold: z)
     }
@@ -93,8 +106,13 @@ public struct SPOTThreshold: AdaptiveThreshold, Equatable {
         guard score.isFinite else { return }
         observationCount += 1
         guard score > initialThreshold else { return }
+        addPeak(score - initialThreshold)
+    }
+
+    /// Records an exact excess (> 0) or a censored one (stored negated).
+    private mutating func addPeak(_ excess: Double) {
+        if excess < 0 { observationCount += 1 }
         peakCount += 1
-        let excess = score - initialThreshold
         if peaks.count < configuration.maxPeaks {
             peaks.append(excess)
         } else {
@@ -112,7 +130,9 @@ public struct SPOTThreshold: AdaptiveThreshold, Equatable {
 
     private mutating func refit() {
         peaksSinceFit = 0
-        if let fitted = GeneralizedPareto.fit(excesses: peaks) { tail = fitted }
+        let exact = peaks.filter { $0 >= 0 }
+        let censored = peaks.filter { $0 < 0 }.map { -$0 }
+        if let fitted = GeneralizedPareto.fit(excesses: exact, censoredAt: censored) { tail = fitted }
         let z = Self.quantile(threshold: initialThreshold, tail: tail, risk: configuration.risk,
                               n: observationCount, peaks: peakCount)
         extremeThreshold = z.isFinite ? max(z, initialThreshold) : extremeThreshold
