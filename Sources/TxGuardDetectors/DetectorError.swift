@@ -14,6 +14,8 @@ public enum DetectorError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidParameter(name: String, value: Double)
     /// Feature names count differs from the matrix column count.
     case featureNameCount(expected: Int, actual: Int)
+    /// A feature name that is not among the model's features.
+    case unknownFeature(String)
     /// A deserialized model is internally inconsistent.
     case corruptModel(String)
 
@@ -33,6 +35,8 @@ public enum DetectorError: Error, Equatable, Sendable, CustomStringConvertible {
             return "invalid parameter \(name) = \(value)"
         case let .featureNameCount(expected, actual):
             return "\(actual) feature names for \(expected) columns"
+        case let .unknownFeature(name):
+            return "unknown feature \"\(name)\""
         case let .corruptModel(why):
             return "corrupt model: \(why)"
         }

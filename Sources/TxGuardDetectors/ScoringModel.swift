@@ -57,9 +57,7 @@ public struct ScoringModel: Sendable, Codable, Equatable {
         try training.validateFinite()
         var zIndices = [Int]()
         for name in zScoreInputs {
-            guard let i = featureNames.firstIndex(of: name) else {
-                throw DetectorError.featureNameCount(expected: featureNames.count, actual: -1)
-            }
+            guard let i = featureNames.firstIndex(of: name) else { throw DetectorError.unknownFeature(name) }
             zIndices.append(i)
         }
         guard !zIndices.isEmpty else { throw DetectorError.invalidParameter(name: "zScoreInputs", value: 0) }
