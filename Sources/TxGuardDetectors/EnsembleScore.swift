@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Everything the ensemble knows about one event: raw scores, calibrated tail probabilities,
 /// the combined score and each detector's contribution to it.
 public struct EnsembleScore: Sendable, Equatable {
@@ -18,9 +24,3 @@ public struct EnsembleScore: Sendable, Equatable {
                        oneClassSVM: exp(logTailProbabilities.oneClassSVM), zScore: exp(logTailProbabilities.zScore))
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -108,7 +108,7 @@ public struct GeneralizedPareto: Sendable, Codable, Equatable {
                 let wx = w(x)
                 if prevW.isFinite, wx.isFinite, (prevW < 0) != (wx < 0) {
                     var lo = prevX, hi = x, wlo = prevW
-                    for _ in 0..<60 {
+                    for _ in 0..<45 {
                         let mid = 0.5 * (lo + hi)
                         let wm = w(mid)
                         if (wm < 0) == (wlo < 0) { lo = mid; wlo = wm } else { hi = mid }
@@ -122,7 +122,7 @@ public struct GeneralizedPareto: Sendable, Codable, Equatable {
         // x = 0 is always a trivial root (the exponential limit, already a candidate), so scan
         // log-spaced grids that start at |x|·ȳ = 1e-4 on each side: left up to the pole −1/max y,
         // right up to Grimshaw's bound 2(ȳ − y_min)/y_min² (capped at 1e8/ȳ).
-        let points = 64
+        let points = 40
         let start = 1e-4 / mean
         let leftEnd = (1 / ymax) * (1 - 1e-9)
         if leftEnd > start {
@@ -172,7 +172,7 @@ extension GeneralizedPareto {
         var best = GeneralizedPareto(shape: 0, scale: total / m, method: .exponential)
         var bestLL = -m * log(total / m) - m
         let mean = total / m
-        let start = 1e-4 / mean, points = 64
+        let start = 1e-4 / mean, points = 24
         var grid = [Double]()
         let leftEnd = (1 / ymax) * (1 - 1e-9)
         if leftEnd > start {
@@ -187,7 +187,7 @@ extension GeneralizedPareto {
         var lo = k > 0 && (grid[k - 1] < 0) == (grid[k] < 0) ? grid[k - 1] : grid[k]
         var hi = k + 1 < grid.count && (grid[k + 1] < 0) == (grid[k] < 0) ? grid[k + 1] : grid[k]
         let ratio = (5.0.squareRoot() - 1) / 2
-        for _ in 0..<80 {
+        for _ in 0..<32 {
             let x1 = hi - ratio * (hi - lo), x2 = lo + ratio * (hi - lo)
             if profile(x1).ll < profile(x2).ll { lo = x1 } else { hi = x2 }
         }

@@ -34,6 +34,8 @@ public struct IsolationForest: Sendable, Equatable {
     public private(set) var roots: [Int32]
     /// Mean per-feature isolation attribution over training rows (the DIFFI-style baseline).
     public internal(set) var attributionBaseline: [Float]
+    /// Breadth-first, fixed-depth copy of the trees used by `score` (derived from `nodes`).
+    let packed: PackedForest?
 
     /// Number of trees.
     public var treeCount: Int { roots.count }
@@ -66,11 +68,17 @@ public struct IsolationForest: Sendable, Equatable {
         self.nodeSizes = nodeSizes
         self.roots = roots
         self.attributionBaseline = baseline
+        self.packed = PackedForest(nodes: nodes, roots: roots, featureCount: featureCount)
     }
 
     /// Mean path length E[h(x)] over trees (sklearn's depth + c(leaf size), edges counted).
-    @inlinable
     public func meanPathLength(_ x: UnsafeBufferPointer<Float>) -> Double {
+        if let packed { return Double(packed.totalPathLength(x)) / Double(roots.count) }
+        return referenceMeanPathLength(x)
+    }
+
+    /// Straightforward walk of `nodes` (the reference the packed layout is tested against).
+    func referenceMeanPathLength(_ x: UnsafeBufferPointer<Float>) -> Double {
         nodes.withUnsafeBufferPointer { n in
             roots.withUnsafeBufferPointer { rs in
                 var total: Float = 0
@@ -89,7 +97,6 @@ public struct IsolationForest: Sendable, Equatable {
 
     /// Anomaly score 2^(−E[h(x)]/c(ψ)) in (0, 1]; higher = more anomalous (= sklearn's −score_samples).
     /// `x` must have `featureCount` values; no allocation.
-    @inlinable
     public func score(_ x: UnsafeBufferPointer<Float>) -> Double {
         precondition(x.count >= featureCount, "feature vector too short")
         return exp2(-meanPathLength(x) / averagePathLength(sampleSize))

@@ -59,6 +59,16 @@ public struct OneClassSVM: Sendable, Codable, Equatable {
     public let coefficients: [Float]
     /// Offset ρ.
     public let rho: Double
+    /// Support vectors times √weight, padded to whole SIMD8 chunks (derived; what scoring reads).
+    let scaledVectors: [SIMD8<Float>]
+    /// √weight per feature, padded (derived).
+    let scaledWeights: [SIMD8<Float>]
+    /// SIMD8 chunks per vector.
+    let chunks: Int
+
+    private enum CodingKeys: String, CodingKey {
+        case featureCount, featureMeans, featureWeights, gamma, supportVectors, coefficients, rho
+    }
 
     /// Number of support vectors.
     public var supportVectorCount: Int { coefficients.count }
@@ -115,7 +125,7 @@ public struct OneClassSVM: Sendable, Codable, Equatable {
             q.withUnsafeMutableBufferPointer { qb in
                 for i in 0..<l {
                     qb[i * l + i] = 1
-                    for j in (i + 1)..<max(l, i + 1) {
+                    for j in stride(from: i + 1, to: l, by: 1) {
                         var s: Float = 0
                         for f in 0..<d { let t = zb[i * d + f] - zb[j * d + f]; s += t * t }
                         let k = Float(exp(-gamma * Double(s)))
@@ -155,26 +165,68 @@ public struct OneClassSVM: Sendable, Codable, Equatable {
         self.supportVectors = supportVectors
         self.coefficients = coefficients
         self.rho = rho
+        let chunks = (featureCount + 7) / 8
+        self.chunks = chunks
+        var weights = [SIMD8<Float>](repeating: .zero, count: chunks)
+        for f in 0..<featureCount { weights[f / 8][f % 8] = featureWeights[f].squareRoot() }
+        scaledWeights = weights
+        var scaled = [SIMD8<Float>](repeating: .zero, count: chunks * coefficients.count)
+        for k in 0..<coefficients.count {
+            for f in 0..<featureCount {
+                scaled[k * chunks + f / 8][f % 8] = supportVectors[k * featureCount + f] * featureWeights[f].squareRoot()
+            }
+        }
+        scaledVectors = scaled
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(featureCount: c.decode(Int.self, forKey: .featureCount),
+                      featureMeans: c.decode([Float].self, forKey: .featureMeans),
+                      featureWeights: c.decode([Float].self, forKey: .featureWeights),
+                      gamma: c.decode(Double.self, forKey: .gamma),
+                      supportVectors: c.decode([Float].self, forKey: .supportVectors),
+                      coefficients: c.decode([Float].self, forKey: .coefficients),
+                      rho: c.decode(Double.self, forKey: .rho))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(featureCount, forKey: .featureCount)
+        try c.encode(featureMeans, forKey: .featureMeans)
+        try c.encode(featureWeights, forKey: .featureWeights)
+        try c.encode(gamma, forKey: .gamma)
+        try c.encode(supportVectors, forKey: .supportVectors)
+        try c.encode(coefficients, forKey: .coefficients)
+        try c.encode(rho, forKey: .rho)
     }
 
     /// sklearn's `decision_function`: Σ αᵢ K(x, svᵢ) − ρ (positive inside the support).
-    @inlinable
+    /// SIMD8 over features on √weight-scaled vectors; the scaled x lives on the stack.
     public func decisionFunction(_ x: UnsafeBufferPointer<Float>) -> Double {
         precondition(x.count >= featureCount, "feature vector too short")
-        let d = featureCount
+        let chunks = self.chunks
         let g = Float(gamma)
-        return supportVectors.withUnsafeBufferPointer { sv in
-            featureWeights.withUnsafeBufferPointer { w in
+        return withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: chunks) { xs in
+            scaledWeights.withUnsafeBufferPointer { w in
+                for c in 0..<chunks {
+                    var v = SIMD8<Float>.zero
+                    for lane in 0..<8 where c * 8 + lane < featureCount { v[lane] = x[c * 8 + lane] }
+                    xs[c] = v * w[c]
+                }
+            }
+            return scaledVectors.withUnsafeBufferPointer { sv in
                 coefficients.withUnsafeBufferPointer { a in
                     var total: Float = 0
+                    var base = 0
                     for k in 0..<a.count {
-                        let base = k * d
-                        var s: Float = 0
-                        for f in 0..<d {
-                            let t = x[f] - sv[base + f]
-                            s += w[f] * t * t
+                        var acc = SIMD8<Float>.zero
+                        for c in 0..<chunks {
+                            let t = xs[c] - sv[base + c]
+                            acc += t * t
                         }
-                        total += a[k] * expf(-g * s)
+                        base += chunks
+                        total += a[k] * expf(-g * acc.sum())
                     }
                     return Double(total) - rho
                 }
@@ -183,7 +235,6 @@ public struct OneClassSVM: Sendable, Codable, Equatable {
     }
 
     /// Anomaly score −f(x).
-    @inlinable
     public func score(_ x: UnsafeBufferPointer<Float>) -> Double { -decisionFunction(x) }
 
     /// Array convenience for `score(_:)`.

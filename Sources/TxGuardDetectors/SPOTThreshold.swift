@@ -21,14 +21,16 @@ public struct SPOTThreshold: AdaptiveThreshold, Equatable {
         /// Level of the initial threshold t in the calibration batch.
         public var initialLevel: Double = 0.98
         /// Most recent peaks kept for the GPD fit (N_t still counts all peaks).
-        public var maxPeaks: Int = 1000
-        /// Refit the GPD after this many new peaks (1 = every peak, as in the paper).
-        public var refitEvery: Int = 1
+        public var maxPeaks: Int = 500
+        /// Refit the GPD after this many new peaks (1 = every peak, as in the paper). A refit costs
+        /// about a millisecond for 500 peaks; 50 keeps the amortized cost well under a microsecond
+        /// per event while z_q still follows n/N_t on every event.
+        public var refitEvery: Int = 50
         /// Learn alerts as censored peaks (value ignored) instead of not at all.
         public var censorAlerts: Bool = true
 
-        /// Defaults: q = 1e-4, t at the 0.98 quantile, 1000 peaks, refit on every peak.
-        public init(risk: Double = 1e-4, initialLevel: Double = 0.98, maxPeaks: Int = 1000, refitEvery: Int = 1,
+        /// Defaults: q = 1e-4, t at the 0.98 quantile, 500 peaks, refit every 50 peaks.
+        public init(risk: Double = 1e-4, initialLevel: Double = 0.98, maxPeaks: Int = 500, refitEvery: Int = 50,
                     censorAlerts: Bool = true) {
             self.censorAlerts = censorAlerts
             self.risk = risk

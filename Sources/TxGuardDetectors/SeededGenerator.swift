@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Deterministic, platform-independent pseudo-random generator (xoshiro256**, seeded by SplitMix64).
 ///
 /// Every random choice in the detectors goes through this type so that a model fitted with the same
@@ -75,9 +81,3 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
         (x << k) | (x >> (64 - k))
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

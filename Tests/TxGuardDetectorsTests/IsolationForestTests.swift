@@ -114,3 +114,19 @@ import Testing
         }
     }
 }
+
+@Suite struct PackedForestTests {
+    /// The breadth-first fixed-depth layout scores exactly like a plain walk of the nodes.
+    @Test func packedLayoutMatchesPlainWalk() throws {
+        var rng = SeededGenerator(seed: 71)
+        let rows = (0..<3_000).map { _ in (0..<6).map { _ in Float(rng.nextGaussian()) } }
+        let forest = try IsolationForest.fit(try FeatureMatrix(rows: rows), configuration: .init(treeCount: 37, seed: 3))
+        #expect(forest.packed != nil)
+        for _ in 0..<2_000 {
+            let x = (0..<6).map { _ in Float(3 * rng.nextGaussian()) }
+            let packed = x.withUnsafeBufferPointer { forest.meanPathLength($0) }
+            let plain = x.withUnsafeBufferPointer { forest.referenceMeanPathLength($0) }
+            #expect(abs(packed - plain) < 1e-4)
+        }
+    }
+}
