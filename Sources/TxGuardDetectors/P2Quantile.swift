@@ -33,8 +33,11 @@ public struct P2Quantile: Sendable, Codable, Equatable {
         return heights[2]
     }
 
-    /// Height of marker `i` (0 = min … 4 = max); only meaningful after five observations.
-    public func marker(_ i: Int) -> Double { heights[i] }
+    /// Height of marker `i` (0 = min … 4 = max) once five values were seen; before that the estimate.
+    public func marker(_ i: Int) -> Double {
+        guard heights.count == 5, (0..<5).contains(i) else { return estimate ?? 0 }
+        return heights[i]
+    }
 
     /// Adds one observation.
     public mutating func observe(_ x: Double) {

@@ -90,22 +90,25 @@ public struct SPOTThreshold: AdaptiveThreshold, Equatable {
         return t + tail.scale / tail.shape * (pow(r, -tail.shape) - 1)
     }
 
-    /// True when `score` would raise an alert now (no state change).
-    @inlinable public func wouldAlert(_ score: Double) -> Bool { score > extremeThreshold }
-
-    public mutating func observe(_ score: Double) -> ThresholdDecision {
-        let z = extremeThreshold
-        if score > z {
-            if configuration.censorAlerts { addPeak(-(z - initialThreshold)) }
-            return ThresholdDecision(isAlert: true, threshold: z)
-        }
-        update(score)
-        return ThresholdDecision(isAlert: false, threshold: z)
+    /// The decision for `score` under the threshold in force, without learning it.
+    @inlinable public func decide(_ score: Double) -> ThresholdDecision {
+        ThresholdDecision(isAlert: score > extremeThreshold, threshold: extremeThreshold)
     }
 
-    /// Learns a non-alerted score (callers using `wouldAlert` + `update` must skip alerts).
-    public mutating func update(_ score: Double) {
-        guard score.isFinite else { return }
+    public mutating func observe(_ score: Double) -> ThresholdDecision {
+        let decision = decide(score)
+        learn(score)
+        return decision
+    }
+
+    /// Learns a score after `decide`: a normal score updates n (and the peaks when above t); an
+    /// alert is learned only as a censored peak (or not at all when `censorAlerts` is false).
+    public mutating func learn(_ score: Double) {
+        guard score.isFinite || score == .infinity else { return }
+        if score > extremeThreshold {
+            if configuration.censorAlerts { addPeak(-(extremeThreshold - initialThreshold)) }
+            return
+        }
         observationCount += 1
         guard score > initialThreshold else { return }
         addPeak(score - initialThreshold)

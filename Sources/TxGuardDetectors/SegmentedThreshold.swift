@@ -26,9 +26,6 @@ public struct SegmentedThreshold<Threshold: AdaptiveThreshold & Equatable>: Send
     public mutating func observe(_ score: Double, segment: String) -> ThresholdDecision {
         var key = segment
         if segments[key] == nil && segments.count >= maxSegments { key = Self.overflowSegment }
-        var state = segments.removeValue(forKey: key) ?? prototype
-        let decision = state.observe(score)
-        segments[key] = state
-        return decision
+        return segments[key, default: prototype].observe(score)
     }
 }

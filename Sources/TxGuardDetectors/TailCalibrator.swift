@@ -64,8 +64,9 @@ public struct TailCalibrator: Sendable, Codable, Equatable {
         if s >= u {
             let y = s - u
             let base = log1p(-tailLevel)
-            if y <= continuationStart { return base + tail.logSurvival(y) }
-            return base + log(1e-3) - (y - continuationStart) * continuationRate
+            // Clamped so that even absurd scores keep a finite (if no longer strictly smaller) log p.
+            if y <= continuationStart { return max(base + tail.logSurvival(y), -Double.greatestFiniteMagnitude) }
+            return max(base + log(1e-3) - (y - continuationStart) * continuationRate, -Double.greatestFiniteMagnitude)
         }
         if s < knots[0] { return 0 }
         // Last knot with value <= s (exists, and is not the final knot).

@@ -41,6 +41,12 @@ import Testing
         #expect(small.observe(base.extremeThreshold.nextUp).isAlert)
         #expect(huge == small)
         #expect(huge.peakCount == base.peakCount + 1)
+        // decide + learn is observe, and decide alone changes nothing.
+        var split = base
+        let d = split.decide(1e12)
+        #expect(split == base)
+        split.learn(1e12)
+        #expect(d.isAlert && split == huge)
     }
 
     /// After a 2σ level shift DSPOT's threshold moves with the level and its alert rate returns to q.
