@@ -91,7 +91,7 @@ public struct SPOTThreshold: AdaptiveThreshold, Equatable {
     }
 
     /// The decision for `score` under the threshold in force, without learning it.
-    @inlinable public func decide(_ score: Double) -> ThresholdDecision {
+    public func decide(_ score: Double) -> ThresholdDecision {
         ThresholdDecision(isAlert: score > extremeThreshold, threshold: extremeThreshold)
     }
 

@@ -26,6 +26,7 @@ public struct SegmentedThreshold<Threshold: AdaptiveThreshold & Equatable>: Send
     public mutating func observe(_ score: Double, segment: String) -> ThresholdDecision {
         var key = segment
         if segments[key] == nil && segments.count >= maxSegments { key = Self.overflowSegment }
-        return segments[key, default: prototype].observe(score)
+        let fresh = prototype
+        return segments[key, default: fresh].observe(score)
     }
 }
