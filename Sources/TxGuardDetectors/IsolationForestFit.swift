@@ -32,7 +32,8 @@ extension IsolationForest {
         guard configuration.maxSamples > 0 else {
             throw DetectorError.invalidParameter(name: "maxSamples", value: Double(configuration.maxSamples))
         }
-        guard data.rowCount >= 1 else { throw DetectorError.notEnoughRows(needed: 1, actual: data.rowCount) }
+        // One row would give c(ψ) = 0 and an undefined score.
+        guard data.rowCount >= 2 else { throw DetectorError.notEnoughRows(needed: 2, actual: data.rowCount) }
         try data.validateFinite()
         let psi = min(configuration.maxSamples, data.rowCount)
         let maxDepth = Int(ceil(log2(Double(max(psi, 2)))))

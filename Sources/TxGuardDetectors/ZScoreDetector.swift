@@ -46,6 +46,8 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
     public let configuration: Configuration
     private var medians: [P2Quantile]
     private var absoluteDeviations: [P2Quantile]
+    /// Global Welford moments: the scale fallback when an input's MAD is 0 (e.g. mostly-zero inputs).
+    private var global: AccountStats
 
     /// Number of inputs.
     public var inputCount: Int { configuration.inputNames.count }
@@ -64,6 +66,7 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
         self.configuration = configuration
         medians = try (0..<training.columnCount).map { _ in try P2Quantile(probability: 0.5) }
         absoluteDeviations = medians
+        global = AccountStats(inputCount: training.columnCount)
         for r in 0..<training.rowCount {
             training.withRow(r) { updateGlobal($0) }
         }
@@ -72,10 +75,13 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
     /// Global median of input i.
     public func median(_ i: Int) -> Float { Float(medians[i].estimate ?? 0) }
 
-    /// Global robust scale 1.4826·MAD of input i (never zero).
+    /// Global robust scale 1.4826·MAD of input i; the global standard deviation when the MAD is 0;
+    /// never zero.
     public func robustScale(_ i: Int) -> Float {
         let mad = Float(absoluteDeviations[i].estimate ?? 0) * 1.4826
-        return max(mad, 1e-6 * max(1, abs(median(i))))
+        let floor = 1e-6 * max(1, abs(median(i)))
+        if mad > floor { return mad }
+        return max(global.variance(i).squareRoot(), floor)
     }
 
     /// Fresh per-account state.
@@ -126,6 +132,7 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
 
     /// Learns a (non-alerted) event into the global robust statistics.
     public mutating func updateGlobal(_ inputs: UnsafeBufferPointer<Float>) {
+        if (0..<inputCount).allSatisfy({ inputs[$0].isFinite }) { global.learn(inputs, alpha: 1) }
         for i in 0..<inputCount {
             let v = Double(inputs[i])
             guard v.isFinite else { continue }

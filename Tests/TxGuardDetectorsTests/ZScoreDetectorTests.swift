@@ -68,6 +68,17 @@ import Testing
         #expect(abs(fresh.topZ - 20) < 1e-6)
     }
 
+    /// A mostly-zero input has MAD 0: the global standard deviation takes over, so ordinary
+    /// non-zero values are not scored as infinitely deviant.
+    @Test func zeroMADFallsBackToStandardDeviation() throws {
+        var values = [Float]()
+        for i in 0..<10_000 { values.append(i % 10 == 0 ? 1 : 0) }
+        let z = try ZScoreDetector(configuration: .init(inputNames: ["new_merchant"]),
+                                   training: FeatureMatrix(rowCount: 10_000, columnCount: 1, values: values))
+        #expect(abs(z.robustScale(0) - 0.3) < 0.01)  // std of Bernoulli(0.1)
+        #expect(abs(try z.score([1], state: z.newAccountStats()).score - 1 / 0.3) < 0.05)
+    }
+
     @Test func combinationRules() throws {
         let rms = try Self.detector(combination: .rootMeanSquare)
         let mx = try Self.detector(combination: .maximum)
