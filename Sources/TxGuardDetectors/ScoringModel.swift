@@ -42,7 +42,7 @@ public struct ScoringModel: Sendable, Codable, Equatable {
     /// Z-score detector (global robust statistics included).
     public private(set) var zScore: ZScoreDetector
     /// Calibrator per detector.
-    public let calibrators: DetectorCalibrators
+    public private(set) var calibrators: DetectorCalibrators
     /// Combination rule (may be changed after fitting).
     public var combiner: EnsembleCombiner
 
@@ -154,6 +154,17 @@ public struct ScoringModel: Sendable, Codable, Equatable {
         }
     }
 
+    /// Refits one detector's calibrator from observed raw scores, e.g. Z-scores of a replay where
+    /// accounts had history (the fitted Z-score calibrator only saw history-less, global z-scores).
+    public mutating func recalibrate(_ kind: DetectorKind, rawScores: [Double], tailLevel: Double = 0.98) throws {
+        let calibrator = try TailCalibrator(scores: rawScores, tailLevel: tailLevel)
+        switch kind {
+        case .isolationForest: calibrators.isolationForest = calibrator
+        case .oneClassSVM: calibrators.oneClassSVM = calibrator
+        case .zScore: calibrators.zScore = calibrator
+        }
+    }
+
     /// Top reasons across detectors, ranked: each detector's per-feature contributions as shares of
     /// that detector's total, scaled by its contribution to the ensemble score.
     public func reasons(_ x: [Float], accountStats: AccountStats, limit: Int = 5) throws -> [Reason] {
@@ -205,9 +216,9 @@ extension EnsembleCombiner {
 /// One tail calibrator per detector.
 public struct DetectorCalibrators: Sendable, Codable, Equatable {
     /// Calibrates Isolation Forest scores.
-    public let isolationForest: TailCalibrator
+    public var isolationForest: TailCalibrator
     /// Calibrates one-class SVM scores.
-    public let oneClassSVM: TailCalibrator
+    public var oneClassSVM: TailCalibrator
     /// Calibrates Z-score detector scores.
-    public let zScore: TailCalibrator
+    public var zScore: TailCalibrator
 }

@@ -97,6 +97,19 @@ import Testing
         #expect(try JSONDecoder().decode(AccountStats.self, from: encoder.encode(stats)) == stats)
     }
 
+    @Test func recalibrationReplacesOneCalibrator() throws {
+        var model = Self.model
+        let x: [Float] = [90, 0, 0, 0, 0, 0, 0, 0]
+        let before = try model.score(x, accountStats: model.newAccountStats())
+        try model.recalibrate(.zScore, rawScores: TestStream.exponential(rate: 1).sample(2_000, seed: 67))
+        let after = try model.score(x, accountStats: model.newAccountStats())
+        #expect(after.raw == before.raw)
+        #expect(after.logTailProbabilities.isolationForest == before.logTailProbabilities.isolationForest)
+        let expected = model.calibrators.zScore.logUpperTail(before.raw.zScore)
+        #expect(after.logTailProbabilities.zScore == expected)
+        #expect(after.logTailProbabilities.zScore != before.logTailProbabilities.zScore)
+    }
+
     @Test func everythingIsSendable() {
         func requireSendable<T: Sendable>(_: T.Type) {}
         requireSendable(ScoringModel.self)
