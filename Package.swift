@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "txguard", targets: ["txguard"]),
         .library(name: "TxGuardKafka", targets: ["TxGuardKafka"]),
+        .library(name: "TxGuardDetectors", targets: ["TxGuardDetectors"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -55,6 +56,7 @@ let package = Package(
                 "TxGuardKafka",
                 "TxGuardService",
                 "CKafkaLoop",
+                "TxGuardDetectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -74,6 +76,13 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TxGuardKafka"]
+        ),
+        // Anomaly detectors, calibration, ensemble, adaptive thresholds: pure Swift, no Kafka.
+        .target(name: "TxGuardDetectors"),
+        .testTarget(
+            name: "TxGuardDetectorsTests",
+            dependencies: ["TxGuardDetectors"],
+            resources: [.copy("Fixtures")]
         ),
     ],
     swiftLanguageModes: [.v6]
