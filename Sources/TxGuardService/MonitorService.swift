@@ -306,8 +306,13 @@ public final class MonitorService: Service, @unchecked Sendable {
         return starts
     }
 
+    /// Rebalance events this member has seen.
+    public var rebalanceCount: Int { rebalances.value }
+    private let rebalances = Locked(0)
+
     private func rebalanced(_ event: RebalanceEvent) {
         metrics.rebalances.increment()
+        rebalances.withLock { $0 += 1 }
         if case .revoked(let tps, _, _) = event {
             for tp in tps {
                 guard let w = workers.withLock({ $0.removeValue(forKey: tp) }) else { continue }

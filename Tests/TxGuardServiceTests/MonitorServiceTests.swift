@@ -50,19 +50,13 @@ struct MonitorServiceTests {
         let mock = try MockCluster(brokers: 1, logger: quiet("mock"))
         let boot = mock.bootstrapServers
         for (t, p) in [("in", 4), ("a1", 1), ("a2", 1), ("dlq", 1)] { try mock.createTopic(t, partitions: p) }
-        let n = 4000
+        let n = 4500
+        let all = inputRecords(topic: "in", count: n)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(bootstrapServers: boot)), logger: quiet("p"))
-        _ = try await producer.sendBatch(inputRecords(topic: "in", count: n), keepReports: false)
-        producer.close()
+        defer { producer.close() }
+        _ = try await producer.sendBatch(Array(all[0..<1500]), keepReports: false)
 
-        // Reference: one instance, start to end.
-        let refDir = NSTemporaryDirectory() + "txg-ref-\(UUID())"
-        let ref = makeService(bootstrap: boot, group: "ref", input: "in", alerts: "a1", dlq: "dlq", stateDir: refDir)
-        try await Self.runUntil(ref) { ref.totals.value.events >= n }
-        let expected = Self.alertKeys(try await readAll(boot, "a1", partitions: 1))
-        #expect(!expected.isEmpty)
-
-        // Same input: instance A alone, then B joins (rebalance), then A stops (B takes over).
+        // Instance A alone; then B joins (rebalance); more input; A stops (B takes over); more input.
         let dir = NSTemporaryDirectory() + "txg-pair-\(UUID())"
         let a = makeService(bootstrap: boot, group: "pair", input: "in", alerts: "a2", dlq: "dlq", stateDir: dir)
         let b = makeService(bootstrap: boot, group: "pair", input: "in", alerts: "a2", dlq: "dlq", stateDir: dir)
@@ -70,14 +64,27 @@ struct MonitorServiceTests {
         let gb = ServiceGroup(services: [b], gracefulShutdownSignals: [], logger: quiet("gb"))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await ga.run() }
-            while a.totals.value.events < 800 { try await Task.sleep(for: .milliseconds(20)) }
+            while a.totals.value.events < 1500 { try await Task.sleep(for: .milliseconds(20)) }
             tasks.addTask { try await gb.run() }
-            while b.totals.value.events == 0 { try await Task.sleep(for: .milliseconds(50)) }
+            // Wait for B to own partitions, then feed more input to both.
+            while b.health.value.ready == false || b.rebalanceCount == 0 { try await Task.sleep(for: .milliseconds(50)) }
+            try await Task.sleep(for: .seconds(4))
+            _ = try await producer.sendBatch(Array(all[1500..<3000]), keepReports: false)
+            #expect(try await waitCommitted(boot, group: "pair", topic: "in", partitions: 4, timeout: 60))
             await ga.triggerGracefulShutdown()
+            try await Task.sleep(for: .seconds(4))
+            _ = try await producer.sendBatch(Array(all[3000..<n]), keepReports: false)
             #expect(try await waitCommitted(boot, group: "pair", topic: "in", partitions: 4, timeout: 60))
             await gb.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
+
+        // Reference: one instance over the same input, start to end.
+        let refDir = NSTemporaryDirectory() + "txg-ref-\(UUID())"
+        let ref = makeService(bootstrap: boot, group: "ref", input: "in", alerts: "a1", dlq: "dlq", stateDir: refDir)
+        try await Self.runUntil(ref) { ref.totals.value.events >= n }
+        let expected = Self.alertKeys(try await readAll(boot, "a1", partitions: 1))
+        #expect(!expected.isEmpty)
         let got = try await readAll(boot, "a2", partitions: 1)
         // At-least-once: duplicates are possible, but the set of decisions is the reference's.
         #expect(Self.alertKeys(got) == expected)
