@@ -36,6 +36,7 @@ public enum BertNormalizer {
     /// The normalised text with whitespace runs collapsed and trimmed: tokenisation ignores whitespace
     /// runs, so two texts with the same key always produce the same tokens (used as the cache key).
     public static func key(_ text: String) -> String {
+        if let fast = withASCIIKeyBytes(text, { String(decoding: $0, as: UTF8.self) }) { return fast }
         let normalized = normalize(text)
         var out = String.UnicodeScalarView()
         var pendingSpace = false
@@ -48,6 +49,31 @@ public enum BertNormalizer {
             }
         }
         return String(out)
+    }
+
+    /// For pure-ASCII text: calls `body` with the bytes of `key(text)` (controls dropped, lower-cased,
+    /// whitespace runs collapsed, trimmed) in a stack buffer, without allocating. Nil for non-ASCII text.
+    @inline(__always)
+    public static func withASCIIKeyBytes<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        var text = text
+        return text.withUTF8 { bytes -> R? in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count + 1) { out -> R? in
+                var n = 0
+                var pendingSpace = false
+                for b in bytes {
+                    switch b {
+                    case 0x80...: return nil
+                    case 0x09, 0x0A, 0x0D, 0x20: pendingSpace = n > 0
+                    case 0x00..<0x20, 0x7F: continue
+                    default:
+                        if pendingSpace { out[n] = 0x20; n += 1; pendingSpace = false }
+                        out[n] = (b >= 0x41 && b <= 0x5A) ? b + 0x20 : b
+                        n += 1
+                    }
+                }
+                return body(UnsafeBufferPointer(rebasing: out[0..<n]))
+            }
+        }
     }
 
     /// Fast path for pure ASCII: the same result as the general path without NFD.

@@ -1,5 +1,5 @@
 /// The fast text fallback: signed feature hashing of character n-grams (n = 3...5 by default) of
-/// the BERT-normalised text with whitespace runs collapsed and a space at each end, L2-normalised.
+/// `BertNormalizer.key(text)` (normalised, whitespace runs collapsed) with a space at each end, L2-normalised.
 ///
 /// Deterministic across processes and machines (FNV-1a over Unicode scalars, never Swift's seeded
 /// `Hasher`). Used only when configured explicitly, never as a silent stand-in for a missing model.
@@ -34,21 +34,18 @@ public struct HashedNGramEmbedder: TextEmbedder {
 
     /// Adds the signed n-gram counts of `text` into `out` (length `dimension`) and L2-normalises it.
     public func accumulate(_ text: String, into out: UnsafeMutableBufferPointer<Float>) {
-        let normalized = BertNormalizer.normalize(text)
-        var utf8 = normalized
-        let handled = utf8.withUTF8 { bytes -> Bool in
-            // ASCII fast path: bytes are the scalars.
-            for b in bytes where b >= 0x80 { return false }
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: bytes.count + 2) { buf in
-                let n = collapse(bytes.lazy.map { UInt32($0) }, into: buf)
+        // ASCII fast path: the normalised key bytes straight from a stack buffer, no allocation.
+        let handled: Bool? = BertNormalizer.withASCIIKeyBytes(text) { key in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: key.count + 2) { buf in
+                let n = pad(key.lazy.map { UInt32($0) }, into: buf)
                 hashNGrams(UnsafeBufferPointer(rebasing: buf[0..<n]), into: out)
             }
             return true
         }
-        if !handled {
-            let scalars = normalized.unicodeScalars
+        if handled == nil {
+            let scalars = BertNormalizer.key(text).unicodeScalars
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: scalars.count + 2) { buf in
-                let n = collapse(scalars.lazy.map { $0.value }, into: buf)
+                let n = pad(scalars.lazy.map { $0.value }, into: buf)
                 hashNGrams(UnsafeBufferPointer(rebasing: buf[0..<n]), into: out)
             }
         }
@@ -60,17 +57,14 @@ public struct HashedNGramEmbedder: TextEmbedder {
         }
     }
 
-    /// Writes " " + text with whitespace runs collapsed + " "; returns the count (0 for blank text).
+    /// Writes " " + key + " " (the key is already collapsed and trimmed); 0 for an empty key.
     @inline(__always)
-    private func collapse<S: Sequence>(_ scalars: S, into buf: UnsafeMutableBufferPointer<UInt32>) -> Int where S.Element == UInt32 {
+    private func pad<S: Sequence>(_ scalars: S, into buf: UnsafeMutableBufferPointer<UInt32>) -> Int where S.Element == UInt32 {
         var n = 0
         buf[n] = 0x20; n += 1
-        for s in scalars {
-            if s == 0x20 && buf[n - 1] == 0x20 { continue }
-            buf[n] = s; n += 1
-        }
+        for s in scalars { buf[n] = s; n += 1 }
         if n == 1 { return 0 }
-        if buf[n - 1] != 0x20 { buf[n] = 0x20; n += 1 }
+        buf[n] = 0x20; n += 1
         return n
     }
 
@@ -86,7 +80,8 @@ public struct HashedNGramEmbedder: TextEmbedder {
                 length += 1
                 if length >= minN {
                     let m = FeatureHash.finalize(h ^ UInt64(length))
-                    let bucket = Int(m % width)
+                    // Lemire's multiply-shift range reduction instead of a division.
+                    let bucket = Int((UInt64(UInt32(truncatingIfNeeded: m)) &* width) >> 32)
                     out[bucket] += (m >> 63) == 0 ? 1 : -1
                 }
             }

@@ -46,7 +46,18 @@ public struct MiniLMEmbedder: TextEmbedder {
         tokenizer.encode(text)
     }
 
+    /// The embedding of one text; a cache hit takes no lock beyond the cache's and allocates only the key.
+    public func embedding(for text: String) throws -> [Float] {
+        guard let cache else { return try embedUncached([text])[0] }
+        let key = tokenizer.cacheKey(text)
+        if let hit = cache.value(forKey: key) { return hit }
+        let vector = try encoder.embed(tokenSequences: [tokenizer.encode(text)])[0]
+        cache.insert(vector, forKey: key)
+        return vector
+    }
+
     public func embed(_ texts: [String]) throws -> [[Float]] {
+        if texts.count == 1 { return [try embedding(for: texts[0])] }
         var result = [[Float]](repeating: [], count: texts.count)
         var missKeys: [String] = []
         var missTexts: [String] = []  // the first original text of each missed key

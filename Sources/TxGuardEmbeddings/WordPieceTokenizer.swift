@@ -106,6 +106,7 @@ public struct WordPieceTokenizer: Sendable {
     /// whitespace runs collapsed, special tokens kept verbatim (normalised text has no upper case,
     /// so they cannot be confused with text). Used as the embedding cache key.
     public func cacheKey(_ text: String) -> String {
+        if !text.utf8.contains(0x5B) { return BertNormalizer.key(text) }  // no "[": a single text segment
         var key = ""
         for segment in segments(text) {
             let piece: String
