@@ -27,21 +27,28 @@ public struct AccountStore: Sendable {
     /// Accounts evicted so far (capacity or TTL).
     public private(set) var evictions: Int = 0
 
-    var slotOf: [UInt64: Int32] = [:]
-    var ids: [UInt64] = []
-    var counts: [UInt32] = []
-    var lastTimestamps: [Int64] = []
-    var means: [Double] = []
-    var variances: [Double] = []
+    /// The scalar state of one account, one cache line, so an event's scalar reads and writes are local.
+    struct Record: Sendable {
+        var id: UInt64 = 0
+        var lastTimestamp: Int64 = 0
+        var mean: Double = 0
+        var variance: Double = 0
+        var count: UInt32 = 0
+        var previous: Int32 = -1     // towards more recent
+        var next: Int32 = -1         // towards less recent
+        var ringStart: UInt8 = 0     // index of the oldest entry
+        var ringCount: UInt8 = 0
+        var knownMerchants: UInt8 = 0
+        var knownCountries: UInt8 = 0
+        var knownDevices: UInt8 = 0
+    }
+
+    var slotOf: SlotIndex
+    var records: [Record] = []
     var ringTimes: [Int64] = []      // slot * R + i
     var ringAmounts: [Float] = []
-    var ringStarts: [UInt8] = []     // index of the oldest entry
-    var ringCounts: [UInt8] = []
     var known: [UInt64] = []         // (slot * 3 + set) * K + i, most recent first
-    var knownCounts: [UInt8] = []    // slot * 3 + set
     var centroids: [Float] = []      // slot * D + i
-    var previous: [Int32] = []       // towards more recent
-    var next: [Int32] = []           // towards less recent
     var head: Int32 = -1             // most recently active
     var tail: Int32 = -1             // least recently active
     var freeSlots: [Int32] = []
@@ -54,6 +61,7 @@ public struct AccountStore: Sendable {
         self.capacity = max(1, capacity)
         self.idleTTLMillis = idleTTLMillis
         self.layout = layout
+        self.slotOf = SlotIndex(capacity: max(1, capacity))
     }
 
     /// Accounts currently held.
@@ -61,7 +69,8 @@ public struct AccountStore: Sendable {
 
     /// The stable key of an account id.
     public static func key(_ accountID: String) -> UInt64 {
-        FeatureHash.hash(accountID, seed: 0xACC0_0000)
+        let h = FeatureHash.hash(accountID, seed: 0xACC0_0000)
+        return h == 0 ? 1 : h  // 0 marks an empty SlotIndex entry
     }
 
     /// A snapshot of one account's state, or nil when the store holds none.
@@ -73,16 +82,17 @@ public struct AccountStore: Sendable {
     func state(slot s: Int) -> AccountState {
         let r = layout.recentCapacity, k = layout.knownCapacity, d = layout.centroidDimension
         var recent: [AccountState.RecentEvent] = []
-        for i in 0..<Int(ringCounts[s]) {
-            let j = s * r + (Int(ringStarts[s]) + i) % r
+        let rec = records[s]
+        for i in 0..<Int(rec.ringCount) {
+            let j = s * r + (Int(rec.ringStart) + i) % r
             recent.append(.init(timestampMillis: ringTimes[j], amount: ringAmounts[j]))
         }
         func set(_ which: Int) -> [UInt64] {
             let base = (s * 3 + which) * k
-            return Array(known[base..<(base + Int(knownCounts[s * 3 + which]))])
+            return Array(known[base..<(base + Int(knownCount(s, which)))])
         }
-        return AccountState(count: counts[s], lastTimestampMillis: lastTimestamps[s], amountMean: means[s],
-                            amountVariance: variances[s], recentEvents: recent, knownMerchants: set(0),
+        return AccountState(count: rec.count, lastTimestampMillis: rec.lastTimestamp, amountMean: rec.mean,
+                            amountVariance: rec.variance, recentEvents: recent, knownMerchants: set(0),
                             knownCountries: set(1), knownDevices: set(2),
                             textCentroid: Array(centroids[(s * d)..<((s + 1) * d)]))
     }
@@ -99,8 +109,8 @@ public struct AccountStore: Sendable {
         let slot: Int32
         if let free = freeSlots.popLast() {
             slot = free
-        } else if ids.count < capacity {
-            slot = Int32(ids.count)
+        } else if records.count < capacity {
+            slot = Int32(records.count)
             grow()
         } else {
             slot = tail
@@ -108,7 +118,7 @@ public struct AccountStore: Sendable {
             _ = freeSlots.popLast()
         }
         reset(Int(slot), key: key)
-        slotOf[key] = slot
+        slotOf.set(key, slot)
         pushFront(slot)
         return (Int(slot), true)
     }
@@ -116,34 +126,29 @@ public struct AccountStore: Sendable {
     /// Evicts accounts whose latest event is older than `now − idleTTLMillis`, least recent first.
     public mutating func evictIdle(now: Int64) {
         guard let ttl = idleTTLMillis else { return }
-        while tail >= 0, lastTimestamps[Int(tail)] < now - ttl {
+        while tail >= 0, records[Int(tail)].lastTimestamp < now - ttl {
             evict(tail)
         }
     }
 
     private mutating func evict(_ slot: Int32) {
         unlink(slot)
-        slotOf[ids[Int(slot)]] = nil
+        slotOf.remove(records[Int(slot)].id)
         freeSlots.append(slot)
         evictions += 1
     }
 
     private mutating func grow() {
         let r = layout.recentCapacity, k = layout.knownCapacity, d = layout.centroidDimension
-        ids.append(0); counts.append(0); lastTimestamps.append(0); means.append(0); variances.append(0)
+        records.append(Record())
         ringTimes.append(contentsOf: repeatElement(0, count: r))
         ringAmounts.append(contentsOf: repeatElement(0, count: r))
-        ringStarts.append(0); ringCounts.append(0)
         known.append(contentsOf: repeatElement(0, count: 3 * k))
-        knownCounts.append(contentsOf: repeatElement(0, count: 3))
         centroids.append(contentsOf: repeatElement(0, count: d))
-        previous.append(-1); next.append(-1)
     }
 
     private mutating func reset(_ s: Int, key: UInt64) {
-        ids[s] = key; counts[s] = 0; lastTimestamps[s] = 0; means[s] = 0; variances[s] = 0
-        ringStarts[s] = 0; ringCounts[s] = 0
-        for i in 0..<3 { knownCounts[s * 3 + i] = 0 }
+        records[s] = Record(id: key)
         let d = layout.centroidDimension
         for i in 0..<d { centroids[s * d + i] = 0 }
     }
@@ -156,18 +161,18 @@ public struct AccountStore: Sendable {
 
     private mutating func unlink(_ slot: Int32) {
         let s = Int(slot)
-        let p = previous[s], n = next[s]
-        if p >= 0 { next[Int(p)] = n } else { head = n }
-        if n >= 0 { previous[Int(n)] = p } else { tail = p }
-        previous[s] = -1
-        next[s] = -1
+        let p = records[s].previous, n = records[s].next
+        if p >= 0 { records[Int(p)].next = n } else { head = n }
+        if n >= 0 { records[Int(n)].previous = p } else { tail = p }
+        records[s].previous = -1
+        records[s].next = -1
     }
 
     private mutating func pushFront(_ slot: Int32) {
         let s = Int(slot)
-        previous[s] = -1
-        next[s] = head
-        if head >= 0 { previous[Int(head)] = slot }
+        records[s].previous = -1
+        records[s].next = head
+        if head >= 0 { records[Int(head)].previous = slot }
         head = slot
         if tail < 0 { tail = slot }
     }
@@ -177,32 +182,49 @@ public struct AccountStore: Sendable {
     /// Appends an event to the slot's ring, dropping the oldest when full.
     mutating func pushRecent(_ s: Int, time: Int64, amount: Float) {
         let r = layout.recentCapacity
-        let c = Int(ringCounts[s]), start = Int(ringStarts[s])
+        let c = Int(records[s].ringCount), start = Int(records[s].ringStart)
         if c < r {
             let j = s * r + (start + c) % r
             ringTimes[j] = time; ringAmounts[j] = amount
-            ringCounts[s] = UInt8(c + 1)
+            records[s].ringCount = UInt8(c + 1)
         } else {
             let j = s * r + start
             ringTimes[j] = time; ringAmounts[j] = amount
-            ringStarts[s] = UInt8((start + 1) % r)
+            records[s].ringStart = UInt8((start + 1) % r)
         }
     }
 
     /// Whether `value` is in the set; then moves it (or inserts it) to the front, dropping the last when full.
     mutating func noteKnown(_ s: Int, _ set: KnownSet, _ value: UInt64) -> Bool {
         let k = layout.knownCapacity
-        let countIndex = s * 3 + set.rawValue
-        let base = countIndex * k
-        let c = Int(knownCounts[countIndex])
+        let base = (s * 3 + set.rawValue) * k
+        let c = Int(knownCount(s, set.rawValue))
         var found = -1
         for i in 0..<c where known[base + i] == value { found = i; break }
         let shiftFrom = found >= 0 ? found : min(c, k - 1)
         var i = shiftFrom
         while i > 0 { known[base + i] = known[base + i - 1]; i -= 1 }
         known[base] = value
-        if found < 0 && c < k { knownCounts[countIndex] = UInt8(c + 1) }
+        if found < 0 && c < k { setKnownCount(s, set.rawValue, UInt8(c + 1)) }
         return found >= 0
+    }
+
+    @inline(__always)
+    func knownCount(_ s: Int, _ set: Int) -> UInt8 {
+        switch set {
+        case 0: return records[s].knownMerchants
+        case 1: return records[s].knownCountries
+        default: return records[s].knownDevices
+        }
+    }
+
+    @inline(__always)
+    mutating func setKnownCount(_ s: Int, _ set: Int, _ v: UInt8) {
+        switch set {
+        case 0: records[s].knownMerchants = v
+        case 1: records[s].knownCountries = v
+        default: records[s].knownDevices = v
+        }
     }
 
     // MARK: serialization
@@ -220,7 +242,7 @@ public struct AccountStore: Sendable {
         while slot >= 0 {
             let s = Int(slot)
             let st = state(slot: s)
-            w.write(ids[s]); w.write(st.count); w.write(st.lastTimestampMillis)
+            w.write(records[s].id); w.write(st.count); w.write(st.lastTimestampMillis)
             w.write(st.amountMean); w.write(st.amountVariance)
             w.write(UInt8(st.recentEvents.count))
             for e in st.recentEvents { w.write(e.timestampMillis); w.write(e.amount) }
@@ -229,7 +251,7 @@ public struct AccountStore: Sendable {
                 for v in set { w.write(v) }
             }
             for v in st.textCentroid { w.write(v) }
-            slot = previous[s]
+            slot = records[s].previous
         }
         return w.bytes
     }
@@ -257,26 +279,26 @@ public struct AccountStore: Sendable {
         self.evictions = Int(evictions)
         for _ in 0..<n {
             let key = try r.read(UInt64.self)
-            guard slotOf[key] == nil else { throw EmbeddingError.corruptState(reason: "account key \(key) appears twice") }
-            let slot = Int32(ids.count)
+            guard key != 0, slotOf[key] == nil else { throw EmbeddingError.corruptState(reason: "account key \(key) is 0 or appears twice") }
+            let slot = Int32(records.count)
             grow()
             let s = Int(slot)
-            ids[s] = key
-            counts[s] = try r.read(UInt32.self)
-            lastTimestamps[s] = try r.read(Int64.self)
-            means[s] = try r.readDouble()
-            variances[s] = try r.readDouble()
+            records[s].id = key
+            records[s].count = try r.read(UInt32.self)
+            records[s].lastTimestamp = try r.read(Int64.self)
+            records[s].mean = try r.readDouble()
+            records[s].variance = try r.readDouble()
             let recent = Int(try r.read(UInt8.self))
             guard recent <= layout.recentCapacity else { throw EmbeddingError.corruptState(reason: "\(recent) recent events") }
             for _ in 0..<recent { pushRecent(s, time: try r.read(Int64.self), amount: try r.readFloat()) }
             for set in 0..<3 {
                 let c = Int(try r.read(UInt8.self))
                 guard c <= layout.knownCapacity else { throw EmbeddingError.corruptState(reason: "\(c) known values") }
-                knownCounts[s * 3 + set] = UInt8(c)
+                setKnownCount(s, set, UInt8(c))
                 for i in 0..<c { known[(s * 3 + set) * layout.knownCapacity + i] = try r.read(UInt64.self) }
             }
             for i in 0..<layout.centroidDimension { centroids[s * layout.centroidDimension + i] = try r.readFloat() }
-            slotOf[key] = slot
+            slotOf.set(key, slot)
             pushFront(slot)
         }
         guard r.offset == bytes.count else {

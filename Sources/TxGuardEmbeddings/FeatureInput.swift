@@ -42,17 +42,40 @@ public struct FeatureInput: Sendable, Equatable {
         self.categorical = categorical
     }
 
+    /// Where a categorical field's value comes from, resolved once per spec instead of per event.
+    enum CategoricalSource: Sendable {
+        case merchantCategory, channel, country, currency, merchantName, deviceID
+        case custom(String)
+
+        init(_ name: String) {
+            switch name {
+            case "merchant_category": self = .merchantCategory
+            case "channel": self = .channel
+            case "country": self = .country
+            case "currency": self = .currency
+            case "merchant_name": self = .merchantName
+            case "device_id": self = .deviceID
+            default: self = .custom(name)
+            }
+        }
+    }
+
+    @inline(__always)
+    func value(of source: CategoricalSource) -> String? {
+        switch source {
+        case .merchantCategory: return merchantCategory
+        case .channel: return channel
+        case .country: return country
+        case .currency: return currency
+        case .merchantName: return merchantName
+        case .deviceID: return deviceID
+        case let .custom(name): return categorical[name]
+        }
+    }
+
     /// The value of a categorical field: the built-in names `merchant_category`, `channel`, `country`,
     /// `currency`, `merchant_name`, `device_id`, else the user-defined `categorical[name]`.
     public func categoricalValue(_ name: String) -> String? {
-        switch name {
-        case "merchant_category": return merchantCategory
-        case "channel": return channel
-        case "country": return country
-        case "currency": return currency
-        case "merchant_name": return merchantName
-        case "device_id": return deviceID
-        default: return categorical[name]
-        }
+        value(of: CategoricalSource(name))
     }
 }

@@ -24,6 +24,9 @@ public struct TabularFeaturizer: Sendable {
     public let layout: AccountStore.Layout
 
     private let fieldSeeds: [UInt64]
+    private let fieldSources: [FeatureInput.CategoricalSource]
+    /// `textProjection` components flattened row-major, for contiguous SIMD dot products.
+    private let projectionRows: [Float]
 
     /// Validates `spec` and prepares the featurizer.
     public init(spec: FeatureSpec) throws {
@@ -33,6 +36,8 @@ public struct TabularFeaturizer: Sendable {
         self.layout = AccountStore.Layout(recentCapacity: spec.recentEventCapacity, knownCapacity: spec.knownValueCapacity,
                                           centroidDimension: spec.textProjection?.outputDimension ?? 0)
         self.fieldSeeds = spec.categoricalFields.map { FeatureHash.hash($0) }
+        self.fieldSources = spec.categoricalFields.map { FeatureInput.CategoricalSource($0) }
+        self.projectionRows = spec.textProjection?.components.flatMap { $0 } ?? []
     }
 
     /// An empty account store sized for this spec.
@@ -83,9 +88,9 @@ public struct TabularFeaturizer: Sendable {
 
         // Hashed categoricals.
         let buckets = spec.hashBuckets
-        for (i, field) in spec.categoricalFields.enumerated() {
+        for i in 0..<fieldSources.count {
             for b in 0..<buckets { out[f + b] = 0 }
-            if let value = input.categoricalValue(field), !value.isEmpty {
+            if let value = input.value(of: fieldSources[i]), !value.isEmpty {
                 let h = Self.caseInsensitiveHash(value, seed: fieldSeeds[i])
                 let bucket = Int((UInt64(UInt32(truncatingIfNeeded: h)) &* UInt64(buckets)) >> 32)
                 out[f + bucket] = (h >> 63) == 0 ? 1 : -1
@@ -103,12 +108,13 @@ public struct TabularFeaturizer: Sendable {
         // Per-account behaviour (state before this event), then the update.
         let t = input.timestampMillis
         let (s, isNew) = store.acquire(AccountStore.key(input.accountID), now: t)
-        let count = store.counts[s]
+        let record = store.records[s]
+        let count = record.count
         put(isNew || count == 0 ? 1 : 0)
         put(log1p(Double(count)))
-        put(count == 0 ? 0 : log1p(Double(max(0, t - store.lastTimestamps[s])) / 1000))
+        put(count == 0 ? 0 : log1p(Double(max(0, t - record.lastTimestamp)) / 1000))
         let r = spec.recentEventCapacity
-        let ringCount = Int(store.ringCounts[s]), ringStart = Int(store.ringStarts[s])
+        let ringCount = Int(record.ringCount), ringStart = Int(record.ringStart)
         for w in spec.windowSeconds {
             let from = t - Int64(w) * 1000
             var n = 0
@@ -120,22 +126,22 @@ public struct TabularFeaturizer: Sendable {
             }
             put(Double(n)); put(Self.signedLog1p(sum))
         }
-        let mean = store.means[s], variance = store.variances[s]
+        let mean = record.mean, variance = record.variance
         put(count == 0 ? 0 : (x - mean) / (variance + spec.amountStdFloor * spec.amountStdFloor).squareRoot())
         put(novel(&store, s, .merchant, input.merchantName))
         put(novel(&store, s, .country, input.country))
         put(novel(&store, s, .device, input.deviceID))
 
         if count == 0 {
-            store.means[s] = x
-            store.variances[s] = 0
+            store.records[s].mean = x
+            store.records[s].variance = 0
         } else {
             let d = x - mean, a = spec.ewmaAlpha
-            store.means[s] = mean + a * d
-            store.variances[s] = (1 - a) * (variance + a * d * d)
+            store.records[s].mean = mean + a * d
+            store.records[s].variance = (1 - a) * (variance + a * d * d)
         }
-        store.counts[s] = count &+ 1
-        store.lastTimestamps[s] = count == 0 ? t : max(store.lastTimestamps[s], t)
+        store.records[s].count = count &+ 1
+        store.records[s].lastTimestamp = count == 0 ? t : max(record.lastTimestamp, t)
         store.pushRecent(s, time: t, amount: Float(base))
 
         // Text: novelty against the centroid, then the PCA components.
@@ -146,7 +152,7 @@ public struct TabularFeaturizer: Sendable {
             for i in 0..<k { out[f + i] = 0 }
             if let embedding = textEmbedding {
                 let projected = UnsafeMutableBufferPointer(rebasing: out[f..<(f + k)])
-                embedding.withUnsafeBufferPointer { projection.project($0, into: projected) }
+                project(embedding, projection, into: projected)
                 var dot: Float = 0, pn: Float = 0, cn: Float = 0
                 for i in 0..<k {
                     let c = store.centroids[s * k + i]
@@ -160,6 +166,24 @@ public struct TabularFeaturizer: Sendable {
                 }
             }
             f += k
+        }
+    }
+
+    /// (embedding − mean) · componentsᵀ with contiguous SIMD dot products (same result as `PCAProjection.project`).
+    @inline(__always)
+    private func project(_ embedding: [Float], _ projection: PCAProjection, into out: UnsafeMutableBufferPointer<Float>) {
+        let d = projection.inputDimension
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: d) { centered in
+            embedding.withUnsafeBufferPointer { e in
+                projection.mean.withUnsafeBufferPointer { m in
+                    for j in 0..<d { centered[j] = e[j] - m[j] }
+                }
+            }
+            projectionRows.withUnsafeBufferPointer { rows in
+                for k in 0..<out.count {
+                    out[k] = FastMath.dot(centered.baseAddress!, rows.baseAddress! + k * d, d)
+                }
+            }
         }
     }
 

@@ -72,3 +72,26 @@ import Testing
         #expect(cache.value(forKey: "a") == [4])
     }
 }
+
+@Suite struct SlotIndexTests {
+    @Test func agreesWithDictionaryUnderRandomInsertsAndRemovals() {
+        var index = SlotIndex(capacity: 64)
+        var reference: [UInt64: Int32] = [:]
+        var g = SystemRandomNumberGenerator()
+        for step in 0..<20_000 {
+            // Small key space with clustered low bits to force long probe runs and wrap-around.
+            let key = UInt64.random(in: 1...200, using: &g) &* 128 | UInt64(step % 3)
+            if key == 0 { continue }
+            if Bool.random(using: &g), reference.count < 64 {
+                index.set(key, Int32(step)); reference[key] = Int32(step)
+            } else {
+                index.remove(key); reference[key] = nil
+            }
+            if step % 97 == 0 {
+                for k in reference.keys { #expect(index[k] == reference[k]) }
+            }
+        }
+        #expect(index.count == reference.count)
+        for k: UInt64 in 1...30_000 { #expect(index[k] == reference[k]) }
+    }
+}

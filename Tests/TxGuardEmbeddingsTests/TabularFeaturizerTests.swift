@@ -204,7 +204,7 @@ import Testing
         for i in 0..<1000 {
             _ = try fz.features(for: FeatureInput(accountID: "x\(i)", timestampMillis: 10 + Int64(i), amount: 1, currency: "EUR"), store: &store)
         }
-        #expect(store.count == 3 && store.ids.count == 3)  // slots never grow past capacity
+        #expect(store.count == 3 && store.records.count == 3)  // slots never grow past capacity
 
         var ttlStore = fz.makeStore(capacity: 100, idleTTLSeconds: 60)
         _ = try fz.features(for: FeatureInput(accountID: "old", timestampMillis: 0, amount: 1, currency: "EUR"), store: &ttlStore)

@@ -22,6 +22,7 @@ struct EmbedBench: AsyncParsableCommand {
     var skipModel = false
 
     func run() async throws {
+        print(String(format: "machine load average %.1f on %d cores", loadAverage(), ProcessInfo.processInfo.activeProcessorCount))
         var generator = SplitMix(seed: 42)
         let merchants = (0..<4096).map { _ in MerchantText.random(&generator) }
         print("== sgemm (OpenBLAS)")
@@ -83,6 +84,7 @@ struct EmbedBench: AsyncParsableCommand {
         var latencies: [Double] = []
         var done = 0
         var i = 0
+        let cpu0 = processCPUSeconds()
         let start = monotonicNanos()
         while Double(monotonicNanos() - start) < seconds * 1e9 {
             let chunk = (0..<batch).map { texts[(i + $0) % texts.count] }
@@ -93,6 +95,7 @@ struct EmbedBench: AsyncParsableCommand {
             done += batch
         }
         let elapsed = Double(monotonicNanos() - start) / 1e9
+        print(String(format: "    process CPU %.2f s over %.2f s wall (machine load %.1f)", processCPUSeconds() - cpu0, elapsed, loadAverage()))
         return BenchResult(name: "MiniLM batch \(batch), \(threads) thread(s)", operations: done, seconds: elapsed,
                            latenciesNanos: latencies, unit: "texts")
     }
@@ -118,6 +121,7 @@ struct EmbedBench: AsyncParsableCommand {
         var out = [Float](repeating: 0, count: 64)
         var latencies: [Double] = []
         var done = 0
+        let cpu0 = processCPUSeconds()
         let start = monotonicNanos()
         while monotonicNanos() - start < 2_000_000_000 {
             let t0 = monotonicNanos()
@@ -131,9 +135,17 @@ struct EmbedBench: AsyncParsableCommand {
             done += texts.count
         }
         let elapsed = Double(monotonicNanos() - start) / 1e9
+        print(String(format: "    hashed: %.0f ns/text CPU time (%.2fM texts per CPU-second)",
+                     (processCPUSeconds() - cpu0) * 1e9 / Double(done), Double(done) / (processCPUSeconds() - cpu0) / 1e6))
         return BenchResult(name: "hashed n-gram embedding (no allocation)", operations: done, seconds: elapsed,
                            latenciesNanos: latencies, unit: "texts")
     }
+}
+
+/// One-minute load average (other processes competing for the cores make wall-clock figures pessimistic).
+func loadAverage() -> Double {
+    var loads = [Double](repeating: 0, count: 3)
+    return getloadavg(&loads, 3) > 0 ? loads[0] : .nan
 }
 
 /// Deterministic generator for benchmark inputs.
