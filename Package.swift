@@ -4,7 +4,7 @@ import PackageDescription
 
 let package = Package(
     name: "txguard",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "txguard", targets: ["txguard"]),
         .library(name: "TxGuardKafka", targets: ["TxGuardKafka"]),
@@ -59,6 +59,11 @@ let package = Package(
         .testTarget(
             name: "TxGuardKafkaTests",
             dependencies: ["TxGuardKafka", "CRdKafka"]
+        ),
+        // Drives the built `txguard` binary as a separate process (run `swift build` first).
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["TxGuardKafka"]
         ),
         .testTarget(
             name: "TxGuardEmbeddingsTests",
