@@ -55,3 +55,19 @@ struct PCAReference: Decodable {
         #expect(throws: EmbeddingError.self) { try PCAProjection.fit([[1, 2], [3, 4]], componentCount: 3) }
     }
 }
+
+@Suite struct FeatureSpecFittingTests {
+    @Test func fitsScalingOnLogAmountsAndPCA() throws {
+        var spec = FeatureSpec()
+        spec.currencyRates = ["EUR": 1, "USD": 0.5]
+        // log1p of base amounts 0, 1, 3, 7, 15 → ln 1…ln 16: median ln 4, IQR ln 8 − ln 2 = ln 4.
+        let amounts: [(amount: Double, currency: String)] = [(0, "EUR"), (2, "USD"), (3, "EUR"), (14, "USD"), (15, "EUR")]
+        let embeddings: [[Float]] = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]]
+        let fitted = try spec.fitted(amounts: amounts, textEmbeddings: embeddings, textComponents: 2)
+        let scaling = try #require(fitted.amountScaling)
+        #expect(abs(scaling.median - log(4)) < 1e-12)
+        #expect(abs(scaling.interQuartileRange - log(4)) < 1e-12)
+        #expect(fitted.textProjection?.outputDimension == 2)
+        #expect(fitted.featureNames.contains("amount_robust") && fitted.featureNames.contains("text_pca_1"))
+    }
+}
