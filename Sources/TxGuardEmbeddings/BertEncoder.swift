@@ -37,6 +37,8 @@ public struct BertEncoder: Sendable {
             total += seq.count
         }
         if total == 0 { return [] }
+        // Every `baseAddress!` below is of a non-empty buffer: total > 0 here, and the weights were
+        // shape-checked against the configuration when loaded.
         let maxLength = tokenSequences.map(\.count).max() ?? 0
         var hidden = [Float](repeating: 0, count: total * h)
         var qkv = [Float](repeating: 0, count: total * 3 * h)

@@ -60,8 +60,9 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         guard ewmaAlpha > 0, ewmaAlpha <= 1 else { throw fail("ewmaAlpha \(ewmaAlpha) outside (0, 1]") }
         guard amountStdFloor > 0 else { throw fail("amountStdFloor must be positive") }
         guard currencyRates.values.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw fail("currency rates must be positive") }
-        if let p = textProjection, p.outputDimension < 1 || p.outputDimension > 16 || p.components.contains(where: { $0.count != p.inputDimension }) {
-            throw fail("textProjection must have 1...16 components of equal width")
+        if let p = textProjection, p.inputDimension < 1 || p.outputDimension < 1 || p.outputDimension > 16
+            || p.components.contains(where: { $0.count != p.inputDimension }) {
+            throw fail("textProjection must have 1...16 components of the (non-zero) width of its mean")
         }
         guard Set(categoricalFields).count == categoricalFields.count,
               Set(numericFields.map(\.name)).count == numericFields.count else { throw fail("duplicate field names") }

@@ -179,6 +179,7 @@ public struct TabularFeaturizer: Sendable {
                     for j in 0..<d { centered[j] = e[j] - m[j] }
                 }
             }
+            // Non-empty buffers: validate() guarantees d ≥ 1 and d × outputDimension rows.
             projectionRows.withUnsafeBufferPointer { rows in
                 for k in 0..<out.count {
                     out[k] = FastMath.dot(centered.baseAddress!, rows.baseAddress! + k * d, d)
