@@ -29,7 +29,7 @@ struct EncoderReference: Decodable {
             let cos = TestSupport.cosine(v, c.embedding)
             #expect(cos >= 0.999, "cosine \(cos) for \(c.text.prefix(40).debugDescription)")
             let maxDiff = zip(v, c.embedding).map { abs($0 - $1) }.max() ?? 1
-            #expect(maxDiff < 1e-3, "max |Δ| \(maxDiff) for \(c.text.prefix(40).debugDescription)")
+            #expect(maxDiff < 1e-5, "max |Δ| \(maxDiff) for \(c.text.prefix(40).debugDescription)")
         }
     }
 
@@ -41,6 +41,23 @@ struct EncoderReference: Decodable {
             let single = try embedder.embedUncached([t])[0]
             let maxDiff = zip(single, b).map { abs($0 - $1) }.max() ?? 1
             #expect(maxDiff < 1e-5, "\(t)")
+        }
+    }
+
+    @Test func concurrentUncachedCallsMatchSequentialOnes() async throws {
+        let embedder = try TestSupport.embedder()
+        let texts = (0..<8).map { "merchant number \($0) in city \($0 * 7)" }
+        let sequential = try texts.map { try embedder.embedUncached([$0, "padding text of another length"])[0] }
+        try await withThrowingTaskGroup(of: (Int, [Float]).self) { group in
+            for round in 0..<3 {
+                for (i, t) in texts.enumerated() {
+                    group.addTask { (i, try embedder.embedUncached([t, "padding text of another length"])[0]) }
+                }
+                for try await (i, v) in group {
+                    let diff = zip(v, sequential[i]).map { abs($0 - $1) }.max() ?? 1
+                    #expect(diff < 1e-5, "round \(round) text \(i)")
+                }
+            }
         }
     }
 

@@ -54,6 +54,10 @@ struct EmbedBench: AsyncParsableCommand {
                 }
             }
             BLAS.setThreadCount(1)
+            let parallel = try await measureConcurrent(embedder, merchants, batch: 32, tasks: 2)
+            print(parallel.line)
+            let gflops = parallel.rate * meanTokens * flopsPerToken / 1e9
+            print(String(format: "    encoder %.1f GFLOP/s = %.0f%% of 2 × one-thread sgemm", gflops, 100 * gflops / (2 * (sgemmRates[1] ?? .nan))))
             print("== cache hit path")
             _ = try embedder.embed(Array(merchants[0..<1024]))
             print(measureCacheHits(embedder, Array(merchants[0..<1024])).line)
@@ -98,6 +102,30 @@ struct EmbedBench: AsyncParsableCommand {
         print(String(format: "    process CPU %.2f s over %.2f s wall (machine load %.1f)", processCPUSeconds() - cpu0, elapsed, loadAverage()))
         return BenchResult(name: "MiniLM batch \(batch), \(threads) thread(s)", operations: done, seconds: elapsed,
                            latenciesNanos: latencies, unit: "texts")
+    }
+
+    /// `tasks` concurrent callers, each encoding batches with one BLAS thread.
+    private func measureConcurrent(_ embedder: MiniLMEmbedder, _ texts: [String], batch: Int, tasks: Int) async throws -> BenchResult {
+        let budget = UInt64(seconds * 1e9)
+        let start = monotonicNanos()
+        let done = try await withThrowingTaskGroup(of: Int.self) { group in
+            for task in 0..<tasks {
+                group.addTask {
+                    var n = 0, i = task * 1000
+                    while monotonicNanos() - start < budget {
+                        let chunk = (0..<batch).map { texts[(i + $0) % texts.count] }
+                        i += batch
+                        _ = try embedder.embedUncached(chunk)
+                        n += batch
+                    }
+                    return n
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let elapsed = Double(monotonicNanos() - start) / 1e9
+        return BenchResult(name: "MiniLM batch \(batch), \(tasks) tasks × 1 BLAS thread", operations: done,
+                           seconds: elapsed, unit: "texts")
     }
 
     private func measureCacheHits(_ embedder: MiniLMEmbedder, _ texts: [String]) -> BenchResult {
