@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "txguard", targets: ["txguard"]),
         .library(name: "TxGuardKafka", targets: ["TxGuardKafka"]),
         .library(name: "TxGuardDetectors", targets: ["TxGuardDetectors"]),
+        .library(name: "TxGuardEmbeddings", targets: ["TxGuardEmbeddings"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -50,11 +51,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // OpenBLAS (Debian libopenblas-dev): the matrix products of the MiniLM encoder.
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // Text (MiniLM, hashed n-grams) and tabular feature embeddings; knows nothing of Kafka or JSON.
+        .target(
+            name: "TxGuardEmbeddings",
+            dependencies: ["COpenBLAS"]
+        ),
         .executableTarget(
             name: "txguard",
             dependencies: [
                 "TxGuardKafka",
                 "TxGuardService",
+                "TxGuardEmbeddings",
                 "CKafkaLoop",
                 "TxGuardDetectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -82,6 +95,11 @@ let package = Package(
         .testTarget(
             name: "TxGuardDetectorsTests",
             dependencies: ["TxGuardDetectors"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TxGuardEmbeddingsTests",
+            dependencies: ["TxGuardEmbeddings"],
             resources: [.copy("Fixtures")]
         ),
     ],

@@ -1,0 +1,65 @@
+/// Open-addressing hash table from 64-bit account keys to store slots: linear probing over one
+/// array of (key, slot) pairs, so a lookup usually touches one cache line (Swift's `Dictionary`
+/// touches its bitmap, key and value arrays separately). Key 0 marks an empty entry, so callers
+/// never insert 0; deletion shifts later entries back (no tombstones).
+struct SlotIndex: Sendable {
+    struct Entry: Sendable {
+        var key: UInt64
+        var slot: Int32
+    }
+
+    private(set) var entries: [Entry]
+    private(set) var count = 0
+    private let mask: Int
+
+    /// A table for up to `capacity` keys at a load factor of at most 1/2.
+    init(capacity: Int) {
+        var size = 16
+        while size < 2 * capacity { size <<= 1 }
+        entries = [Entry](repeating: Entry(key: 0, slot: -1), count: size)
+        mask = size - 1
+    }
+
+    @inline(__always)
+    subscript(key: UInt64) -> Int32? {
+        var i = Int(truncatingIfNeeded: key) & mask
+        while true {
+            let e = entries[i]
+            if e.key == key { return e.slot }
+            if e.key == 0 { return nil }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Inserts or replaces.
+    mutating func set(_ key: UInt64, _ slot: Int32) {
+        var i = Int(truncatingIfNeeded: key) & mask
+        while entries[i].key != 0 && entries[i].key != key { i = (i + 1) & mask }
+        if entries[i].key == 0 { count += 1 }
+        entries[i] = Entry(key: key, slot: slot)
+    }
+
+    /// Removes `key` if present, moving later entries of its probe run back into the gap.
+    mutating func remove(_ key: UInt64) {
+        var i = Int(truncatingIfNeeded: key) & mask
+        while entries[i].key != key {
+            if entries[i].key == 0 { return }
+            i = (i + 1) & mask
+        }
+        count -= 1
+        var gap = i
+        var j = (i + 1) & mask
+        while entries[j].key != 0 {
+            let home = Int(truncatingIfNeeded: entries[j].key) & mask
+            // Move j into the gap unless its home lies cyclically in (gap, j].
+            let distanceToJ = (j - home) & mask
+            let distanceToGap = (gap - home) & mask
+            if distanceToGap < distanceToJ {
+                entries[gap] = entries[j]
+                gap = j
+            }
+            j = (j + 1) & mask
+        }
+        entries[gap] = Entry(key: 0, slot: -1)
+    }
+}
