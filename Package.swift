@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "txguard", targets: ["txguard"]),
         .library(name: "TxGuardKafka", targets: ["TxGuardKafka"]),
+        .library(name: "TxGuardContracts", targets: ["TxGuardContracts"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,10 +35,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Input/output contracts: transaction decoder, field mapping, dead letters, alert encoding.
+        // Foundation only; no Kafka.
+        .target(name: "TxGuardContracts"),
         .executableTarget(
             name: "txguard",
             dependencies: [
                 "TxGuardKafka",
+                "TxGuardContracts",
                 "CKafkaLoop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -46,6 +51,11 @@ let package = Package(
         .testTarget(
             name: "TxGuardKafkaTests",
             dependencies: ["TxGuardKafka", "CRdKafka"]
+        ),
+        .testTarget(
+            name: "TxGuardContractsTests",
+            dependencies: ["TxGuardContracts"],
+            resources: [.copy("Fixtures")]
         ),
     ],
     swiftLanguageModes: [.v6]
