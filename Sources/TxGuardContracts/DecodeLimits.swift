@@ -42,7 +42,7 @@ public struct DecodeLimits: Sendable, Hashable, Codable {
 
     /// Checks the limits themselves are usable; call once at start.
     public func validate() throws(ConfigurationError) {
-        guard maxPayloadBytes > 0 else { throw ConfigurationError(key: "maxPayloadBytes", problem: "must be positive") }
+        guard (1...(1 << 30)).contains(maxPayloadBytes) else { throw ConfigurationError(key: "maxPayloadBytes", problem: "must be within 1...1 GiB") }
         // The scanner recurses once per level; 1000 levels stay far below any thread's stack.
         guard (1...1_000).contains(maxDepth) else { throw ConfigurationError(key: "maxDepth", problem: "must be within 1...1000") }
         // 10^14 major units keeps every minor amount (up to 4 decimals) inside Int64 with room to spare.

@@ -23,8 +23,11 @@ struct DecodePlan: Sendable {
     var defaults = [FieldSource.DefaultValue?](repeating: nil, count: 15)
     var epochUnit: FieldSource.EpochUnit = .milliseconds
     var amountInMinorUnits = false
+    /// Flat, refcount-free form of `nodes` for the hot path.
+    private(set) var keys: KeyLookupTable
 
     init(mapping: FieldMapping) throws(ConfigurationError) {
+        keys = KeyLookupTable(nodes: [[]])
         for field in TransactionField.allCases {
             let source = mapping.source(for: field)
             let text = source.path ?? field.canonicalPath
@@ -56,11 +59,13 @@ struct DecodePlan: Sendable {
                     nodes[node].append(edge)
                     node = edge.child
                 }
-                if nodes.indices.contains(node), nodes[node].count > 64 {
-                    throw ConfigurationError(key: "\(field.rawValue).path", problem: "more than 64 mapped keys in one object")
+                // The lookup table has 64 slots per object; keep it at most half full.
+                if nodes.indices.contains(node), nodes[node].count > 32 {
+                    throw ConfigurationError(key: "\(field.rawValue).path", problem: "more than 32 mapped keys in one object")
                 }
             }
         }
+        keys = KeyLookupTable(nodes: nodes)
     }
 
     /// RFC 6901 array index: `0` or a decimal without leading zeros.

@@ -4,8 +4,18 @@ struct ValueSlot {
     var kind: Kind = .absent
     var hasEscapes = false
     var isInteger = false
-    var start = 0
-    var end = 0
+    // Int32 keeps the 15 slots small (payloads are limited to 1 GiB by DecodeLimits.validate()).
+    var start32: Int32 = 0
+    var end32: Int32 = 0
+
+    var start: Int {
+        @inline(__always) get { Int(start32) }
+        @inline(__always) set { start32 = Int32(truncatingIfNeeded: newValue) }
+    }
+    var end: Int {
+        @inline(__always) get { Int(end32) }
+        @inline(__always) set { end32 = Int32(truncatingIfNeeded: newValue) }
+    }
 
     var kindName: String {
         switch kind {
@@ -26,16 +36,20 @@ struct ValueSlot {
 struct DocumentScan {
     var cursor: JSONCursor
     let plan: DecodePlan
+    let keys: KeyLookupTable
+    let limits: DecodeLimits
     let keepUnknown: Bool
     var slots = InlineArray<15, ValueSlot>(repeating: ValueSlot())
     var unknown = UnknownFieldCollector()
     /// First duplicate key seen (reported after the syntax check of the whole document).
     var duplicate: (path: String, offset: Int)?
 
-    init(cursor: JSONCursor, plan: DecodePlan, keepUnknown: Bool) {
+    init(cursor: JSONCursor, plan: DecodePlan, limits: DecodeLimits) {
         self.cursor = cursor
         self.plan = plan
-        self.keepUnknown = keepUnknown
+        self.keys = plan.keys
+        self.limits = limits
+        self.keepUnknown = limits.keepUnknownFields
     }
 
     /// Scans the whole document (an object at the root); trailing bytes other than whitespace fail.
@@ -60,16 +74,16 @@ struct DocumentScan {
         if !cursor.atEnd { throw cursor.unexpected("trailing data after the document") }
     }
 
+    @inline(__always)
     private func edge(in node: Int, for key: StringToken) -> Int? {
-        let edges = plan.nodes[node]
         if key.hasEscapes {
             let k = cursor.unescapedBytes(key)
-            return edges.firstIndex { $0.key == k }
+            return k.withUnsafeBufferPointer { b in
+                guard let p = b.baseAddress else { return keys.lookup(node: node, cursor.base, 0) }
+                return keys.lookup(node: node, p, b.count)
+            }
         }
-        for i in edges.indices where edges[i].key.count == key.byteCount {
-            if cursor.stringEquals(key, edges[i].key) { return i }
-        }
-        return nil
+        return keys.lookup(node: node, cursor.base + key.start, key.byteCount)
     }
 
     private mutating func scanObject(node: Int, depth: Int) throws(JSONSyntaxError) {
@@ -91,7 +105,7 @@ struct DocumentScan {
                     duplicate = (plan.nodes[node][e].pointer, memberStart)
                 }
                 seen |= 1 << UInt64(e)
-                try scanMapped(plan.nodes[node][e], depth: depth)
+                try scanMapped(keys.edge(node: node, e), depth: depth)
             } else {
                 try cursor.skipValue(depth: depth)
                 if isRoot && keepUnknown {
@@ -116,9 +130,8 @@ struct DocumentScan {
         var index = 0
         while true {
             cursor.skipWhitespace()
-            let edges = plan.nodes[node]
-            if let e = edges.firstIndex(where: { $0.arrayIndex == index }) {
-                try scanMapped(edges[e], depth: depth)
+            if let e = keys.arrayEdge(node: node, index: index) {
+                try scanMapped(keys.edge(node: node, e), depth: depth)
             } else {
                 try cursor.skipValue(depth: depth)
             }
@@ -132,14 +145,14 @@ struct DocumentScan {
     }
 
     /// The value at the cursor belongs to a mapped edge: record it in its slot or descend.
-    private mutating func scanMapped(_ edge: DecodePlan.Edge, depth: Int) throws(JSONSyntaxError) {
+    private mutating func scanMapped(_ edge: KeyLookupTable.FlatEdge, depth: Int) throws(JSONSyntaxError) {
         if edge.field >= 0 {
-            slots[edge.field] = try scanSlot(depth: depth)
+            slots[Int(edge.field)] = try scanSlot(depth: depth)
             return
         }
         switch cursor.peek() {
-        case UInt8(ascii: "{"): try scanObject(node: edge.child, depth: depth + 1)
-        case UInt8(ascii: "["): try scanArray(node: edge.child, depth: depth + 1)
+        case UInt8(ascii: "{"): try scanObject(node: Int(edge.child), depth: depth + 1)
+        case UInt8(ascii: "["): try scanArray(node: Int(edge.child), depth: depth + 1)
         default: try cursor.skipValue(depth: depth) // a scalar where the mapping expects a container: fields below are absent
         }
     }

@@ -80,7 +80,18 @@ struct JSONCursor {
         pos += 1
         let start = pos
         var escapes = false
-        while pos < count {
+        while true {
+            // Skip eight bytes at a time while none is '"', '\\' or a control character (SWAR).
+            while pos + 8 <= count {
+                let w = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
+                let q = w ^ 0x2222_2222_2222_2222
+                let bs = w ^ 0x5C5C_5C5C_5C5C_5C5C
+                let special = ((q &- 0x0101_0101_0101_0101) & ~q) | ((bs &- 0x0101_0101_0101_0101) & ~bs)
+                    | ((w &- 0x2020_2020_2020_2020) & ~w)
+                if special & 0x8080_8080_8080_8080 != 0 { break }
+                pos += 8
+            }
+            guard pos < count else { break }
             let b = base[pos]
             if b == UInt8(ascii: "\"") {
                 let token = StringToken(start: start, end: pos, hasEscapes: escapes)

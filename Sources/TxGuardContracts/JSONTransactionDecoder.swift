@@ -42,7 +42,7 @@ public struct JSONTransactionDecoder: TransactionDecoder {
             throw DecodeError(code: .invalidUTF8, byteOffset: bad, message: "ill-formed UTF-8 sequence starting with byte 0x\(String(base[bad], radix: 16))")
         }
         var scan = DocumentScan(cursor: JSONCursor(base: base, count: bytes.count, maxDepth: limits.maxDepth),
-                                plan: plan, keepUnknown: limits.keepUnknownFields)
+                                plan: plan, limits: limits)
         do throws(JSONSyntaxError) {
             try scan.run()
         } catch {
@@ -51,18 +51,13 @@ public struct JSONTransactionDecoder: TransactionDecoder {
         if let dup = scan.duplicate {
             throw DecodeError(code: .duplicateKey, path: dup.path, byteOffset: dup.offset, message: "key appears more than once")
         }
-        var reader = FieldReader(cursor: scan.cursor, plan: plan, limits: limits, slots: scan.slots)
-        return try reader.transaction(unknown: scan.unknown.finish())
+        let unknown = scan.unknown.finish()
+        return try scan.transaction(unknown: unknown)
     }
 }
 
 /// The semantic pass: interprets each mapped slot (or default) as the typed field it stands for.
-struct FieldReader {
-    let cursor: JSONCursor
-    let plan: DecodePlan
-    let limits: DecodeLimits
-    let slots: InlineArray<15, ValueSlot>
-
+extension DocumentScan {
     func error(_ code: ReasonCode, _ field: TransactionField, _ message: String) -> DecodeError {
         let slot = slots[field.slot]
         return DecodeError(code: code, path: plan.paths[field.slot], byteOffset: slot.kind == .absent ? nil : slot.start,
@@ -75,7 +70,7 @@ struct FieldReader {
                            message: "required field \(field.rawValue) is \(null ? "null" : "missing")")
     }
 
-    mutating func transaction(unknown: UnknownFields) throws(DecodeError) -> Transaction {
+    func transaction(unknown: UnknownFields) throws(DecodeError) -> Transaction {
         guard let transactionID = try identifier(.transactionID) else { throw missing(.transactionID) }
         guard let accountID = try identifier(.accountID) else { throw missing(.accountID) }
         let timestamp = try timestampMicros()

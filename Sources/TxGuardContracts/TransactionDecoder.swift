@@ -11,6 +11,7 @@ public protocol TransactionDecoder: Sendable {
 extension TransactionDecoder {
     /// Convenience for byte arrays (tests, files).
     public func decode(_ bytes: [UInt8], context: SourceContext = .unknown) throws(DecodeError) -> Transaction {
+        // Array.withUnsafeBytes is untyped `rethrows`, so carry the typed error out in a Result.
         let result = bytes.withUnsafeBytes { raw in
             Result { () throws(DecodeError) -> Transaction in try decode(raw, context: context) }
         }
