@@ -13,18 +13,15 @@ public enum AlertEncoder {
 
     /// Appends the alert's JSON to `writer` (reuse one writer in a loop to avoid reallocations).
     public static func encode(_ alert: Alert, into w: inout JSONWriter) {
-        var time: [UInt8] = []
-        time.reserveCapacity(27)
         w.beginObject()
         w.field("schema_version", Alert.schemaVersion)
         w.field("alert_id", alert.alertID)
         w.field("transaction_id", alert.transactionID)
         w.field("account_id", alert.accountID)
-        Timestamps.appendRFC3339(micros: alert.eventTimeMicros, to: &time)
-        w.field("event_time", String(decoding: time, as: UTF8.self))
-        time.removeAll(keepingCapacity: true)
-        Timestamps.appendRFC3339(micros: alert.detectionTimeMicros, to: &time)
-        w.field("detection_time", String(decoding: time, as: UTF8.self))
+        w.key("event_time")
+        w.timestamp(micros: alert.eventTimeMicros)
+        w.key("detection_time")
+        w.timestamp(micros: alert.detectionTimeMicros)
         w.field("score", alert.score)
         w.field("threshold", alert.threshold)
         w.key("detectors")

@@ -56,17 +56,56 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
-    /// A Double in the shortest form that reads back to the same value (`0.1`, `1e-05`); `null` if not finite.
+    /// A Double that reads back to exactly the same value (`0.1`, `1e-05`); `null` if not finite.
     public mutating func number(_ value: Double) {
         valueStart()
-        if !value.isFinite {
-            appendASCII("null")
-        } else if value == value.rounded(), abs(value) < 1e15 {
-            appendInteger(Int64(value)) // integral: no ".0"; -0.0 becomes 0
-        } else {
-            var text = value.description // Swift's shortest round-trip digits; always valid JSON when finite
-            text.withUTF8 { bytes.append(contentsOf: $0) }
+        needsComma = true
+        guard value.isFinite else { appendASCII("null"); return }
+        // Fast path: the fewest decimals k ≤ 9 such that round(v·10^k)/10^k == v. That division is
+        // correctly rounded, exactly as a reader's strtod rounds the decimal text, so it round-trips.
+        if abs(value) < 1e9 {
+            var scale = 1.0
+            for k in 0...9 {
+                let m = (value * scale).rounded()
+                if m / scale == value {
+                    appendFixed(Int64(m), decimals: k)
+                    return
+                }
+                scale *= 10
+            }
+        } else if abs(value) < 1e15, value == value.rounded() {
+            appendInteger(Int64(value))
+            return
         }
+        var text = value.description // Swift's shortest round-trip digits; valid JSON when finite
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    private mutating func appendFixed(_ m: Int64, decimals k: Int) {
+        guard k > 0 else { appendInteger(m); return }
+        var p: Int64 = 1
+        for _ in 0..<k { p *= 10 }
+        let magnitude = m.magnitude
+        if m < 0 { bytes.append(UInt8(ascii: "-")) }
+        appendInteger(Int64(magnitude / UInt64(p)))
+        bytes.append(UInt8(ascii: "."))
+        var frac = magnitude % UInt64(p)
+        let start = bytes.count
+        for _ in 0..<k { bytes.append(0x30) }
+        var i = start + k - 1
+        while frac > 0 {
+            bytes[i] = UInt8(48 + frac % 10)
+            frac /= 10
+            i -= 1
+        }
+    }
+
+    /// An instant as an RFC 3339 UTC string with microseconds, e.g. `"2026-11-29T11:54:49.123456Z"`.
+    public mutating func timestamp(micros: Int64) {
+        valueStart()
+        bytes.append(UInt8(ascii: "\""))
+        Timestamps.appendRFC3339(micros: micros, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
         needsComma = true
     }
 
@@ -107,29 +146,48 @@ public struct JSONWriter: Sendable {
 
     private mutating func appendQuoted(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
-        var copy = s
-        copy.withUTF8 { utf8 in
-            var runStart = 0
-            for i in 0..<utf8.count {
-                let b = utf8[i]
-                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
-                if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
-                runStart = i + 1
-                bytes.append(UInt8(ascii: "\\"))
-                switch b {
-                case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\""))
-                case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\"))
-                case 0x0A: bytes.append(UInt8(ascii: "n"))
-                case 0x0D: bytes.append(UInt8(ascii: "r"))
-                case 0x09: bytes.append(UInt8(ascii: "t"))
-                case 0x08: bytes.append(UInt8(ascii: "b"))
-                case 0x0C: bytes.append(UInt8(ascii: "f"))
-                default:
-                    bytes.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, Self.hex[Int(b >> 4)], Self.hex[Int(b & 0xF)]])
-                }
-            }
-            if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
+        // Native Swift strings expose their UTF-8 without copying; bridged ones take the slow path.
+        let done: Void? = s.utf8.withContiguousStorageIfAvailable { appendEscaped($0) }
+        if done == nil {
+            var copy = s
+            copy.withUTF8 { appendEscaped($0) }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        guard let base = utf8.baseAddress else { return }
+        let n = utf8.count
+        var runStart = 0
+        var i = 0
+        while i < n {
+            // Eight bytes at a time while none is '"', '\\' or a control character (SWAR).
+            if i + 8 <= n {
+                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                let q = w ^ 0x2222_2222_2222_2222
+                let bs = w ^ 0x5C5C_5C5C_5C5C_5C5C
+                let special = ((q &- 0x0101_0101_0101_0101) & ~q) | ((bs &- 0x0101_0101_0101_0101) & ~bs)
+                    | ((w &- 0x2020_2020_2020_2020) & ~w)
+                if special & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
+            }
+            let b = base[i]
+            guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { i += 1; continue }
+            if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart)) }
+            runStart = i + 1
+            i += 1
+            switch b {
+            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "\\"))
+            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+            case 0x08: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "b"))
+            case 0x0C: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "f"))
+            default:
+                bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "u")); bytes.append(0x30); bytes.append(0x30)
+                bytes.append(Self.hex[Int(b >> 4)]); bytes.append(Self.hex[Int(b & 0xF)])
+            }
+        }
+        if runStart < n { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: n - runStart)) }
     }
 }

@@ -12,7 +12,7 @@ public enum TransactionEncoder {
         w.field("transaction_id", t.transactionID)
         w.field("account_id", t.accountID)
         w.key("timestamp")
-        w.string(Timestamps.rfc3339(micros: t.timestampMicros))
+        w.timestamp(micros: t.timestampMicros)
         w.field("amount", t.amount.description)
         w.field("currency", t.currency)
         if let v = t.merchantName { w.field("merchant_name", v) }
