@@ -88,7 +88,12 @@ struct JSONCursor {
                 let bs = w ^ 0x5C5C_5C5C_5C5C_5C5C
                 let special = ((q &- 0x0101_0101_0101_0101) & ~q) | ((bs &- 0x0101_0101_0101_0101) & ~bs)
                     | ((w &- 0x2020_2020_2020_2020) & ~w)
-                if special & 0x8080_8080_8080_8080 != 0 { break }
+                let mask = special & 0x8080_8080_8080_8080
+                if mask != 0 {
+                    // The lowest flagged byte is exact (borrows only propagate upwards): jump to it.
+                    pos += mask.trailingZeroBitCount >> 3
+                    break
+                }
                 pos += 8
             }
             guard pos < count else { break }

@@ -168,7 +168,9 @@ public struct JSONWriter: Sendable {
                 let bs = w ^ 0x5C5C_5C5C_5C5C_5C5C
                 let special = ((q &- 0x0101_0101_0101_0101) & ~q) | ((bs &- 0x0101_0101_0101_0101) & ~bs)
                     | ((w &- 0x2020_2020_2020_2020) & ~w)
-                if special & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
+                let mask = special & 0x8080_8080_8080_8080
+                if mask == 0 { i += 8; continue }
+                i += mask.trailingZeroBitCount >> 3 // lowest flagged byte is exact
             }
             let b = base[i]
             guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { i += 1; continue }
