@@ -4,15 +4,19 @@ import PackageDescription
 
 let package = Package(
     name: "txguard",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "txguard", targets: ["txguard"]),
         .library(name: "TxGuardKafka", targets: ["TxGuardKafka"]),
+        .library(name: "TxGuardDetectors", targets: ["TxGuardDetectors"]),
         .library(name: "TxGuardContracts", targets: ["TxGuardContracts"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // librdkafka (Debian librdkafka-dev): rdkafka.h and rdkafka_mock.h.
@@ -35,6 +39,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The monitor service: consumer-group member, delivery semantics, partition state,
+        // lifecycle, metrics. Knows Kafka and the `PartitionProcessor` protocol, not the detectors.
+        .target(
+            name: "TxGuardService",
+            dependencies: [
+                "TxGuardKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Input/output contracts: transaction decoder, field mapping, dead letters, alert encoding.
         // Foundation only; no Kafka.
         .target(name: "TxGuardContracts"),
@@ -43,7 +59,9 @@ let package = Package(
             dependencies: [
                 "TxGuardKafka",
                 "TxGuardContracts",
+                "TxGuardService",
                 "CKafkaLoop",
+                "TxGuardDetectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -51,6 +69,25 @@ let package = Package(
         .testTarget(
             name: "TxGuardKafkaTests",
             dependencies: ["TxGuardKafka", "CRdKafka"]
+        ),
+        .testTarget(
+            name: "TxGuardServiceTests",
+            dependencies: [
+                "TxGuardService", "TxGuardKafka",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Drives the built `txguard` binary as a separate process (run `swift build` first).
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["TxGuardKafka"]
+        ),
+        // Anomaly detectors, calibration, ensemble, adaptive thresholds: pure Swift, no Kafka.
+        .target(name: "TxGuardDetectors"),
+        .testTarget(
+            name: "TxGuardDetectorsTests",
+            dependencies: ["TxGuardDetectors"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "TxGuardContractsTests",

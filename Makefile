@@ -1,0 +1,31 @@
+# txguard — the two commands a new user needs:
+#   make demo   local broker, simulated transactions, the monitor, alerts printed
+#   make test   the whole test suite (unit, mock-cluster integration, end-to-end)
+# Both install what is missing first (scripts/bootstrap.sh: apt packages, test tools, the model).
+
+SWIFT ?= swift
+JOBS  ?= $(shell nproc)
+
+.PHONY: setup build release test demo bench fuzz clean
+
+setup:
+	@scripts/bootstrap.sh
+
+build: setup
+	$(SWIFT) build -j $(JOBS)
+
+release: setup
+	$(SWIFT) build -c release -j $(JOBS) --product txguard
+
+test: setup
+	$(SWIFT) build --build-tests -j $(JOBS)
+	$(SWIFT) test --skip-build
+
+demo: release
+	@scripts/demo.sh
+
+bench: release
+	.build/release/txguard bench kafka
+
+clean:
+	rm -rf .build

@@ -1,0 +1,224 @@
+/// The fitted detector ensemble the pipeline scores events with: Isolation Forest, one-class SVM,
+/// Z-score detector, one tail calibrator per detector and the combiner. A `Codable` value (the model
+/// file wraps it); scoring is read-only and allocation-free, learning per account is separate so
+/// that alerted events are never learned.
+public struct ScoringModel: Sendable, Codable, Equatable {
+    /// How a model is fitted.
+    public struct Configuration: Sendable, Codable, Equatable {
+        /// Isolation Forest settings (its seed is derived from the model seed).
+        public var isolationForest = IsolationForestConfiguration()
+        /// One-class SVM settings (its seed is derived from the model seed).
+        public var oneClassSVM = OneClassSVM.Configuration()
+        /// Z-score settings except input names (given to `fit`).
+        public var minimumHistory = 5
+        /// Exponential weight of the per-account moments.
+        public var zScoreAlpha: Float = 0.1
+        /// Combination of |z| across inputs.
+        public var zScoreCombination: ZScoreDetector.Combination = .rootMeanSquare
+        /// Ensemble rule and weights.
+        public var combiner: EnsembleCombiner
+        /// Tail level of the calibrators.
+        public var calibrationTailLevel = 0.98
+        /// Most training rows scored to fit the calibrators.
+        public var calibrationRows = 20_000
+
+        /// Defaults throughout; Fisher combination with equal weights.
+        public init() {
+            // Equal positive weights are always valid.
+            combiner = (try? EnsembleCombiner()) ?? EnsembleCombiner.unchecked
+        }
+    }
+
+    /// Feature names, in vector order.
+    public let featureNames: [String]
+    /// Feature indices fed to the Z-score detector.
+    public let zScoreInputIndices: [Int]
+    /// Seed everything was fitted with.
+    public let seed: UInt64
+    /// Fitted Isolation Forest.
+    public let isolationForest: IsolationForest
+    /// Fitted one-class SVM.
+    public let oneClassSVM: OneClassSVM
+    /// Z-score detector (global robust statistics included).
+    public private(set) var zScore: ZScoreDetector
+    /// Calibrator per detector.
+    public private(set) var calibrators: DetectorCalibrators
+    /// Combination rule (may be changed after fitting).
+    public var combiner: EnsembleCombiner
+
+    /// Fits every detector and calibrator on training rows. `zScoreInputs` names the features the
+    /// Z-score detector watches (e.g. amount, velocity).
+    public static func fit(training: FeatureMatrix, featureNames: [String], zScoreInputs: [String], seed: UInt64,
+                           configuration: Configuration = .init()) throws -> ScoringModel {
+        guard featureNames.count == training.columnCount else {
+            throw DetectorError.featureNameCount(expected: training.columnCount, actual: featureNames.count)
+        }
+        guard training.rowCount >= 50 else { throw DetectorError.notEnoughRows(needed: 50, actual: training.rowCount) }
+        try training.validateFinite()
+        var zIndices = [Int]()
+        for name in zScoreInputs {
+            guard let i = featureNames.firstIndex(of: name) else { throw DetectorError.unknownFeature(name) }
+            zIndices.append(i)
+        }
+        guard !zIndices.isEmpty else { throw DetectorError.invalidParameter(name: "zScoreInputs", value: 0) }
+        var rng = SeededGenerator(seed: seed)
+        var ifConfig = configuration.isolationForest
+        ifConfig.seed = rng.next()
+        var svmConfig = configuration.oneClassSVM
+        svmConfig.seed = rng.next()
+        let forest = try IsolationForest.fit(training, configuration: ifConfig)
+        let svm = try OneClassSVM.fit(training, configuration: svmConfig)
+        var zValues = [Float]()
+        zValues.reserveCapacity(training.rowCount * zIndices.count)
+        for r in 0..<training.rowCount { for i in zIndices { zValues.append(training[r, i]) } }
+        let zTraining = try FeatureMatrix(rowCount: training.rowCount, columnCount: zIndices.count, values: zValues)
+        let zDetector = try ZScoreDetector(
+            configuration: .init(inputNames: zIndices.map { featureNames[$0] }, minimumHistory: configuration.minimumHistory,
+                                 alpha: configuration.zScoreAlpha, combination: configuration.zScoreCombination),
+            training: zTraining)
+        // Calibration sample: a seeded subset of training rows; Z-scores as for accounts without history.
+        let count = min(training.rowCount, configuration.calibrationRows)
+        var order = Array(0..<training.rowCount)
+        for k in 0..<count { order.swapAt(k, k + rng.nextIndex(below: training.rowCount - k)) }
+        var ifScores = [Double](), svmScores = [Double](), zScores = [Double]()
+        let empty = zDetector.newAccountStats()
+        for r in order[0..<count] {
+            training.withRow(r) { x in
+                ifScores.append(forest.score(x))
+                svmScores.append(svm.score(x))
+            }
+            zTraining.withRow(r) { z in zScores.append(zDetector.score(z, state: empty).score) }
+        }
+        let level = configuration.calibrationTailLevel
+        let calibrators = DetectorCalibrators(
+            isolationForest: try TailCalibrator(scores: ifScores, tailLevel: level),
+            oneClassSVM: try TailCalibrator(scores: svmScores, tailLevel: level),
+            zScore: try TailCalibrator(scores: zScores, tailLevel: level))
+        return ScoringModel(featureNames: featureNames, zScoreInputIndices: zIndices, seed: seed,
+                            isolationForest: forest, oneClassSVM: svm, zScore: zDetector,
+                            calibrators: calibrators, combiner: configuration.combiner)
+    }
+
+    private init(featureNames: [String], zScoreInputIndices: [Int], seed: UInt64, isolationForest: IsolationForest,
+                 oneClassSVM: OneClassSVM, zScore: ZScoreDetector, calibrators: DetectorCalibrators,
+                 combiner: EnsembleCombiner) {
+        self.featureNames = featureNames
+        self.zScoreInputIndices = zScoreInputIndices
+        self.seed = seed
+        self.isolationForest = isolationForest
+        self.oneClassSVM = oneClassSVM
+        self.zScore = zScore
+        self.calibrators = calibrators
+        self.combiner = combiner
+    }
+
+    /// Feature count expected by `score`.
+    public var featureCount: Int { featureNames.count }
+
+    /// A fresh per-account state for this model's Z-score inputs.
+    public func newAccountStats() -> AccountStats { zScore.newAccountStats() }
+
+    /// Scores one event (x has `featureCount` values). Reads `accountStats` but does not change it.
+    public func score(_ x: UnsafeBufferPointer<Float>, accountStats: AccountStats) -> EnsembleScore {
+        precondition(x.count >= featureCount, "feature vector too short")
+        let forestScore = isolationForest.score(x)
+        let svmScore = oneClassSVM.score(x)
+        let z = withZInputs(x) { zScore.score($0, state: accountStats) }
+        let raw = DetectorTriple(isolationForest: forestScore, oneClassSVM: svmScore, zScore: z.score)
+        let logs = DetectorTriple(
+            isolationForest: calibrators.isolationForest.logUpperTail(forestScore),
+            oneClassSVM: calibrators.oneClassSVM.logUpperTail(svmScore),
+            zScore: calibrators.zScore.logUpperTail(z.score))
+        let (combined, contributions) = combiner.combine(logTails: logs)
+        return EnsembleScore(raw: raw, logTailProbabilities: logs, combined: combined,
+                             contributions: contributions, zScore: z)
+    }
+
+    /// Array convenience for `score(_:accountStats:)`.
+    public func score(_ x: [Float], accountStats: AccountStats) throws -> EnsembleScore {
+        guard x.count == featureCount else { throw DetectorError.dimensionMismatch(expected: featureCount, actual: x.count) }
+        return x.withUnsafeBufferPointer { score($0, accountStats: accountStats) }
+    }
+
+    /// Learns a non-alerted event into the account's Z-score statistics.
+    public func learn(_ x: UnsafeBufferPointer<Float>, accountStats: inout AccountStats) {
+        withZInputs(x) { zScore.update($0, state: &accountStats) }
+    }
+
+    /// Learns a non-alerted event into the global robust Z-score statistics (model-wide state).
+    public mutating func learnGlobal(_ x: UnsafeBufferPointer<Float>) {
+        let indices = zScoreInputIndices
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: indices.count) { buf in
+            for (k, i) in indices.enumerated() { buf[k] = x[i] }
+            zScore.updateGlobal(UnsafeBufferPointer(buf))
+        }
+    }
+
+    /// Refits one detector's calibrator from observed raw scores, e.g. Z-scores of a replay where
+    /// accounts had history (the fitted Z-score calibrator only saw history-less, global z-scores).
+    public mutating func recalibrate(_ kind: DetectorKind, rawScores: [Double], tailLevel: Double = 0.98) throws {
+        let calibrator = try TailCalibrator(scores: rawScores, tailLevel: tailLevel)
+        switch kind {
+        case .isolationForest: calibrators.isolationForest = calibrator
+        case .oneClassSVM: calibrators.oneClassSVM = calibrator
+        case .zScore: calibrators.zScore = calibrator
+        }
+    }
+
+    /// Top reasons across detectors, ranked: each detector's per-feature contributions as shares of
+    /// that detector's total, scaled by its contribution to the ensemble score.
+    public func reasons(_ x: [Float], accountStats: AccountStats, limit: Int = 5) throws -> [Reason] {
+        guard x.count == featureCount else { throw DetectorError.dimensionMismatch(expected: featureCount, actual: x.count) }
+        let score = try self.score(x, accountStats: accountStats)
+        var out = [Reason]()
+        func add(_ values: [Float], names: [String], inputs: [Float], source: Reason.Source, weight: Double) {
+            let positive = values.map { max($0, 0) }
+            let total = positive.reduce(0, +)
+            guard total > 0, weight > 0 else { return }
+            for (i, v) in positive.enumerated() where v > 0 {
+                out.append(Reason(featureName: names[i], value: inputs[i],
+                                  contribution: Float(Double(v / total) * weight), detector: source))
+            }
+        }
+        x.withUnsafeBufferPointer { xb in
+            add(isolationForest.attribution(xb), names: featureNames, inputs: x, source: .isolationForest,
+                weight: score.contributions.isolationForest)
+            add(oneClassSVM.attribution(xb), names: featureNames, inputs: x, source: .oneClassSVM,
+                weight: score.contributions.oneClassSVM)
+        }
+        let zInputs = zScoreInputIndices.map { x[$0] }
+        let zs = zInputs.indices.map { abs(zScore.zScore($0, zInputs[$0], state: accountStats)) }
+        add(zs, names: zScore.configuration.inputNames, inputs: zInputs, source: .zScore, weight: score.contributions.zScore)
+        return Array(out.sorted { $0.contribution > $1.contribution }.prefix(limit))
+    }
+
+    private func withZInputs<R>(_ x: UnsafeBufferPointer<Float>, _ body: (UnsafeBufferPointer<Float>) -> R) -> R {
+        let indices = zScoreInputIndices
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: indices.count) { buf in
+            for (k, i) in indices.enumerated() { buf[k] = x[i] }
+            return body(UnsafeBufferPointer(buf))
+        }
+    }
+}
+
+extension EnsembleCombiner {
+    /// Equal-weight Fisher combiner without validation (the arguments are valid constants).
+    static var unchecked: EnsembleCombiner {
+        EnsembleCombiner(uncheckedMethod: .fisher, weights: [1, 1, 1])
+    }
+
+    init(uncheckedMethod: Method, weights: [Double]) {
+        self.method = uncheckedMethod
+        self.weights = weights
+    }
+}
+
+/// One tail calibrator per detector.
+public struct DetectorCalibrators: Sendable, Codable, Equatable {
+    /// Calibrates Isolation Forest scores.
+    public var isolationForest: TailCalibrator
+    /// Calibrates one-class SVM scores.
+    public var oneClassSVM: TailCalibrator
+    /// Calibrates Z-score detector scores.
+    public var zScore: TailCalibrator
+}

@@ -1,0 +1,167 @@
+/// Z-score detector over named inputs (amount, velocity, …).
+///
+/// For an account with at least `minimumHistory` learned events each input is standardized by the
+/// account's own mean and standard deviation (exponentially weighted by default, floored by a
+/// fraction of the global scale); otherwise by the global robust statistics median and
+/// 1.4826·MAD, tracked by P² estimators. The score combines |z| across inputs (root mean square
+/// or maximum), clipped at `clip`, and names the input that deviated most.
+public struct ZScoreDetector: Sendable, Codable, Equatable {
+    /// How per-input deviations combine into one score.
+    public enum Combination: String, Sendable, Codable { case rootMeanSquare, maximum }
+    /// Which per-account moments standardize an input.
+    public enum AccountBaseline: String, Sendable, Codable { case exponential, cumulative }
+
+    /// Tuning of the Z-score detector.
+    public struct Configuration: Sendable, Codable, Equatable {
+        /// Names of the inputs, in the order they are passed.
+        public var inputNames: [String]
+        /// Account events needed before the account's own statistics are used.
+        public var minimumHistory: Int = 5
+        /// Weight of a new event in the exponentially weighted moments.
+        public var alpha: Float = 0.1
+        /// Which account moments to use.
+        public var baseline: AccountBaseline = .exponential
+        /// How |z| values combine.
+        public var combination: Combination = .rootMeanSquare
+        /// Largest |z| that counts.
+        public var clip: Float = 20
+        /// Account standard deviation floor, as a fraction of the global robust scale.
+        public var scaleFloorFraction: Float = 0.1
+
+        /// Inputs by name; other settings default.
+        public init(inputNames: [String], minimumHistory: Int = 5, alpha: Float = 0.1,
+                    baseline: AccountBaseline = .exponential, combination: Combination = .rootMeanSquare,
+                    clip: Float = 20, scaleFloorFraction: Float = 0.1) {
+            self.inputNames = inputNames
+            self.minimumHistory = minimumHistory
+            self.alpha = alpha
+            self.baseline = baseline
+            self.combination = combination
+            self.clip = clip
+            self.scaleFloorFraction = scaleFloorFraction
+        }
+    }
+
+    /// The configuration in force.
+    public let configuration: Configuration
+    private var medians: [P2Quantile]
+    private var absoluteDeviations: [P2Quantile]
+    /// Global Welford moments: the scale fallback when an input's MAD is 0 (e.g. mostly-zero inputs).
+    private var global: AccountStats
+
+    /// Number of inputs.
+    public var inputCount: Int { configuration.inputNames.count }
+
+    /// Fits the global robust statistics on training rows of inputs (columns in `inputNames` order).
+    public init(configuration: Configuration, training: FeatureMatrix) throws {
+        guard training.columnCount == configuration.inputNames.count else {
+            throw DetectorError.featureNameCount(expected: training.columnCount, actual: configuration.inputNames.count)
+        }
+        guard configuration.alpha > 0, configuration.alpha <= 1 else {
+            throw DetectorError.invalidParameter(name: "alpha", value: Double(configuration.alpha))
+        }
+        guard configuration.clip > 0 else { throw DetectorError.invalidParameter(name: "clip", value: Double(configuration.clip)) }
+        guard training.rowCount >= 5 else { throw DetectorError.notEnoughRows(needed: 5, actual: training.rowCount) }
+        try training.validateFinite()
+        self.configuration = configuration
+        medians = try (0..<training.columnCount).map { _ in try P2Quantile(probability: 0.5) }
+        absoluteDeviations = medians
+        global = AccountStats(inputCount: training.columnCount)
+        for r in 0..<training.rowCount {
+            training.withRow(r) { updateGlobal($0) }
+        }
+    }
+
+    /// Global median of input i.
+    public func median(_ i: Int) -> Float { Float(medians[i].estimate ?? 0) }
+
+    /// Global robust scale 1.4826·MAD of input i; the global standard deviation when the MAD is 0;
+    /// never zero.
+    public func robustScale(_ i: Int) -> Float {
+        let mad = Float(absoluteDeviations[i].estimate ?? 0) * 1.4826
+        let floor = 1e-6 * max(1, abs(median(i)))
+        if mad > floor { return mad }
+        return max(global.variance(i).squareRoot(), floor)
+    }
+
+    /// Fresh per-account state.
+    public func newAccountStats() -> AccountStats { AccountStats(inputCount: inputCount) }
+
+    /// z of input i for value v under the account state (account moments when history suffices).
+    @inlinable
+    public func zScore(_ i: Int, _ v: Float, state: AccountStats) -> Float {
+        let global = robustScale(i)
+        if Int(state.count) >= configuration.minimumHistory {
+            let (m, variance): (Float, Float) = configuration.baseline == .exponential
+                ? (state.ewMean[i], state.ewVariance[i]) : (state.mean[i], state.variance(i))
+            let floor = configuration.scaleFloorFraction * global
+            return (v - m) / max(variance.squareRoot(), floor)
+        }
+        return (v - median(i)) / global
+    }
+
+    /// Scores one event without changing any state; no allocation.
+    public func score(_ inputs: UnsafeBufferPointer<Float>, state: AccountStats) -> ZScoreResult {
+        var sumSquares: Float = 0
+        var top = 0
+        var topZ: Float = 0
+        for i in 0..<inputCount {
+            var z = zScore(i, inputs[i], state: state)
+            if !z.isFinite { z = configuration.clip }
+            z = max(-configuration.clip, min(configuration.clip, z))
+            sumSquares += z * z
+            if abs(z) > abs(topZ) { topZ = z; top = i }
+        }
+        let combined: Float = configuration.combination == .rootMeanSquare
+            ? (sumSquares / Float(max(inputCount, 1))).squareRoot() : abs(topZ)
+        return ZScoreResult(score: Double(combined), topInput: top, topZ: topZ,
+                            usedAccountBaseline: Int(state.count) >= configuration.minimumHistory)
+    }
+
+    /// Array convenience for `score(_:state:)`.
+    public func score(_ inputs: [Float], state: AccountStats) throws -> ZScoreResult {
+        guard inputs.count == inputCount else { throw DetectorError.dimensionMismatch(expected: inputCount, actual: inputs.count) }
+        return inputs.withUnsafeBufferPointer { score($0, state: state) }
+    }
+
+    /// Learns a (non-alerted) event into the account state.
+    public func update(_ inputs: UnsafeBufferPointer<Float>, state: inout AccountStats) {
+        guard state.mean.count == inputCount else { state = newAccountStats(); return }
+        state.learn(inputs, alpha: configuration.alpha)
+    }
+
+    /// Learns a (non-alerted) event into the global robust statistics.
+    public mutating func updateGlobal(_ inputs: UnsafeBufferPointer<Float>) {
+        if (0..<inputCount).allSatisfy({ inputs[$0].isFinite }) { global.learn(inputs, alpha: 1) }
+        for i in 0..<inputCount {
+            let v = Double(inputs[i])
+            guard v.isFinite else { continue }
+            let m = medians[i].estimate ?? v
+            medians[i].observe(v)
+            absoluteDeviations[i].observe(abs(v - m))
+        }
+    }
+
+    /// Per-input deviations, largest |z| first, for explanations.
+    public func reasons(_ inputs: [Float], state: AccountStats, limit: Int = 3) -> [Reason] {
+        var out = [Reason]()
+        for i in 0..<min(inputCount, inputs.count) {
+            let z = zScore(i, inputs[i], state: state)
+            out.append(Reason(featureName: configuration.inputNames[i], value: inputs[i],
+                              contribution: abs(z.isFinite ? z : configuration.clip), detector: .zScore))
+        }
+        return Array(out.sorted { $0.contribution > $1.contribution }.prefix(limit))
+    }
+}
+
+/// Outcome of the Z-score detector for one event.
+public struct ZScoreResult: Sendable, Equatable {
+    /// Combined deviation (higher = more anomalous).
+    public let score: Double
+    /// Index of the input with the largest |z|.
+    public let topInput: Int
+    /// Its signed z.
+    public let topZ: Float
+    /// True when the account's own statistics were used.
+    public let usedAccountBaseline: Bool
+}

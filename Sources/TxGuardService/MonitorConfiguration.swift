@@ -1,0 +1,28 @@
+import TxGuardKafka
+
+/// Everything `txguard run` needs to know about topics, delivery and timing.
+public struct MonitorConfiguration: Sendable {
+    public var consumer: KafkaConsumerConfiguration
+    public var producer: KafkaProducerConfiguration
+    public var inputTopics: [String]
+    public var alertTopic: String
+    public var deadLetterTopic: String
+    /// Exactly-once: outputs and input offsets in one Kafka transaction per batch.
+    public var exactlyOnce: Bool = false
+    /// Records taken from Kafka per batch.
+    public var batchSize: Int = 5000
+    /// How often stored offsets are committed (at-least-once mode).
+    public var commitIntervalMs: Int = 1000
+    /// How often partition state is snapshotted (also on revoke and shutdown).
+    public var snapshotIntervalMs: Int = 30_000
+    /// Back-off between attempts to re-send outputs the brokers did not acknowledge.
+    public var retryBackoffMs: Int = 1000
+
+    public init(consumer: KafkaConsumerConfiguration, producer: KafkaProducerConfiguration, inputTopics: [String], alertTopic: String, deadLetterTopic: String) {
+        self.consumer = consumer
+        self.producer = producer
+        self.inputTopics = inputTopics
+        self.alertTopic = alertTopic
+        self.deadLetterTopic = deadLetterTopic
+    }
+}

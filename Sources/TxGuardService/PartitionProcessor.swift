@@ -1,0 +1,46 @@
+import TxGuardKafka
+
+/// What became of one input record. Every record ends as exactly one of these.
+public enum RecordDisposition: Sendable, Equatable {
+    /// Judged normal: no output.
+    case normal
+    /// Judged anomalous: an alert was produced.
+    case alert
+    /// Could not be decoded or validated: a dead-letter record was produced (reason code).
+    case deadLetter(reason: String)
+}
+
+/// The outcome of one record: its disposition and the records to produce for it.
+public struct RecordResult: Sendable {
+    public var disposition: RecordDisposition
+    /// Alert or dead-letter records (empty for a normal record, or when not emitting).
+    public var outputs: [OutgoingMessage]
+    /// Ensemble score and the threshold in force, for metrics (nil for dead letters).
+    public var score: Double?
+    public var threshold: Double?
+
+    public init(disposition: RecordDisposition, outputs: [OutgoingMessage] = [], score: Double? = nil, threshold: Double? = nil) {
+        self.disposition = disposition
+        self.outputs = outputs
+        self.score = score
+        self.threshold = threshold
+    }
+}
+
+/// Turns the records of one partition into outputs, strictly in offset order, and owns that
+/// partition's state (per-account statistics, thresholds). The service calls one processor from
+/// one thread at a time; different partitions' processors run in parallel.
+public protocol PartitionProcessor: AnyObject {
+    /// Processes one record. With `emit` false the service is rebuilding state after a restore
+    /// (records whose outputs were already acknowledged): state must change exactly as with
+    /// `emit` true; outputs may be omitted.
+    func process(_ record: KafkaRecordView, emit: Bool) -> RecordResult
+    /// The partition's state, to be restored by `PartitionProcessorFactory.makeProcessor`.
+    func snapshot() throws -> [UInt8]
+}
+
+/// Creates the processor of a newly assigned partition.
+public protocol PartitionProcessorFactory: Sendable {
+    /// A processor for `partition`, restored from `snapshot` (nil: fresh state).
+    func makeProcessor(for partition: TopicPartition, snapshot: [UInt8]?) throws -> any PartitionProcessor
+}

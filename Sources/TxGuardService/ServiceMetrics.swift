@@ -1,0 +1,23 @@
+import Metrics
+import TxGuardKafka
+
+/// The service's metrics (swift-metrics; exported by whatever backend is bootstrapped —
+/// Prometheus in `txguard run`). Names follow Prometheus conventions.
+struct ServiceMetrics: Sendable {
+    let eventsIn = Counter(label: "txguard_events_total")
+    let normal = Counter(label: "txguard_decisions_total", dimensions: [("decision", "normal")])
+    let alerts = Counter(label: "txguard_decisions_total", dimensions: [("decision", "alert")])
+    let rebalances = Counter(label: "txguard_rebalances_total")
+    let commitFailures = Counter(label: "txguard_commit_failures_total")
+    let produceFailures = Counter(label: "txguard_produce_failures_total")
+    let transactionsAborted = Counter(label: "txguard_transactions_aborted_total")
+    let batchLatency = Metrics.Timer(label: "txguard_batch_processing_seconds", preferredDisplayUnit: .seconds)
+    let eventLatency = Metrics.Timer(label: "txguard_event_latency_seconds", preferredDisplayUnit: .seconds)
+    let score = Recorder(label: "txguard_score")
+    let threshold = Gauge(label: "txguard_threshold")
+
+    func deadLetter(_ reason: String) { Counter(label: "txguard_decisions_total", dimensions: [("decision", "dead_letter"), ("reason", reason)]).increment() }
+    func lag(_ tp: TopicPartition, _ value: Int64) {
+        Gauge(label: "txguard_consumer_lag", dimensions: [("topic", tp.topic), ("partition", "\(tp.partition)")]).record(Double(value))
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import TxGuardKafka
+
+/// Connection flags shared by every command that talks to Kafka.
+struct KafkaConnectionOptions: ParsableArguments {
+    @Option(name: .long, help: "Kafka bootstrap servers (host:port,...). Env: TXGUARD_BROKERS.")
+    var brokers: String?
+
+    @Option(name: .long, help: "security.protocol: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL.")
+    var securityProtocol: String = "PLAINTEXT"
+
+    @Option(name: .long, help: "sasl.mechanism, e.g. PLAIN, SCRAM-SHA-512.")
+    var saslMechanism: String?
+
+    @Option(name: .long, help: "sasl.username.")
+    var saslUsername: String?
+
+    @Option(name: .long, help: "ssl.ca.location (CA bundle path).")
+    var sslCa: String?
+
+    @Option(name: .customLong("kafka-property"), help: ArgumentHelp("Any librdkafka property, KEY=VALUE (repeatable).", valueName: "key=value"))
+    var kafkaProperties: [String] = []
+
+    /// Builds the client configuration; the SASL password comes only from TXGUARD_SASL_PASSWORD
+    /// (never a flag, so it does not appear in process listings or shell history).
+    func client(environment: [String: String]) throws -> KafkaClientConfiguration {
+        guard let servers = brokers ?? environment["TXGUARD_BROKERS"], !servers.isEmpty else {
+            throw ValidationError("no Kafka brokers: pass --brokers HOST:PORT or set TXGUARD_BROKERS (try `txguard broker` for a local one)")
+        }
+        var props: [String: String] = [:]
+        for kv in kafkaProperties {
+            guard let eq = kv.firstIndex(of: "="), eq != kv.startIndex else {
+                throw ValidationError("--kafka-property \(kv.debugDescription): expected KEY=VALUE")
+            }
+            props[String(kv[..<eq])] = String(kv[kv.index(after: eq)...])
+        }
+        let security = KafkaSecurity(securityProtocol: securityProtocol, saslMechanism: saslMechanism, saslUsername: saslUsername,
+                                     saslPassword: environment["TXGUARD_SASL_PASSWORD"], sslCALocation: sslCa)
+        return KafkaClientConfiguration(bootstrapServers: servers, security: security, properties: props)
+    }
+}

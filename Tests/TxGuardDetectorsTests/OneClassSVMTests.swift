@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+@testable import TxGuardDetectors
+
+@Suite struct OneClassSVMTests {
+    /// Shuttle standardized with population statistics of all 10k rows, as the fixture script does.
+    static let standardized: FeatureMatrix = {
+        let m = Shuttle.shared.features
+        var means = [Double](repeating: 0, count: 9), vars = [Double](repeating: 0, count: 9)
+        for r in 0..<m.rowCount { for f in 0..<9 { means[f] += Double(m[r, f]) } }
+        for f in 0..<9 { means[f] /= Double(m.rowCount) }
+        for r in 0..<m.rowCount { for f in 0..<9 { let d = Double(m[r, f]) - means[f]; vars[f] += d * d } }
+        var values = [Float]()
+        for r in 0..<m.rowCount {
+            for f in 0..<9 { values.append(Float((Double(m[r, f]) - means[f]) / (vars[f] / Double(m.rowCount)).squareRoot())) }
+        }
+        return try! FeatureMatrix(rowCount: m.rowCount, columnCount: 9, values: values)
+    }()
+
+    static let fitted: OneClassSVM = {
+        let ref = Reference.shared.ocsvm_shuttle
+        let train = standardized.selecting(rows: Array(0..<ref.n_train))
+        return try! OneClassSVM.fit(train, configuration: .init(nu: ref.nu, sampleSize: ref.n_train, standardize: false))
+    }()
+
+    @Test func gammaScaleRhoAndSupportMatchScikitLearn() {
+        let ref = Reference.shared.ocsvm_shuttle
+        let svm = Self.fitted
+        #expect(abs(svm.gamma - ref.gamma) < 1e-6 * ref.gamma)
+        #expect(abs(svm.supportVectorCount - ref.n_support) <= 3, "\(svm.supportVectorCount) vs \(ref.n_support)")
+        #expect(abs(svm.rho - ref.rho) < 1e-3 * abs(ref.rho), "rho \(svm.rho) vs \(ref.rho)")
+        #expect(svm.supportVectorCount >= Int(ref.nu * Double(ref.n_train)))
+    }
+
+    @Test func decisionValuesMatchScikitLearn() {
+        let ref = Reference.shared.ocsvm_shuttle
+        let svm = Self.fitted
+        var maxDiff = 0.0
+        for (r, expected) in ref.decision_first200.enumerated() {
+            let f = Self.standardized.withRow(r) { svm.decisionFunction($0) }
+            maxDiff = max(maxDiff, abs(f - expected))
+        }
+        // Same dual, same working-set rule and stopping tolerance as libsvm: values agree closely.
+        #expect(maxDiff < 1e-3, "max |f − sklearn| = \(maxDiff)")
+    }
+
+    @Test func shuttleAUCMatchesScikitLearn() throws {
+        let ref = Reference.shared.ocsvm_shuttle
+        let svm = Self.fitted
+        let m = Self.standardized
+        var scores = [Double]()
+        for r in 0..<m.rowCount { scores.append(m.withRow(r) { svm.score($0) }) }
+        let auc = try #require(rocAUC(scores: scores, labels: Shuttle.shared.labels))
+        #expect(abs(auc - ref.auc) < 0.02, "AUC \(auc) vs sklearn \(ref.auc)")
+    }
+
+    /// Internal standardization + sampling path: same AUC band on raw features.
+    @Test func rawFeaturesWithBuiltInStandardizationAndSampling() throws {
+        let raw = Shuttle.shared.features
+        let svm = try OneClassSVM.fit(raw, configuration: .init(sampleSize: 1500, seed: 3))
+        var scores = [Double]()
+        for r in 0..<raw.rowCount { scores.append(raw.withRow(r) { svm.score($0) }) }
+        let auc = try #require(rocAUC(scores: scores, labels: Shuttle.shared.labels))
+        #expect(auc > Reference.shared.ocsvm_shuttle.auc - 0.05, "AUC \(auc)")
+        #expect(throws: DetectorError.self) { try OneClassSVM.fit(raw, configuration: .init(nu: 0)) }
+    }
+}
