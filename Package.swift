@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "TxGuardKafka", targets: ["TxGuardKafka"]),
         .library(name: "TxGuardDetectors", targets: ["TxGuardDetectors"]),
         .library(name: "TxGuardEmbeddings", targets: ["TxGuardEmbeddings"]),
+        .library(name: "TxGuardContracts", targets: ["TxGuardContracts"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -62,10 +63,14 @@ let package = Package(
             name: "TxGuardEmbeddings",
             dependencies: ["COpenBLAS"]
         ),
+        // Input/output contracts: transaction decoder, field mapping, dead letters, alert encoding.
+        // Foundation only; no Kafka.
+        .target(name: "TxGuardContracts"),
         .executableTarget(
             name: "txguard",
             dependencies: [
                 "TxGuardKafka",
+                "TxGuardContracts",
                 "TxGuardService",
                 "TxGuardEmbeddings",
                 "CKafkaLoop",
@@ -100,6 +105,11 @@ let package = Package(
         .testTarget(
             name: "TxGuardEmbeddingsTests",
             dependencies: ["TxGuardEmbeddings"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TxGuardContractsTests",
+            dependencies: ["TxGuardContracts"],
             resources: [.copy("Fixtures")]
         ),
     ],

@@ -1,0 +1,55 @@
+/// Resource and value limits applied while decoding one input record.
+///
+/// They bound the work an adversarial or broken producer can cause, and encode the business
+/// choices a deployment makes (whether refunds are negative amounts, what amount is absurd).
+public struct DecodeLimits: Sendable, Hashable, Codable {
+    /// Largest accepted payload in bytes (default 1 MiB); larger is `payload_too_large`.
+    public var maxPayloadBytes: Int
+    /// Deepest accepted nesting of arrays/objects (default 64); deeper is `nesting_too_deep`.
+    public var maxDepth: Int
+    /// Largest accepted absolute amount in major units (default 10^12); larger is `invalid_amount`.
+    public var maxAmountMajorUnits: Int64
+    /// Whether negative amounts (refunds, reversals) are accepted (default false).
+    public var allowNegativeAmounts: Bool
+    /// Longest accepted identifier (`transaction_id`, `account_id`, `card_id`, `device_id`) in bytes (default 256).
+    public var maxIdentifierBytes: Int
+    /// Longest accepted free-text field (merchant name, description, …) in bytes (default 4096).
+    public var maxTextBytes: Int
+    /// Whether top-level fields that no mapping consumes are kept in `Transaction.unknownFields` (default true).
+    public var keepUnknownFields: Bool
+
+    /// Limits with the documented defaults, overridable one by one.
+    public init(
+        maxPayloadBytes: Int = 1 << 20,
+        maxDepth: Int = 64,
+        maxAmountMajorUnits: Int64 = 1_000_000_000_000,
+        allowNegativeAmounts: Bool = false,
+        maxIdentifierBytes: Int = 256,
+        maxTextBytes: Int = 4096,
+        keepUnknownFields: Bool = true
+    ) {
+        self.maxPayloadBytes = maxPayloadBytes
+        self.maxDepth = maxDepth
+        self.maxAmountMajorUnits = maxAmountMajorUnits
+        self.allowNegativeAmounts = allowNegativeAmounts
+        self.maxIdentifierBytes = maxIdentifierBytes
+        self.maxTextBytes = maxTextBytes
+        self.keepUnknownFields = keepUnknownFields
+    }
+
+    /// The documented defaults.
+    public static let `default` = DecodeLimits()
+
+    /// Checks the limits themselves are usable; call once at start.
+    public func validate() throws(ConfigurationError) {
+        guard (1...(1 << 30)).contains(maxPayloadBytes) else { throw ConfigurationError(key: "maxPayloadBytes", problem: "must be within 1...1 GiB") }
+        // The scanner recurses once per level; 1000 levels stay far below any thread's stack.
+        guard (1...1_000).contains(maxDepth) else { throw ConfigurationError(key: "maxDepth", problem: "must be within 1...1000") }
+        // 10^14 major units keeps every minor amount (up to 4 decimals) inside Int64 with room to spare.
+        guard (1...100_000_000_000_000).contains(maxAmountMajorUnits) else {
+            throw ConfigurationError(key: "maxAmountMajorUnits", problem: "must be within 1...10^14")
+        }
+        guard maxIdentifierBytes > 0 else { throw ConfigurationError(key: "maxIdentifierBytes", problem: "must be positive") }
+        guard maxTextBytes > 0 else { throw ConfigurationError(key: "maxTextBytes", problem: "must be positive") }
+    }
+}
