@@ -46,6 +46,8 @@ let package = Package(
             name: "TxGuardService",
             dependencies: [
                 "TxGuardKafka",
+                "TxGuardPipeline",
+                "TxGuardContracts",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -66,12 +68,19 @@ let package = Package(
         // Input/output contracts: transaction decoder, field mapping, dead letters, alert encoding.
         // Foundation only; no Kafka.
         .target(name: "TxGuardContracts"),
+        // The per-record pipeline shared by run, replay and backtest: decode, features, detectors,
+        // threshold, alert; model files and training. No Kafka.
+        .target(
+            name: "TxGuardPipeline",
+            dependencies: ["TxGuardContracts", "TxGuardEmbeddings", "TxGuardDetectors"]
+        ),
         .executableTarget(
             name: "txguard",
             dependencies: [
                 "TxGuardKafka",
                 "TxGuardContracts",
                 "TxGuardService",
+                "TxGuardPipeline",
                 "TxGuardEmbeddings",
                 "CKafkaLoop",
                 "TxGuardDetectors",

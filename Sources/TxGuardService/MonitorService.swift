@@ -183,13 +183,9 @@ public final class MonitorService: Service, @unchecked Sendable {
                 do {
                     DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
                         let (worker, indices) = jobs[j]
-                        var rs: [RecordResult] = []
-                        rs.reserveCapacity(indices.count)
-                        for i in indices {
-                            let record = batch[i]
-                            rs.append(worker.processor.process(record, emit: record.offset >= worker.warmUntil))
-                            worker.nextOffset = record.offset + 1
-                        }
+                        let records = indices.map { batch[$0] }
+                        let rs = worker.processor.processBatch(records, emit: records.map { $0.offset >= worker.warmUntil })
+                        if let last = records.last { worker.nextOffset = last.offset + 1 }
                         slots[j] = rs
                     }
                 }

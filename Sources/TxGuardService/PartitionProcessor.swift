@@ -35,8 +35,17 @@ public protocol PartitionProcessor: AnyObject {
     /// (records whose outputs were already acknowledged): state must change exactly as with
     /// `emit` true; outputs may be omitted.
     func process(_ record: KafkaRecordView, emit: Bool) -> RecordResult
+    /// Processes consecutive records of the partition (default: one by one). `emit[i]` is the
+    /// `emit` flag of record `i`. Processors that benefit from batching (text embeddings) override it.
+    func processBatch(_ records: [KafkaRecordView], emit: [Bool]) -> [RecordResult]
     /// The partition's state, to be restored by `PartitionProcessorFactory.makeProcessor`.
     func snapshot() throws -> [UInt8]
+}
+
+extension PartitionProcessor {
+    public func processBatch(_ records: [KafkaRecordView], emit: [Bool]) -> [RecordResult] {
+        zip(records, emit).map { process($0, emit: $1) }
+    }
 }
 
 /// Creates the processor of a newly assigned partition.
