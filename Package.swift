@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "txguard", targets: ["txguard"]),
         .library(name: "TxGuardKafka", targets: ["TxGuardKafka"]),
+        .library(name: "TxGuardSimulator", targets: ["TxGuardSimulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,10 +35,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Seeded synthetic transactions with fraud ground truth (Foundation only).
+        .target(name: "TxGuardSimulator"),
+        // zlib (Debian zlib1g-dev): gzip output of `txguard simulate`.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .executableTarget(
             name: "txguard",
             dependencies: [
                 "TxGuardKafka",
+                "TxGuardSimulator",
+                "CZlib",
                 "CKafkaLoop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -46,6 +57,11 @@ let package = Package(
         .testTarget(
             name: "TxGuardKafkaTests",
             dependencies: ["TxGuardKafka", "CRdKafka"]
+        ),
+        .testTarget(
+            name: "TxGuardSimulatorTests",
+            dependencies: ["TxGuardSimulator"],
+            resources: [.copy("Fixtures")]
         ),
         // Drives the built `txguard` binary as a separate process (run `swift build` first).
         .testTarget(

@@ -1,0 +1,235 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TxGuardKafka
+import TxGuardSimulator
+
+/// `txguard simulate`: a seeded, realistic transaction stream with fraud ground truth, to a
+/// file (JSON lines, optionally .gz), stdout, or a Kafka topic at a given rate.
+struct SimulateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Generate seeded, realistic transactions with fraud scenarios and ground-truth labels.",
+        discussion: """
+        Same seed and options → byte-identical output. Events are in timestamp order and follow
+        schemas/transaction.v1 plus ground truth (is_fraud, fraud_type, lookalike).
+        Examples:
+          txguard simulate --accounts 10000 --days 30 --output tx.jsonl.gz --labels labels.jsonl
+          txguard simulate --events 100000 --brokers 127.0.0.1:9092 --topic tx --rate 5000
+        """
+    )
+
+    @Option(help: "Number of accounts.") var accounts: Int = 10_000
+    @Option(help: "Days to simulate (ignored with --events).") var days: Int = 30
+    @Option(help: "Stop after this many events (the period is sized to hold them).") var events: Int?
+    @Option(help: "Start of the period, RFC 3339 (e.g. 2026-11-01T00:00:00Z).") var start: String = "2026-11-01T00:00:00Z"
+    @Option(help: "Fraction of accounts hit by a fraud scenario.") var fraudRate: Double = 0.01
+    @Option(help: "Fraction of the other accounts given a legitimate look-alike (travel, large purchase).") var lookalikeRate: Double = 0.02
+    @Option(help: ArgumentHelp("Relative scenario frequencies, e.g. card_testing=1,account_takeover=2 (others 0).", valueName: "type=w,..."))
+    var scenarios: String?
+    @Option(help: "Random seed.") var seed: UInt64 = 42
+    @Option(help: "Comma-separated ISO 4217 currencies.") var currencies: String = "EUR,GBP,USD,JPY,BHD,KWD"
+    @Option(help: "Comma-separated ISO 3166-1 alpha-2 home countries.") var countries: String = "GB,IE,DE,FR,ES,IT,NL,US,JP,BH,KW"
+    @Option(help: "Mean legitimate transactions per account per day.") var perDay: Double = 2.2
+    @Option(help: "Share of amounts written as JSON numbers rather than strings.") var amountNumberShare: Double = 0.1
+
+    @Option(name: .shortAndLong, help: "Output file (JSON lines; .gz compresses); '-' is stdout. Default stdout unless --topic.")
+    var output: String?
+    @Option(help: "gzip level 1–9 for .gz output.") var gzipLevel: Int = 6
+    @Option(help: "Also write labels {transaction_id,is_fraud,fraud_type,lookalike} per line to this file (.gz allowed).")
+    var labels: String?
+    @Flag(help: "Leave is_fraud/fraud_type/lookalike out of the events (use with --labels).") var noLabelsInEvents = false
+    @Flag(help: "Print the plan (scenario counts) as JSON on stderr and exit.") var planOnly = false
+    @Flag(help: "No progress on stderr.") var quiet = false
+
+    @OptionGroup var kafka: KafkaConnectionOptions
+    @Option(help: "Kafka topic to produce to (keyed by account_id) instead of a file.") var topic: String?
+    @Option(help: "Events per second to Kafka (0 = as fast as possible).") var rate: Double = 0
+
+    func makeConfig() throws -> SimulatorConfig {
+        var config = SimulatorConfig()
+        config.seed = seed
+        config.accounts = accounts
+        config.days = days
+        config.maxEvents = events
+        config.fraudRate = fraudRate
+        config.lookalikeRate = lookalikeRate
+        config.meanDailyTransactions = perDay
+        config.amountAsNumberShare = amountNumberShare
+        config.currencies = currencies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+        config.countries = countries.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+        guard let startMs = RFC3339.epochMillis(start) else {
+            throw ValidationError("--start \(start.debugDescription): expected RFC 3339, e.g. 2026-11-01T00:00:00Z")
+        }
+        config.startEpochMillis = startMs
+        if let scenarios {
+            var weights: [String: Double] = [:]
+            for part in scenarios.split(separator: ",") {
+                let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
+                guard kv.count == 2, let w = Double(kv[1]) else { throw ValidationError("--scenarios \(part): expected type=weight") }
+                weights[kv[0]] = w
+            }
+            config.scenarioWeights = weights
+        }
+        do { try config.validate() } catch { throw ValidationError(error.description) }
+        return config
+    }
+
+    func run() async throws {
+        let config = try makeConfig()
+        let simulator: TransactionSimulator
+        do { simulator = try TransactionSimulator(config: config) } catch { throw ValidationError(error.description) }
+        if planOnly {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys, .prettyPrinted]
+            FileHandle.standardError.write(try enc.encode(simulator.summary) + Data("\n".utf8))
+            return
+        }
+        if topic != nil, output != nil { throw ValidationError("use either --output or --topic, not both") }
+        let progress = Progress(total: simulator.estimatedEventCount, enabled: !quiet)
+        let labelSink = try labels.map { try LineSink(path: $0, gzipLevel: gzipLevel) }
+        let includeLabels = !noLabelsInEvents
+        var labelBuffer: [UInt8] = []
+        labelBuffer.reserveCapacity(1 << 20)
+        var count = 0
+
+        if let topic {
+            let client = try kafka.client(environment: ProcessInfo.processInfo.environment)
+            var logger = Logger(label: "txguard.simulate")
+            logger.logLevel = .warning
+            let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+            let tracker = DeliveryTracker()
+            let pacer = Pacer(rate: rate)
+            for tx in simulator {
+                try producer.send(OutgoingMessage(topic: topic, key: Array(tx.accountIDBytes), value: tx.jsonLine(includeLabels: includeLabels)),
+                                  tracker: tracker)
+                if let labelSink { tx.appendLabelLine(to: &labelBuffer); if labelBuffer.count >= 1 << 20 { try labelSink.write(labelBuffer); labelBuffer.removeAll(keepingCapacity: true) } }
+                count += 1
+                await pacer.wait(after: count)
+                progress.tick(count)
+            }
+            let failures = await tracker.wait()
+            producer.close()
+            try labelSink?.write(labelBuffer)
+            try labelSink?.close()
+            progress.finish(count, what: "to \(topic) (\(failures.count) failed)")
+            if let f = failures.first { throw f.error ?? KafkaError(code: -1, name: "UNKNOWN", message: "delivery failed") }
+        } else {
+            let sink = try LineSink(path: output ?? "-", gzipLevel: gzipLevel)
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(1 << 20 + 4096)
+            for tx in simulator {
+                tx.appendJSONLine(to: &buffer, includeLabels: includeLabels)
+                if labelSink != nil { tx.appendLabelLine(to: &labelBuffer) }
+                count += 1
+                if buffer.count >= 1 << 20 {
+                    try sink.write(buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                    if let labelSink { try labelSink.write(labelBuffer); labelBuffer.removeAll(keepingCapacity: true) }
+                    progress.tick(count)
+                }
+            }
+            try sink.write(buffer)
+            try sink.close()
+            try labelSink?.write(labelBuffer)
+            try labelSink?.close()
+            progress.finish(count, what: "to \(output ?? "stdout")")
+        }
+    }
+}
+
+/// Progress on stderr at most once a second: events, events/s, ETA.
+final class Progress {
+    let total: Int
+    let enabled: Bool
+    let startNanos = monotonicNanos()
+    var lastNanos = monotonicNanos()
+
+    init(total: Int, enabled: Bool) {
+        self.total = max(1, total)
+        self.enabled = enabled
+    }
+
+    func tick(_ count: Int) {
+        guard enabled else { return }
+        let now = monotonicNanos()
+        guard now - lastNanos >= 1_000_000_000 else { return }
+        lastNanos = now
+        let secs = Double(now - startNanos) / 1e9
+        let rate = Double(count) / max(secs, 1e-9)
+        let eta = Double(max(0, total - count)) / max(rate, 1e-9)
+        FileHandle.standardError.write(Data(String(format: "simulate: %d events (~%.0f%%), %.0f events/s, ETA %.0f s\n",
+                                                   count, 100 * Double(count) / Double(total), rate, eta).utf8))
+    }
+
+    func finish(_ count: Int, what: String) {
+        guard enabled else { return }
+        let secs = Double(monotonicNanos() - startNanos) / 1e9
+        FileHandle.standardError.write(Data(String(format: "simulate: wrote %d events %@ in %.2f s (%.0f events/s)\n",
+                                                   count, what, secs, Double(count) / max(secs, 1e-9)).utf8))
+    }
+}
+
+/// Keeps a producer at a target events/s by sleeping when ahead of schedule.
+struct Pacer {
+    let rate: Double
+    let startNanos = monotonicNanos()
+
+    func wait(after count: Int) async {
+        guard rate > 0 else { return }
+        let due = startNanos + UInt64(Double(count) / rate * 1e9)
+        let now = monotonicNanos()
+        if due > now + 2_000_000 { try? await Task.sleep(nanoseconds: due - now) }
+    }
+}
+
+/// RFC 3339 timestamps to epoch milliseconds without Foundation's locale-dependent formatters.
+enum RFC3339 {
+    /// Parses "YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)" (also a bare date, as midnight UTC).
+    static func epochMillis(_ s: String) -> Int64? {
+        let b = Array(s.utf8)
+        func num(_ from: Int, _ len: Int) -> Int? {
+            guard from + len <= b.count else { return nil }
+            var v = 0
+            for i in from..<from + len {
+                guard b[i] >= 48, b[i] <= 57 else { return nil }
+                v = v * 10 + Int(b[i] - 48)
+            }
+            return v
+        }
+        guard let y = num(0, 4), b.count >= 10, b[4] == 45, let mo = num(5, 2), b[7] == 45, let d = num(8, 2),
+              (1...12).contains(mo), (1...31).contains(d) else { return nil }
+        var ms = civilDays(y, mo, d) * 86_400_000
+        if b.count == 10 { return ms }
+        guard b.count >= 20, b[10] == 84 || b[10] == 116 || b[10] == 32, let h = num(11, 2), b[13] == 58, let mi = num(14, 2),
+              b[16] == 58, let sec = num(17, 2), h < 24, mi < 60, sec < 61 else { return nil }
+        ms += Int64(h * 3_600_000 + mi * 60_000 + sec * 1000)
+        var i = 19
+        if b[i] == 46 {
+            i += 1
+            var frac = 0, digits = 0
+            while i < b.count, b[i] >= 48, b[i] <= 57 {
+                if digits < 3 { frac = frac * 10 + Int(b[i] - 48); digits += 1 }
+                i += 1
+            }
+            guard digits > 0 else { return nil }
+            while digits < 3 { frac *= 10; digits += 1 }
+            ms += Int64(frac)
+        }
+        guard i < b.count else { return nil }
+        if b[i] == 90 || b[i] == 122 { return i + 1 == b.count ? ms : nil }
+        guard b[i] == 43 || b[i] == 45, let oh = num(i + 1, 2), i + 3 < b.count, b[i + 3] == 58, let om = num(i + 4, 2),
+              i + 6 == b.count else { return nil }
+        let offset = Int64(oh * 60 + om) * 60_000
+        return b[i] == 43 ? ms - offset : ms + offset
+    }
+
+    private static func civilDays(_ year: Int, _ month: Int, _ day: Int) -> Int64 {
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let m = Int64(month)
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
+        return era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+    }
+}
