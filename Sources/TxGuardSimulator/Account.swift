@@ -37,6 +37,8 @@ final class Account: Sendable {
     var city: String { country.cities[cityIndex] }
     var currency: Currency { Currency.all[currencyIndex] }
     var habitCategories: Set<MerchantCategory> { Set(habits.map(\.category)) }
+    /// The largest median spend among the account's habits, in euros.
+    var largestUsualTicketEuros: Double { habits.map(\.medianEuros).max() ?? 30 * spendScale }
 
     /// The account_id string.
     var accountID: String { String(decoding: jsonAccountID.dropFirst().dropLast(), as: UTF8.self) }

@@ -141,8 +141,9 @@ struct ScenarioPlanner {
             t += Int64(rng.uniform(3, 60) * Double(Self.minute))
             let category = categories[rng.below(categories.count)]
             let pool = directory.pool(category, country: country, city: 0)
-            let euros = category.amountMedianEuros * max(a.spendScale, 0.7) * rng.uniform(4, 12)
-            add(a, at: t, merchant: pool[rng.below(pool.count)], euros: euros, channel: .ecom,
+            // High for this account: several times its largest usual ticket, and never a small purchase.
+            let base = max(category.amountMedianEuros * max(a.spendScale, 0.7), a.largestUsualTicketEuros)
+            add(a, at: t, merchant: pool[rng.below(pool.count)], euros: base * rng.uniform(4, 12), channel: .ecom,
                 countryIndex: country, device: device, fraud: .accountTakeover)
         }
     }
