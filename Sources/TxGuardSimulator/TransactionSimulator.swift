@@ -1,3 +1,5 @@
+import Foundation
+
 /// A seeded, deterministic stream of realistic card transactions with ground truth: accounts
 /// with habits, daily/weekly cycles, several currencies, fraud scenarios and legitimate
 /// look-alikes. Iterating yields events in timestamp order; the same config yields the same
@@ -40,7 +42,17 @@ public struct TransactionSimulator: Sequence, Sendable {
         plan = planner.makePlan()
         summary = plan.summary
         daily = DailySpending(seed: config.seed, directory: directory, factory: factory, startMs: startMillis, endMs: endMillis)
-        idSalt = SplitMix64.mix(config.seed ^ 0x7478_5F69_6473_616C)
+        idSalt = SplitMix64.mix(config.seed ^ Self.fingerprint(config))
+    }
+
+    /// FNV-1a of the canonical (sorted-key) JSON of the config, so that two different configs
+    /// with the same seed do not produce colliding transaction ids.
+    static func fingerprint(_ config: SimulatorConfig) -> UInt64 {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in (try? encoder.encode(config)) ?? Data() { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        return h
     }
 
     /// Roughly how many events a full iteration yields (for progress and ETA).

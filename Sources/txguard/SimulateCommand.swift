@@ -35,7 +35,7 @@ struct SimulateCommand: AsyncParsableCommand {
 
     @Option(name: .shortAndLong, help: "Output file (JSON lines; .gz compresses); '-' is stdout. Default stdout unless --topic.")
     var output: String?
-    @Option(help: "gzip level 1–9 for .gz output.") var gzipLevel: Int = 6
+    @Option(help: "gzip level 1–9 for .gz output (1 is fastest; 6 is about 20% smaller and half as fast).") var gzipLevel: Int = 1
     @Option(help: "Also write labels {transaction_id,is_fraud,fraud_type,lookalike} per line to this file (.gz allowed).")
     var labels: String?
     @Flag(help: "Leave is_fraud/fraud_type/lookalike out of the events (use with --labels).") var noLabelsInEvents = false
@@ -101,8 +101,9 @@ struct SimulateCommand: AsyncParsableCommand {
             let tracker = DeliveryTracker()
             let pacer = Pacer(rate: rate)
             for tx in simulator {
-                try producer.send(OutgoingMessage(topic: topic, key: Array(tx.accountIDBytes), value: tx.jsonLine(includeLabels: includeLabels)),
-                                  tracker: tracker)
+                var value = tx.jsonLine(includeLabels: includeLabels)
+                value.removeLast()  // one record per event: no newline
+                try producer.send(OutgoingMessage(topic: topic, key: Array(tx.accountIDBytes), value: value), tracker: tracker)
                 if let labelSink { tx.appendLabelLine(to: &labelBuffer); if labelBuffer.count >= 1 << 20 { try labelSink.write(labelBuffer); labelBuffer.removeAll(keepingCapacity: true) } }
                 count += 1
                 await pacer.wait(after: count)
@@ -115,24 +116,25 @@ struct SimulateCommand: AsyncParsableCommand {
             progress.finish(count, what: "to \(topic) (\(failures.count) failed)")
             if let f = failures.first { throw f.error ?? KafkaError(code: -1, name: "UNKNOWN", message: "delivery failed") }
         } else {
-            let sink = try LineSink(path: output ?? "-", gzipLevel: gzipLevel)
+            let sink = BackgroundLineWriter(sink: try LineSink(path: output ?? "-", gzipLevel: gzipLevel))
+            let labelWriter = labelSink.map { BackgroundLineWriter(sink: $0) }
             var buffer: [UInt8] = []
             buffer.reserveCapacity(1 << 20 + 4096)
             for tx in simulator {
                 tx.appendJSONLine(to: &buffer, includeLabels: includeLabels)
-                if labelSink != nil { tx.appendLabelLine(to: &labelBuffer) }
+                if labelWriter != nil { tx.appendLabelLine(to: &labelBuffer) }
                 count += 1
                 if buffer.count >= 1 << 20 {
                     try sink.write(buffer)
                     buffer.removeAll(keepingCapacity: true)
-                    if let labelSink { try labelSink.write(labelBuffer); labelBuffer.removeAll(keepingCapacity: true) }
+                    if let labelWriter { try labelWriter.write(labelBuffer); labelBuffer.removeAll(keepingCapacity: true) }
                     progress.tick(count)
                 }
             }
             try sink.write(buffer)
             try sink.close()
-            try labelSink?.write(labelBuffer)
-            try labelSink?.close()
+            try labelWriter?.write(labelBuffer)
+            try labelWriter?.close()
             progress.finish(count, what: "to \(output ?? "stdout")")
         }
     }

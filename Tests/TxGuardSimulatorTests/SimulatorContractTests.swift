@@ -33,6 +33,15 @@ import Testing
         #expect(joined == a)
     }
 
+    @Test func differentConfigsWithTheSameSeedDoNotShareTransactionIDs() throws {
+        var other = Self.small
+        other.accounts += 1
+        let a = Set(try TransactionSimulator(config: Self.small).prefix(2000).map(\.transactionID))
+        let b = Set(try TransactionSimulator(config: other).prefix(2000).map(\.transactionID))
+        #expect(a.count == 2000 && b.count == 2000)
+        #expect(a.isDisjoint(with: b))
+    }
+
     @Test func everyEventParsesWithRequiredFields() throws {
         let d = Dataset.shared
         #expect(d.parseFailures.isEmpty, "\(d.parseFailures.prefix(3))")
