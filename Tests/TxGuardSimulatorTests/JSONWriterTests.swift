@@ -57,3 +57,21 @@ import Testing
         #expect(parsed == "A \"B\" \\ C\n\u{01}é")
     }
 }
+
+@Suite struct RFC3339Tests {
+    @Test func parsesLikeFoundation() throws {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let g = ISO8601DateFormatter()
+        g.formatOptions = [.withInternetDateTime]
+        for s in ["2026-11-29T10:15:03.120Z", "2026-11-01T00:00:00Z", "2024-02-29T23:59:59.999Z", "2026-12-24T18:30:00+01:00",
+                  "2026-06-01T07:00:00.5-05:30", "1999-12-31T23:59:59Z"] {
+            let date = try #require(f.date(from: s) ?? g.date(from: s), "\(s)")
+            #expect(RFC3339.epochMillis(s) == Int64((date.timeIntervalSince1970 * 1000).rounded()), "\(s)")
+        }
+        #expect(RFC3339.epochMillis("2026-11-01") == 1_793_491_200_000)
+        for bad in ["yesterday", "2026-13-01T00:00:00Z", "2026-11-01T25:00:00Z", "2026-11-01T00:00:00", "2026-11-01T00:00:00.Z", ""] {
+            #expect(RFC3339.epochMillis(bad) == nil, "\(bad)")
+        }
+    }
+}
