@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "TxGuardDetectors", targets: ["TxGuardDetectors"]),
         .library(name: "TxGuardEmbeddings", targets: ["TxGuardEmbeddings"]),
         .library(name: "TxGuardContracts", targets: ["TxGuardContracts"]),
+        .library(name: "TxGuardSimulator", targets: ["TxGuardSimulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -74,6 +75,14 @@ let package = Package(
             name: "TxGuardPipeline",
             dependencies: ["TxGuardContracts", "TxGuardEmbeddings", "TxGuardDetectors"]
         ),
+        // Seeded synthetic transactions with fraud ground truth (Foundation only).
+        .target(name: "TxGuardSimulator"),
+        // zlib (Debian zlib1g-dev): gzip files (simulate output, backtest input).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .executableTarget(
             name: "txguard",
             dependencies: [
@@ -82,6 +91,8 @@ let package = Package(
                 "TxGuardService",
                 "TxGuardPipeline",
                 "TxGuardEmbeddings",
+                "TxGuardSimulator",
+                "CZlib",
                 "CKafkaLoop",
                 "TxGuardDetectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -98,6 +109,11 @@ let package = Package(
                 "TxGuardService", "TxGuardKafka",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        .testTarget(
+            name: "TxGuardSimulatorTests",
+            dependencies: ["TxGuardSimulator"],
+            resources: [.copy("Fixtures")]
         ),
         // Drives the built `txguard` binary as a separate process (run `swift build` first).
         .testTarget(

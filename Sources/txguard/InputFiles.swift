@@ -1,4 +1,5 @@
 import ArgumentParser
+import CZlib
 import Foundation
 import TxGuardContracts
 
@@ -17,10 +18,12 @@ struct TransactionFileReader {
             out.lines += 1
             if line.isEmpty { continue }
             let source = SourceContext(topic: (path as NSString).lastPathComponent, partition: 0, offset: Int64(out.lines))
-            do {
-                out.decoded.append(try line.withUnsafeBytes { try decoder.decode($0, context: source) })
-            } catch {
-                out.deadLetters.append((out.lines, error))
+            let result: Result<Transaction, DecodeError> = line.withUnsafeBytes { bytes in
+                do throws(DecodeError) { return .success(try decoder.decode(bytes, context: source)) } catch { return .failure(error) }
+            }
+            switch result {
+            case .success(let tx): out.decoded.append(tx)
+            case .failure(let e): out.deadLetters.append((out.lines, e))
             }
         }
         return out
@@ -42,3 +45,40 @@ protocol LineSource: AnyObject {
 }
 
 extension LineReader: LineSource {}
+
+/// Lines of a gzip file, decompressed with zlib as they are read.
+final class GzipLineReader: LineSource {
+    private let file: gzFile
+    private var buffer = [UInt8]()
+    private var start = 0
+    private var eof = false
+
+    init(path: String) throws {
+        guard let f = gzopen(path, "rb") else { throw ValidationError("cannot open \(path)") }
+        file = f
+        gzbuffer(f, 1 << 20)
+    }
+
+    deinit { gzclose(file) }
+
+    func next() -> [UInt8]? {
+        while true {
+            if let nl = buffer[start...].firstIndex(of: 10) {
+                let line = Array(buffer[start..<nl])
+                start = nl + 1
+                return line
+            }
+            if eof {
+                guard start < buffer.count else { return nil }
+                let line = Array(buffer[start...])
+                start = buffer.count
+                return line
+            }
+            buffer.removeFirst(start)
+            start = 0
+            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            let n = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
+            if n <= 0 { eof = true } else { buffer.append(contentsOf: chunk[0..<Int(n)]) }
+        }
+    }
+}
