@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "txguard", targets: ["txguard"]),
         .library(name: "TxGuardKafka", targets: ["TxGuardKafka"]),
+        .library(name: "TxGuardReport", targets: ["TxGuardReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,10 +35,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Backtest metrics (sklearn-compatible), JSON and self-contained HTML reports; Foundation only.
+        .target(name: "TxGuardReport"),
         .executableTarget(
             name: "txguard",
             dependencies: [
                 "TxGuardKafka",
+                "TxGuardReport",
                 "CKafkaLoop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -46,6 +50,11 @@ let package = Package(
         .testTarget(
             name: "TxGuardKafkaTests",
             dependencies: ["TxGuardKafka", "CRdKafka"]
+        ),
+        .testTarget(
+            name: "TxGuardReportTests",
+            dependencies: ["TxGuardReport"],
+            resources: [.copy("Fixtures")]
         ),
         // Drives the built `txguard` binary as a separate process (run `swift build` first).
         .testTarget(
