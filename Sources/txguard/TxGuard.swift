@@ -7,6 +7,6 @@ struct TxGuard: AsyncParsableCommand {
         commandName: "txguard",
         abstract: "Real-time financial transaction monitoring on Kafka.",
         version: "0.1.0",
-        subcommands: [BrokerCommand.self, ProduceCommand.self, ConsumeCommand.self, Bench.self]
+        subcommands: [BrokerCommand.self, ProduceCommand.self, ConsumeCommand.self, ReportCommand.self, Bench.self]
     )
 }
