@@ -19,20 +19,47 @@ public enum ScoreFiles {
         }
     }
 
-    private struct ScoreLine: Decodable {
+    private struct ScoreLine: FastDecodable {
         var transaction_id: String
         var event_time_ms: Int64
         var score: Double
         var alert: Bool
         var threshold: Double
         var detectors: [String: Double]?
+
+        init?(flat o: FlatJSONObject) {
+            guard case let .string(id)? = o["transaction_id"],
+                  case let .number(_, time?)? = o["event_time_ms"],
+                  case let .number(score, _)? = o["score"],
+                  case let .bool(alert)? = o["alert"],
+                  case let .number(threshold, _)? = o["threshold"] else { return nil }
+            switch o["detectors"] {
+            case nil, .null?: detectors = nil
+            case let .numbers(d)?: detectors = d
+            default: return nil
+            }
+            transaction_id = id; event_time_ms = time; self.score = score; self.alert = alert; self.threshold = threshold
+        }
     }
 
-    private struct LabelLine: Decodable {
+    private struct LabelLine: FastDecodable {
         var transaction_id: String
         var is_fraud: Bool
         var fraud_type: String?
         var lookalike: String?
+
+        init?(flat o: FlatJSONObject) {
+            guard case let .string(id)? = o["transaction_id"], case let .bool(fraud)? = o["is_fraud"] else { return nil }
+            func optionalString(_ key: String) -> String?? {
+                switch o[key] {
+                case nil, .null?: return .some(nil)
+                case let .string(s)?: return .some(s)
+                default: return nil
+                }
+            }
+            guard let type = optionalString("fraud_type"), let look = optionalString("lookalike") else { return nil }
+            transaction_id = id; is_fraud = fraud; fraud_type = type; lookalike = look
+        }
     }
 
     /// Scored events from a score file, labelled from `labels` when given (unmatched events stay unlabelled).
@@ -77,27 +104,46 @@ public enum ScoreFiles {
         return out
     }
 
-    private static func decodeLines<T: Decodable>(_ type: T.Type, at url: URL) throws -> [(Int, T)] {
+    private static func decodeLines<T: FastDecodable>(_ type: T.Type, at url: URL) throws -> [(Int, T)] {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw ReadError.unreadable(path: url.path, underlying: "\(error.localizedDescription)")
         }
         let decoder = JSONDecoder()
-        var out: [(Int, T)] = []
-        var lineNumber = 0
-        for slice in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            if slice.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            do {
-                out.append((lineNumber, try decoder.decode(T.self, from: Data(slice))))
-            } catch let DecodingError.keyNotFound(key, _) {
-                throw ReadError.badLine(path: url.path, line: lineNumber, message: "missing field \"\(key.stringValue)\"")
-            } catch let DecodingError.typeMismatch(_, ctx) {
-                throw ReadError.badLine(path: url.path, line: lineNumber, message: "wrong type at \(ctx.codingPath.map(\.stringValue).joined(separator: "."))")
-            } catch {
-                throw ReadError.badLine(path: url.path, line: lineNumber, message: "not valid JSON")
+        return try data.withUnsafeBytes { raw -> [(Int, T)] in
+            let buffer = raw.bindMemory(to: UInt8.self)
+            var out: [(Int, T)] = []
+            var lineNumber = 0
+            var start = 0
+            while start < buffer.count {
+                var end = start
+                while end < buffer.count && buffer[end] != UInt8(ascii: "\n") { end += 1 }
+                lineNumber += 1
+                let line = UnsafeBufferPointer(rebasing: buffer[start..<end])
+                start = end + 1
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                // The flat fast path decodes a typical line in about a microsecond; JSONDecoder (≈ 13 µs)
+                // takes any line it declines, and names the problem if the line is bad.
+                if let flat = FlatJSONObject(line), let value = T(flat: flat) {
+                    out.append((lineNumber, value))
+                    continue
+                }
+                do {
+                    out.append((lineNumber, try decoder.decode(T.self, from: Data(line))))
+                } catch let DecodingError.keyNotFound(key, _) {
+                    throw ReadError.badLine(path: url.path, line: lineNumber, message: "missing field \"\(key.stringValue)\"")
+                } catch let DecodingError.typeMismatch(_, ctx) {
+                    throw ReadError.badLine(path: url.path, line: lineNumber, message: "wrong type at \(ctx.codingPath.map(\.stringValue).joined(separator: "."))")
+                } catch {
+                    throw ReadError.badLine(path: url.path, line: lineNumber, message: "not valid JSON")
+                }
             }
+            return out
         }
-        return out
     }
+}
+
+/// A line type with a fast path over `FlatJSONObject` and `Decodable` as the fallback.
+private protocol FastDecodable: Decodable {
+    init?(flat: FlatJSONObject)
 }
