@@ -1,3 +1,5 @@
+import Foundation
+
 /// An alert budget: the share of events an analyst team can review (e.g. 0.001 = top 0.1 %).
 ///
 /// Evaluation at a budget flags the top `k = ceil(budget·n)` events by score, i.e. every event
@@ -28,13 +30,8 @@ public struct AlertBudget: Sendable, Hashable, Codable, Comparable {
         return min(n, max(1, k))
     }
 
-    /// A short label such as "0.1%".
-    public var label: String {
-        let pct = fraction * 100
-        var s = String(pct)
-        if s.hasSuffix(".0") { s.removeLast(2) }
-        return s + "%"
-    }
+    /// A short label such as "0.1%" (up to six significant digits, so 0.07 is "7%", not "7.000000000000001%").
+    public var label: String { String(format: "%g%%", fraction * 100) }
 
     public static func < (a: AlertBudget, b: AlertBudget) -> Bool { a.fraction < b.fraction }
 }

@@ -59,8 +59,7 @@ enum ReportCharts {
         guard maxCount > 0, let lo = h.edges.first, let hi = h.edges.last else { return nil }
         var p = SVGPlot(id: "chart-histogram", width: 640, height: 430, x: (lo, hi, false),
                         y: h.logScale ? (0.5, maxCount * 3, true) : (0, maxCount * 1.08, false),
-                        xTitle: "Score", yTitle: h.logScale ? "Events (log scale)" : "Events")
-        p.legendCorner = .topRight
+                        xTitle: "Score", yTitle: h.logScale ? "Events (log scale)" : "Events", legendAbove: true)
         if h.normal.contains(where: { $0 > 0 }) {
             p.stepArea(edges: h.edges, counts: h.normal.map(Double.init), color: blue, label: "legitimate (\(ReportFormat.integer(h.normal.reduce(0, +))))")
         }
@@ -88,6 +87,7 @@ enum ReportCharts {
         var a = SVGPlot(id: "chart-alert-rate", width: 1330, height: 260, x: (lo, hi, false), y: (0, max(maxRate * 1.15, 1e-4) * 100, false),
                         xTitle: "Event time (UTC)", yTitle: "% of events", leftMargin: 72, legendAbove: true)
         a.xTickLabel = timeLabel
+        a.xTicksOverride = timeTicks(lo, hi)
         a.line(filled.map { (mid($0), ($0.alertRate ?? 0) * 100) }, color: red, label: "alert rate (live)")
         if r.counts.labeled > 0 {
             a.line(filled.map { (mid($0), Double($0.frauds) / Double($0.events) * 100) }, color: gray, label: "fraud share (labels)", width: 1.5, dash: true)
@@ -97,9 +97,24 @@ enum ReportCharts {
         var t = SVGPlot(id: "chart-threshold", width: 1330, height: 260, x: (lo, hi, false), y: (tLo - pad, tHi + pad, false),
                         xTitle: "Event time (UTC)", yTitle: "Threshold", leftMargin: 72, legendAbove: true)
         t.xTickLabel = timeLabel
+        t.xTicksOverride = timeTicks(lo, hi)
         t.band(filled.map(mid), low: filled.map { $0.minThreshold ?? 0 }, high: filled.map { $0.maxThreshold ?? 0 }, color: purple, label: "min–max per bucket")
         t.line(filled.map { (mid($0), $0.meanThreshold ?? 0) }, color: purple, label: "mean threshold in force")
         return (a.render(title: "Alert rate over time"), t.render(title: "Threshold over time"))
+    }
+
+    /// Ticks on round UTC times (minutes, hours, days) giving about six to ten labels.
+    static func timeTicks(_ lo: Double, _ hi: Double) -> [Double] {
+        let minute = 60_000.0, hour = 60 * minute, day = 24 * hour
+        let steps = [1, 2, 5, 10, 15, 30].map { $0 * minute } + [1, 2, 3, 6, 12].map { $0 * hour } + [1, 2, 7, 14, 30].map { $0 * day }
+        let step = steps.first { (hi - lo) / $0 <= 10 } ?? (hi - lo) / 6
+        var ticks: [Double] = []
+        var t = (lo / step).rounded(.up) * step
+        while t <= hi {
+            ticks.append(t)
+            t += step
+        }
+        return ticks.isEmpty ? [lo, hi] : ticks
     }
 
     /// Horizontal grouped bars: recall of each fraud type, live and at each budget.

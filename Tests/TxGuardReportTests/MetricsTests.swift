@@ -73,6 +73,9 @@ import Testing
 
     @Test func budgetCountUsesCeilWithoutFloatCreep() throws {
         #expect(try AlertBudget(0.07).alertCount(of: 100) == 7)  // 0.07*100 = 7.000000000000001
+        #expect(try AlertBudget(0.07).label == "7%")
+        #expect(try AlertBudget(0.001).label == "0.1%")
+        #expect(AlertBudget.standard.map(\.label) == ["0.1%", "0.5%", "1%"])
         #expect(try AlertBudget(0.001).alertCount(of: 1500) == 2)  // ceil(1.5)
         #expect(try AlertBudget(0.001).alertCount(of: 10) == 1)  // at least one
         #expect(throws: ReportError.invalidBudget(0)) { try AlertBudget(0) }
