@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "TxGuardEmbeddings", targets: ["TxGuardEmbeddings"]),
         .library(name: "TxGuardContracts", targets: ["TxGuardContracts"]),
         .library(name: "TxGuardSimulator", targets: ["TxGuardSimulator"]),
+        .library(name: "TxGuardReport", targets: ["TxGuardReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -83,6 +84,8 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Backtest metrics (sklearn-compatible), JSON and self-contained HTML reports; Foundation only.
+        .target(name: "TxGuardReport"),
         .executableTarget(
             name: "txguard",
             dependencies: [
@@ -92,6 +95,7 @@ let package = Package(
                 "TxGuardPipeline",
                 "TxGuardEmbeddings",
                 "TxGuardSimulator",
+                "TxGuardReport",
                 "CZlib",
                 "CKafkaLoop",
                 "TxGuardDetectors",
@@ -113,6 +117,11 @@ let package = Package(
         .testTarget(
             name: "TxGuardSimulatorTests",
             dependencies: ["TxGuardSimulator"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TxGuardReportTests",
+            dependencies: ["TxGuardReport"],
             resources: [.copy("Fixtures")]
         ),
         // Drives the built `txguard` binary as a separate process (run `swift build` first).
