@@ -148,3 +148,23 @@ import Testing
         #expect(back == c)
     }
 }
+
+/// Byte-for-byte regression against a committed stream, so a platform (libm, Foundation) or code
+/// change that alters output is caught. Regenerate after an intended change with:
+/// `txguard simulate --quiet --seed 42 --accounts 60 --days 4 --fraud-rate 0.1 --events 300 -o Tests/TxGuardSimulatorTests/Fixtures/golden-seed42.jsonl`
+@Suite struct GoldenOutputTests {
+    @Test func matchesCommittedStream() throws {
+        let url = try #require(Bundle.module.url(forResource: "golden-seed42", withExtension: "jsonl", subdirectory: "Fixtures"))
+        let golden = try [UInt8](Data(contentsOf: url))
+        var c = SimulatorConfig()
+        c.seed = 42
+        c.accounts = 60
+        c.days = 4
+        c.fraudRate = 0.1
+        c.maxEvents = 300
+        var out: [UInt8] = []
+        for tx in try TransactionSimulator(config: c) { tx.appendJSONLine(to: &out, includeLabels: true) }
+        #expect(out.count == golden.count)
+        #expect(out == golden)
+    }
+}
