@@ -146,6 +146,11 @@ import Testing
         c.maxEvents = 10
         let back = try JSONDecoder().decode(SimulatorConfig.self, from: JSONEncoder().encode(c))
         #expect(back == c)
+        let partial = try JSONDecoder().decode(SimulatorConfig.self, from: Data(#"{"seed": 7, "accounts": 50}"#.utf8))
+        var expected = SimulatorConfig()
+        expected.seed = 7
+        expected.accounts = 50
+        #expect(partial == expected)
     }
 }
 
