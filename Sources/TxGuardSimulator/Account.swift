@@ -22,6 +22,8 @@ final class Account: Sendable {
     let countryIndex: Int
     let cityIndex: Int
     let currencyIndex: Int
+    /// The home country's UTC offset, cached (reading `country` copies a struct).
+    let utcOffsetMinutes: Int
     let dailyRate: Double
     /// Overall spend multiplier of this person (log-normal around 1).
     let spendScale: Double
@@ -49,6 +51,7 @@ final class Account: Sendable {
         self.countryIndex = countryIndex
         self.cityIndex = cityIndex
         self.currencyIndex = currencyIndex
+        utcOffsetMinutes = Country.all[countryIndex].utcOffsetMinutes
         self.dailyRate = dailyRate
         self.spendScale = spendScale
         self.habits = habits

@@ -46,7 +46,7 @@ struct DailySpending: Sendable {
                 merchant = habit.usual[rng.below(habit.usual.count)]
             }
             let channel = EventFactory.channel(for: habit.category, &rng)
-            let ts = EventFactory.time(day: day, utcOffsetMinutes: a.country.utcOffsetMinutes,
+            let ts = EventFactory.time(day: day, utcOffsetMinutes: a.utcOffsetMinutes,
                                        cumulative: EventFactory.cumulativeHours[habit.category.rawValue], &rng)
             let euros = rng.logNormal(median: habit.medianEuros, sigma: habit.category.amountSigma)
             tiebreak += 1
@@ -56,7 +56,7 @@ struct DailySpending: Sendable {
             if ts >= startMs && ts < endMs { out.append(e) }
         }
         for sub in a.subscriptions where sub.billingDay == civil.day {
-            let ts = EventFactory.time(day: day, utcOffsetMinutes: a.country.utcOffsetMinutes,
+            let ts = EventFactory.time(day: day, utcOffsetMinutes: a.utcOffsetMinutes,
                                        cumulative: EventFactory.cumulativeHours[MerchantCategory.subscriptions.rawValue], &rng)
             tiebreak += 1
             // Merchant-initiated: no device, always the first card.

@@ -34,7 +34,10 @@ struct EventFactory: Sendable {
 
     /// A channel drawn from the category's mix.
     static func channel(for category: MerchantCategory, _ rng: inout Xoshiro256StarStar) -> Channel {
-        Channel(rawValue: UInt8(rng.weightedIndex(category.channelWeights))) ?? .pos
+        let cumulative = channelCumulative[category.rawValue]
+        let x = rng.unit()
+        for (i, c) in cumulative.enumerated() where x < c { return Channel(rawValue: UInt8(i)) ?? .pos }
+        return .pos
     }
 
     /// A time within local day `day` (days since epoch) for an hour profile, in UTC millis.
@@ -50,6 +53,13 @@ struct EventFactory: Sendable {
 extension EventFactory {
     /// Cumulative hour-of-day distribution per category (indexed by raw value), computed once.
     static let cumulativeHours: [[Double]] = MerchantCategory.allCases.map { $0.hourProfile.cumulative }
+    /// Cumulative channel mix per category (pos, contactless, ecom, atm), computed once.
+    static let channelCumulative: [[Double]] = MerchantCategory.allCases.map { category in
+        let w = category.channelWeights
+        let total = w.reduce(0, +)
+        var acc = 0.0
+        return w.map { acc += $0 / total; return acc }
+    }
     /// Relative activity Monday ... Sunday.
     static let weekdayFactor: [Double] = [0.92, 0.95, 0.98, 1.0, 1.12, 1.18, 0.85]
 }

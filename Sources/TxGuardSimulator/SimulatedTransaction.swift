@@ -88,20 +88,20 @@ public struct SimulatedTransaction: Sendable {
         out.append(contentsOf: Keys.timestamp)
         JSONWriter.appendTimestamp(epochMillis: timestampMillis, to: &out)
         out.append(contentsOf: Keys.amount)
-        let cur = currency
+        let digits = Keys.currencyDigits[Int(currencyIndex)]
         if amountAsNumber {
-            JSONWriter.appendAmount(minor: amountMinor, digits: cur.minorDigits, to: &out)
+            JSONWriter.appendAmount(minor: amountMinor, digits: digits, to: &out)
         } else {
             out.append(0x22)
-            JSONWriter.appendAmount(minor: amountMinor, digits: cur.minorDigits, to: &out)
+            JSONWriter.appendAmount(minor: amountMinor, digits: digits, to: &out)
             out.append(0x22)
         }
         out.append(contentsOf: Keys.currency)
-        out.append(contentsOf: cur.code.utf8)
+        out.append(contentsOf: Keys.currencyCodes[Int(currencyIndex)])
         out.append(contentsOf: Keys.merchantName)
         out.append(contentsOf: merchant.jsonName)
         out.append(contentsOf: Keys.mcc)
-        out.append(contentsOf: merchant.category.mcc.utf8)
+        out.append(contentsOf: Keys.mccs[merchant.category.rawValue])
         out.append(0x22)
         if withDescription {
             out.append(contentsOf: Keys.description)
@@ -109,9 +109,9 @@ public struct SimulatedTransaction: Sendable {
             out.append(contentsOf: merchant.jsonName.dropFirst())
         }
         out.append(contentsOf: Keys.country)
-        out.append(contentsOf: Country.all[Int(countryIndex)].code.utf8)
+        out.append(contentsOf: Keys.countryCodes[Int(countryIndex)])
         out.append(contentsOf: Keys.channel)
-        out.append(contentsOf: channel.name.utf8)
+        out.append(contentsOf: Keys.channelNames[Int(channel.rawValue)])
         out.append(contentsOf: Keys.card)
         out.append(contentsOf: account.jsonCards[Int(cardIndex)])
         if device != 0 {
@@ -165,6 +165,12 @@ public struct SimulatedTransaction: Sendable {
 
     private enum Keys {
         static let hex = Array("0123456789abcdef".utf8)
+        // Rendered once: reading `Currency`/`Country` values per event would copy structs.
+        static let currencyCodes = Currency.all.map { Array($0.code.utf8) }
+        static let currencyDigits = Currency.all.map(\.minorDigits)
+        static let countryCodes = Country.all.map { Array($0.code.utf8) }
+        static let mccs = MerchantCategory.allCases.map { Array($0.mcc.utf8) }
+        static let channelNames = Channel.allCases.map { Array($0.name.utf8) }
         static let open = Array("{\"transaction_id\":".utf8)
         static let txPrefix = Array("\"tx_".utf8)
         static let account = Array(",\"account_id\":".utf8)

@@ -31,6 +31,29 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
 
     /// The default configuration.
     public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case seed, accounts, days, maxEvents, startEpochMillis, fraudRate, lookalikeRate, scenarioWeights
+        case currencies, countries, meanDailyTransactions, amountAsNumberShare
+    }
+
+    /// Decodes a config in which every key is optional: missing keys keep their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = SimulatorConfig()
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        accounts = try c.decodeIfPresent(Int.self, forKey: .accounts) ?? d.accounts
+        days = try c.decodeIfPresent(Int.self, forKey: .days) ?? d.days
+        maxEvents = try c.decodeIfPresent(Int.self, forKey: .maxEvents)
+        startEpochMillis = try c.decodeIfPresent(Int64.self, forKey: .startEpochMillis) ?? d.startEpochMillis
+        fraudRate = try c.decodeIfPresent(Double.self, forKey: .fraudRate) ?? d.fraudRate
+        lookalikeRate = try c.decodeIfPresent(Double.self, forKey: .lookalikeRate) ?? d.lookalikeRate
+        scenarioWeights = try c.decodeIfPresent([String: Double].self, forKey: .scenarioWeights) ?? d.scenarioWeights
+        currencies = try c.decodeIfPresent([String].self, forKey: .currencies) ?? d.currencies
+        countries = try c.decodeIfPresent([String].self, forKey: .countries) ?? d.countries
+        meanDailyTransactions = try c.decodeIfPresent(Double.self, forKey: .meanDailyTransactions) ?? d.meanDailyTransactions
+        amountAsNumberShare = try c.decodeIfPresent(Double.self, forKey: .amountAsNumberShare) ?? d.amountAsNumberShare
+    }
 }
 
 /// Why a `SimulatorConfig` cannot be simulated.

@@ -1,5 +1,3 @@
-import Foundation
-
 /// xoshiro256** (Blackman & Vigna 2018): the simulator's only randomness source, so that the
 /// same seed gives the same bytes on every run and platform (no `SystemRandomNumberGenerator`).
 public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
@@ -57,26 +55,26 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     @inline(__always)
     public mutating func chance(_ p: Double) -> Bool { unit() < p }
 
-    /// Standard normal by Box–Muller (always two uniforms, so the draw count is fixed).
+    /// Standard normal by Box–Muller (always two uniforms, so the draw count is fixed); libm-free.
     public mutating func normal() -> Double {
         let u1 = 1.0 - unit()  // (0, 1]
         let u2 = unit()
-        return (-2.0 * log(u1)).squareRoot() * cos(2.0 * Double.pi * u2)
+        return (-2.0 * PortableMath.log(u1)).squareRoot() * PortableMath.cos2Pi(u2)
     }
 
     /// Log-normal with the given median and log-space standard deviation.
     public mutating func logNormal(median: Double, sigma: Double) -> Double {
-        median * exp(sigma * normal())
+        median * PortableMath.exp(sigma * normal())
     }
 
     /// Exponential with the given mean.
-    public mutating func exponential(mean: Double) -> Double { -mean * log(1.0 - unit()) }
+    public mutating func exponential(mean: Double) -> Double { -mean * PortableMath.log(1.0 - unit()) }
 
     /// Poisson count (Knuth's product method for small means, normal approximation above 30).
     public mutating func poisson(mean: Double) -> Int {
         guard mean > 0 else { return 0 }
         if mean > 30 { return max(0, Int((mean + mean.squareRoot() * normal()).rounded())) }
-        let limit = exp(-mean)
+        let limit = PortableMath.exp(-mean)
         var k = 0
         var p = unit()
         while p > limit { k += 1; p *= unit() }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// A seeded, deterministic stream of realistic card transactions with ground truth: accounts
 /// with habits, daily/weekly cycles, several currencies, fraud scenarios and legitimate
 /// look-alikes. Iterating yields events in timestamp order; the same config yields the same
@@ -45,13 +43,19 @@ public struct TransactionSimulator: Sequence, Sendable {
         idSalt = SplitMix64.mix(config.seed ^ Self.fingerprint(config))
     }
 
-    /// FNV-1a of the canonical (sorted-key) JSON of the config, so that two different configs
-    /// with the same seed do not produce colliding transaction ids.
-    static func fingerprint(_ config: SimulatorConfig) -> UInt64 {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+    /// FNV-1a over every config field (bit patterns, sorted keys), so that two different
+    /// configs with the same seed do not produce colliding transaction ids.
+    static func fingerprint(_ c: SimulatorConfig) -> UInt64 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in (try? encoder.encode(config)) ?? Data() { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        func eat(_ v: UInt64) { for i in 0..<8 { h = (h ^ ((v >> (8 * UInt64(i))) & 0xFF)) &* 0x100_0000_01B3 } }
+        func eat(_ s: String) { for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }; eat(UInt64(s.utf8.count)) }
+        eat(c.seed); eat(UInt64(bitPattern: Int64(c.accounts))); eat(UInt64(bitPattern: Int64(c.days)))
+        eat(UInt64(bitPattern: Int64(c.maxEvents ?? -1))); eat(UInt64(bitPattern: c.startEpochMillis))
+        for d in [c.fraudRate, c.lookalikeRate, c.meanDailyTransactions, c.amountAsNumberShare] { eat(d.bitPattern) }
+        for (k, w) in c.scenarioWeights.sorted(by: { $0.key < $1.key }) { eat(k); eat(w.bitPattern) }
+        c.currencies.forEach { eat($0) }
+        eat("|")
+        c.countries.forEach { eat($0) }
         return h
     }
 

@@ -13,6 +13,8 @@ struct SimulateCommand: AsyncParsableCommand {
         discussion: """
         Same seed and options → byte-identical output. Events are in timestamp order and follow
         schemas/transaction.v1 plus ground truth (is_fraud, fraud_type, lookalike).
+        --fraud-rate is the share of accounts hit by one fraud scenario (each account is in at most
+        one scenario); the share of fraudulent events is much lower (about 0.1% at the default 1%).
         Examples:
           txguard simulate --accounts 10000 --days 30 --output tx.jsonl.gz --labels labels.jsonl
           txguard simulate --events 100000 --brokers 127.0.0.1:9092 --topic tx --rate 5000
@@ -45,6 +47,8 @@ struct SimulateCommand: AsyncParsableCommand {
     @OptionGroup var kafka: KafkaConnectionOptions
     @Option(help: "Kafka topic to produce to (keyed by account_id) instead of a file.") var topic: String?
     @Option(help: "Events per second to Kafka (0 = as fast as possible).") var rate: Double = 0
+    @Flag(help: "Give Kafka records the event's timestamp (CreateTime) instead of now, for time-based replay. Mind the topic's retention.ms.")
+    var eventTimestamps = false
 
     func makeConfig() throws -> SimulatorConfig {
         var config = SimulatorConfig()
@@ -103,7 +107,8 @@ struct SimulateCommand: AsyncParsableCommand {
             for tx in simulator {
                 var value = tx.jsonLine(includeLabels: includeLabels)
                 value.removeLast()  // one record per event: no newline
-                try producer.send(OutgoingMessage(topic: topic, key: Array(tx.accountIDBytes), value: value), tracker: tracker)
+                try producer.send(OutgoingMessage(topic: topic, key: Array(tx.accountIDBytes), value: value,
+                                                  timestampMs: eventTimestamps ? tx.timestampMillis : 0), tracker: tracker)
                 if let labelSink { tx.appendLabelLine(to: &labelBuffer); if labelBuffer.count >= 1 << 20 { try labelSink.write(labelBuffer); labelBuffer.removeAll(keepingCapacity: true) } }
                 count += 1
                 await pacer.wait(after: count)
