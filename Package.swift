@@ -2,6 +2,10 @@
 // txguard — real-time transaction monitoring on Kafka. Module map: docs/ARCHITECTURE.md.
 import PackageDescription
 
+/// Numeric hot paths are optimised even in debug builds, so the test suite (which drives whole
+/// backtests and services through the debug binary) runs in minutes, not tens of minutes.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
 let package = Package(
     name: "txguard",
     platforms: [.macOS(.v15)],
@@ -65,19 +69,21 @@ let package = Package(
         // Text (MiniLM, hashed n-grams) and tabular feature embeddings; knows nothing of Kafka or JSON.
         .target(
             name: "TxGuardEmbeddings",
-            dependencies: ["COpenBLAS"]
+            dependencies: ["COpenBLAS"],
+            swiftSettings: optimized
         ),
         // Input/output contracts: transaction decoder, field mapping, dead letters, alert encoding.
         // Foundation only; no Kafka.
-        .target(name: "TxGuardContracts"),
+        .target(name: "TxGuardContracts", swiftSettings: optimized),
         // The per-record pipeline shared by run, replay and backtest: decode, features, detectors,
         // threshold, alert; model files and training. No Kafka.
         .target(
             name: "TxGuardPipeline",
-            dependencies: ["TxGuardContracts", "TxGuardEmbeddings", "TxGuardDetectors"]
+            dependencies: ["TxGuardContracts", "TxGuardEmbeddings", "TxGuardDetectors"],
+            swiftSettings: optimized
         ),
         // Seeded synthetic transactions with fraud ground truth (Foundation only).
-        .target(name: "TxGuardSimulator"),
+        .target(name: "TxGuardSimulator", swiftSettings: optimized),
         // zlib (Debian zlib1g-dev): gzip files (simulate output, backtest input).
         .systemLibrary(
             name: "CZlib",
@@ -85,7 +91,7 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         // Backtest metrics (sklearn-compatible), JSON and self-contained HTML reports; Foundation only.
-        .target(name: "TxGuardReport"),
+        .target(name: "TxGuardReport", swiftSettings: optimized),
         .executableTarget(
             name: "txguard",
             dependencies: [
@@ -133,7 +139,7 @@ let package = Package(
             dependencies: ["TxGuardKafka"]
         ),
         // Anomaly detectors, calibration, ensemble, adaptive thresholds: pure Swift, no Kafka.
-        .target(name: "TxGuardDetectors"),
+        .target(name: "TxGuardDetectors", swiftSettings: optimized),
         .testTarget(
             name: "TxGuardDetectorsTests",
             dependencies: ["TxGuardDetectors"],
