@@ -292,6 +292,11 @@ public final class MonitorService: Service, @unchecked Sendable {
                 start = s.offset
                 warmUntil = max(c, s.offset)
                 starts.append(TopicPartitionOffset(tp, offset: s.offset))
+            } else if c >= 0 {
+                // Committed progress but no snapshot (first crash before one was written, or a lost
+                // state directory): rebuild the state from the start of the log without output.
+                start = KafkaOffset.beginning
+                starts.append(TopicPartitionOffset(tp, offset: KafkaOffset.beginning))
             }
             workers.withLock { $0[tp] = PartitionWorker(partition: tp, processor: processor, nextOffset: start, warmUntil: warmUntil) }
             logger.info("partition assigned", metadata: [
