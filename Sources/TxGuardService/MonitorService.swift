@@ -235,6 +235,7 @@ public final class MonitorService: Service, @unchecked Sendable {
         } catch let error as KafkaError {
             if error.isFatal { throw error }
             metrics.transactionsAborted.increment()
+            totals.withLock { $0.transactionsAborted += 1 }
             logger.error("transaction failed; aborting and rewinding", metadata: ["error": "\(error)"])
             do { try producer.abortTransaction() } catch {
                 if error.isFatal { throw error }
@@ -353,6 +354,8 @@ public struct ServiceTotals: Sendable, Equatable {
     public var normal = 0
     public var alerts = 0
     public var deadLetters = 0
+    /// Exactly-once transactions aborted (and rewound).
+    public var transactionsAborted = 0
     mutating func add(_ o: ServiceTotals) {
         events += o.events
         normal += o.normal
