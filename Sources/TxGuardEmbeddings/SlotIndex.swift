@@ -10,14 +10,21 @@ struct SlotIndex: Sendable {
 
     private(set) var entries: [Entry]
     private(set) var count = 0
-    private let mask: Int
+    private var mask: Int
 
-    /// A table for up to `capacity` keys at a load factor of at most 1/2.
+    /// A table that grows (doubling, load factor at most 1/2) as keys arrive, so a store sized
+    /// for a million accounts costs memory only for the accounts it holds.
     init(capacity: Int) {
-        var size = 16
-        while size < 2 * capacity { size <<= 1 }
-        entries = [Entry](repeating: Entry(key: 0, slot: -1), count: size)
-        mask = size - 1
+        entries = [Entry](repeating: Entry(key: 0, slot: -1), count: 16)
+        mask = 15
+    }
+
+    private mutating func grow() {
+        let old = entries
+        entries = [Entry](repeating: Entry(key: 0, slot: -1), count: old.count * 2)
+        mask = entries.count - 1
+        count = 0
+        for e in old where e.key != 0 { set(e.key, e.slot) }
     }
 
     @inline(__always)
@@ -33,6 +40,7 @@ struct SlotIndex: Sendable {
 
     /// Inserts or replaces.
     mutating func set(_ key: UInt64, _ slot: Int32) {
+        if 2 * (count + 1) > entries.count { grow() }
         var i = Int(truncatingIfNeeded: key) & mask
         while entries[i].key != 0 && entries[i].key != key { i = (i + 1) & mask }
         if entries[i].key == 0 { count += 1 }

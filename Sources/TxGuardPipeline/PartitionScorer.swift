@@ -78,7 +78,7 @@ public final class PartitionScorer {
         for r in inputs {
             do {
                 let tx = try runtime.decoder.decode(r.value, context: r.source)
-                if runtime.text.isEnabled, let t = TextFeatureEncoder.text(of: tx) { texts.append(t) }
+                if runtime.text.needsPrefetch, let t = TextFeatureEncoder.text(of: tx) { texts.append(t) }
                 decoded.append(.success(tx))
             } catch {
                 decoded.append(.failure(error))
@@ -117,15 +117,17 @@ public final class PartitionScorer {
                            deadLetter: emit ? DeadLetter(key: Array(tx.accountID.utf8), value: nil, headers: [], error: err, source: source) : nil)
         }
         let key = AccountStore.key(tx.accountID)
-        var entry = stats[key] ?? KeyedStats(stats: model.scoring.newAccountStats(), lastSeenMillis: tx.timestampMillis)
-        let s = x.withUnsafeBufferPointer { model.scoring.score($0, accountStats: entry.stats) }
-        let decision = threshold.observe(s.combined)
-        entry.lastSeenMillis = tx.timestampMillis
-        if !decision.isAlert {
-            x.withUnsafeBufferPointer { model.scoring.learn($0, accountStats: &entry.stats) }
+        if stats[key] == nil {
+            stats[key] = KeyedStats(stats: model.scoring.newAccountStats(), lastSeenMillis: tx.timestampMillis)
+            if stats.count > runtime.accountCapacity + runtime.accountCapacity / 8 { pruneStats(keeping: key) }
         }
-        stats[key] = entry
-        if stats.count > runtime.accountCapacity + runtime.accountCapacity / 8 { pruneStats() }
+        let s = x.withUnsafeBufferPointer { model.scoring.score($0, accountStats: stats[key]!.stats) }
+        let decision = threshold.observe(s.combined)
+        // Mutated in place (no copy of the statistics' arrays).
+        stats[key]!.lastSeenMillis = tx.timestampMillis
+        if !decision.isAlert {
+            x.withUnsafeBufferPointer { model.scoring.learn($0, accountStats: &stats[key]!.stats) }
+        }
 
         let probs = s.tailProbabilities
         let detectors = [
@@ -170,9 +172,9 @@ public final class PartitionScorer {
 
     /// Drops the statistics of the least recently seen accounts (deterministic: by last-seen time,
     /// then key), keeping memory bounded like the feature store.
-    private func pruneStats() {
+    private func pruneStats(keeping current: UInt64) {
         let keep = runtime.accountCapacity
-        let ordered = stats.sorted { ($0.value.lastSeenMillis, $0.key) > ($1.value.lastSeenMillis, $1.key) }
+        let ordered = stats.sorted { ($0.key == current ? 1 : 0, $0.value.lastSeenMillis, $0.key) > ($1.key == current ? 1 : 0, $1.value.lastSeenMillis, $1.key) }
         stats = Dictionary(uniqueKeysWithValues: ordered.prefix(keep).map { ($0.key, $0.value) })
     }
 

@@ -28,23 +28,44 @@ public struct TextFeatureEncoder: Sendable {
 
     public var isEnabled: Bool { settings.embedder != .none }
 
-    /// The text txguard embeds for a transaction, normalised; nil when there is none.
+    /// The text txguard embeds for a transaction, normalised (lower case, digits and `#*`
+    /// removed, whitespace collapsed); nil when there is none.
     public static func text(of tx: Transaction) -> String? {
         guard let raw = tx.merchantName ?? tx.description else { return nil }
-        var out = ""
+        var out = [UInt8]()
         out.reserveCapacity(raw.utf8.count)
         var lastSpace = true
-        for ch in raw.lowercased() {
-            if ch.isNumber || ch == "#" || ch == "*" || ch.isWhitespace {
-                if !lastSpace { out.append(" "); lastSpace = true }
+        var ascii = true
+        for b in raw.utf8 {
+            if b >= 0x80 { ascii = false; break }
+            let isDigit = b >= 48 && b <= 57
+            if isDigit || b == 35 || b == 42 || b == 32 || b == 9 || b == 10 || b == 13 {
+                if !lastSpace { out.append(32); lastSpace = true }
             } else {
-                out.append(ch)
+                out.append(b >= 65 && b <= 90 ? b + 32 : b)
                 lastSpace = false
             }
         }
-        if out.hasSuffix(" ") { out.removeLast() }
-        return out.isEmpty ? nil : out
+        if ascii {
+            if out.last == 32 { out.removeLast() }
+            return out.isEmpty ? nil : String(decoding: out, as: UTF8.self)
+        }
+        var s = ""
+        lastSpace = true
+        for u in raw.lowercased().unicodeScalars {
+            if u.properties.numericType != nil || u == "#" || u == "*" || u.properties.isWhitespace {
+                if !lastSpace { s.append(" "); lastSpace = true }
+            } else {
+                s.unicodeScalars.append(u)
+                lastSpace = false
+            }
+        }
+        if s.hasSuffix(" ") { s.removeLast() }
+        return s.isEmpty ? nil : s
     }
+
+    /// True when texts should be embedded ahead in batches (MiniLM).
+    public var needsPrefetch: Bool { miniLM != nil }
 
     /// Embeds texts not yet cached in batches (MiniLM), so later `embedding(_:)` calls are cache hits.
     public func prefetch(_ texts: [String]) throws {

@@ -94,7 +94,7 @@ public final class MonitorService: Service, @unchecked Sendable {
         var lastCommit = Date(), lastSnapshot = Date(), lastLag = Date()
         while !stopping.value && !Task.isCancelled {
             if let fatal = producer.fatalError ?? consumer.fatalError { throw fatal }
-            let batch = await consumer.nextBatch(maxMessages: configuration.batchSize, timeoutMs: 100)
+            let batch = await consumer.nextBatch(maxMessages: configuration.batchSize, timeoutMs: configuration.pollTimeoutMs)
             health.withLock { $0.lastLoop = Date(); $0.ready = true }
             for e in batch.errors { logger.warning("consumer error", metadata: ["error": "\(e)"]) }
             if !batch.isEmpty {

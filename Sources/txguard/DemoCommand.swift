@@ -76,9 +76,9 @@ struct DemoCommand: AsyncParsableCommand {
         let runtime = try ScoringRuntime.load(model: model)
         let boot = cluster.bootstrapServers
         let client = KafkaClientConfiguration(bootstrapServers: boot)
-        var cc = KafkaConsumerConfiguration(client: client, groupID: "txguard-demo")
+        var cc = monitorConsumer(client, group: "txguard-demo")
         cc.client.properties["heartbeat.interval.ms"] = "500"
-        var mconf = MonitorConfiguration(consumer: cc, producer: KafkaProducerConfiguration(client: client), inputTopics: ["transactions"],
+        var mconf = MonitorConfiguration(consumer: cc, producer: lowLatencyProducer(client), inputTopics: ["transactions"],
                                          alertTopic: "alerts", deadLetterTopic: "dead-letters")
         mconf.batchSize = 2000
         let stateDir = "\(output)/state-\(UUID().uuidString.prefix(8))"

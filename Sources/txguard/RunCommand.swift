@@ -59,9 +59,8 @@ struct RunCommand: AsyncParsableCommand {
 
         var client = try kafka.client(environment: env.merging(["TXGUARD_BROKERS": s.brokers]) { a, _ in a })
         client.clientID = "txguard-\(s.group)"
-        var cc = KafkaConsumerConfiguration(client: client, groupID: s.group)
-        cc.client.properties["max.poll.interval.ms"] = cc.client.properties["max.poll.interval.ms"] ?? "600000"
-        var conf = MonitorConfiguration(consumer: cc, producer: KafkaProducerConfiguration(client: client), inputTopics: s.inputTopics,
+        let cc = monitorConsumer(client, group: s.group)
+        var conf = MonitorConfiguration(consumer: cc, producer: lowLatencyProducer(client), inputTopics: s.inputTopics,
                                         alertTopic: s.alertTopic, deadLetterTopic: s.deadLetterTopic)
         conf.exactlyOnce = s.exactlyOnce
         conf.batchSize = s.batchSize
