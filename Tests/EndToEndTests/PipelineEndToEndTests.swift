@@ -32,6 +32,13 @@ struct PipelineEndToEndTests {
         #expect(try live.committed([TopicPartition("replay", 0)]).first?.offset == 7)
         live.close()
 
+        // Calibration on labelled data writes a new model version with the chosen weights.
+        let (_, calErr) = try await ws.txguard(["calibrate", "--model", ws.path("m.txg"), "--input", ws.path("tx.jsonl"),
+                                               "--objective", "recall", "--budget", "0.01", "--output", ws.path("cal.txg")])
+        #expect(calErr.contains("recall at a 1.00% budget:") && calErr.contains("weights (IF/SVM/Z)"))
+        let (inspect, _) = try await ws.txguard(["model", "inspect", ws.path("cal.txg")])
+        #expect(inspect.contains("+cal") && inspect.contains("target alert rate 0.01"))
+
         // A timestamp range selects by event time (records carry produce time here: all of them).
         try await ws.txguard(["replay", "--brokers", broker.bootstrap, "--topic", "replay", "--model", ws.path("m.txg"),
                               "--from", "2020-01-01T00:00:00Z", "--scores", ws.path("s5.jsonl")])
