@@ -35,31 +35,36 @@ struct TransactionFileReader {
 }
 
 /// Lines of a plain or gzip-compressed file ('-' is stdin).
-func openLines(_ path: String) throws -> any LineSource {
-    if path.hasSuffix(".gz") { return try GzipLineReader(path: path) }
+func openLines(_ path: String) throws -> LineReader {
+    if path.hasSuffix(".gz") {
+        guard let f = gzopen(path, "rb") else { throw ValidationError("cannot open \(path)") }
+        gzbuffer(f, 1 << 20)
+        let file = GzipFile(f)
+        return LineReader { file.read(1 << 20) }
+    }
     return try LineReader(path: path == "-" ? nil : path)
 }
 
-protocol LineSource: AnyObject {
-    func next() -> [UInt8]?
-}
-
-extension LineReader: LineSource {}
-
-/// Lines of a gzip file, decompressed with zlib as they are read.
-final class GzipLineReader: LineSource {
-    private let file: gzFile
+/// Splits a byte stream into lines (without the newline); the source gives chunks, empty at the end.
+final class LineReader {
+    private let readChunk: () -> [UInt8]
     private var buffer = [UInt8]()
     private var start = 0
     private var eof = false
 
-    init(path: String) throws {
-        guard let f = gzopen(path, "rb") else { throw ValidationError("cannot open \(path)") }
-        file = f
-        gzbuffer(f, 1 << 20)
-    }
+    init(readChunk: @escaping () -> [UInt8]) { self.readChunk = readChunk }
 
-    deinit { gzclose(file) }
+    /// A plain file, or stdin when `path` is nil.
+    convenience init(path: String?) throws {
+        let handle: FileHandle
+        if let path {
+            guard let h = FileHandle(forReadingAtPath: path) else { throw ValidationError("cannot open \(path)") }
+            handle = h
+        } else {
+            handle = .standardInput
+        }
+        self.init { [UInt8](handle.readData(ofLength: 1 << 20)) }
+    }
 
     func next() -> [UInt8]? {
         while true {
@@ -76,9 +81,20 @@ final class GzipLineReader: LineSource {
             }
             buffer.removeFirst(start)
             start = 0
-            var chunk = [UInt8](repeating: 0, count: 1 << 20)
-            let n = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
-            if n <= 0 { eof = true } else { buffer.append(contentsOf: chunk[0..<Int(n)]) }
+            let chunk = readChunk()
+            if chunk.isEmpty { eof = true } else { buffer.append(contentsOf: chunk) }
         }
+    }
+}
+
+/// An open gzip file, closed when released.
+final class GzipFile {
+    private let file: gzFile
+    init(_ f: gzFile) { file = f }
+    deinit { gzclose(file) }
+    func read(_ max: Int) -> [UInt8] {
+        var chunk = [UInt8](repeating: 0, count: max)
+        let n = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
+        return n > 0 ? Array(chunk[0..<Int(n)]) : []
     }
 }
