@@ -129,6 +129,10 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
+            name: "TxGuardPipelineTests",
+            dependencies: ["TxGuardPipeline", "TxGuardSimulator", "TxGuardContracts", "TxGuardDetectors"]
+        ),
+        .testTarget(
             name: "TxGuardReportTests",
             dependencies: ["TxGuardReport"],
             resources: [.copy("Fixtures")]

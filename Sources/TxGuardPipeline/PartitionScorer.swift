@@ -17,6 +17,10 @@ public final class PartitionScorer {
     private var stats: [UInt64: KeyedStats] = [:]
     private var threshold: PartitionThreshold
     private var featureBuffer: [Float]
+    /// The detectors in use: the model's, until an online refit replaces the forest and SVM.
+    private var scoring: ScoringModel
+    private var refit: RefitState
+    private var job: RefitJob?
 
     struct KeyedStats: Codable {
         var stats: AccountStats
@@ -29,6 +33,38 @@ public final class PartitionScorer {
         accounts = runtime.featurizer.makeStore(capacity: runtime.accountCapacity, idleTTLSeconds: runtime.accountIdleTTLSeconds)
         threshold = try PartitionThreshold(settings: runtime.model.threshold)
         featureBuffer = [Float](repeating: 0, count: runtime.featurizer.dimension)
+        scoring = runtime.model.scoring
+        refit = RefitState(width: runtime.featurizer.dimension, capacity: (runtime.model.onlineRefit ?? OnlineRefitSettings()).reservoirSize,
+                           seed: runtime.model.seed ^ 0x5EED_0F_4EF1)
+    }
+
+    /// The model version decisions are made with (`/rN` after N online refits).
+    public var modelVersion: String { refit.refits == 0 ? runtime.model.modelVersion : "\(runtime.model.modelVersion)/r\(refit.refits)" }
+
+    /// Non-alerted events offered to the refit reservoir so far (alerted ones never are).
+    public var refitObservedEvents: Int { refit.seen }
+
+    /// Online refits swapped in so far.
+    public var refitCount: Int { refit.refits }
+
+    /// Feeds a non-alerted event to the refit reservoir; starts and swaps refits on schedule.
+    private func learnForRefit(_ x: [Float]) {
+        let settings = runtime.model.onlineRefit ?? OnlineRefitSettings()
+        guard settings.every > 0 else { return }
+        refit.offer(x)
+        if job == nil, refit.seenSinceRefit >= settings.every, refit.count >= 50, let rows = try? refit.matrix() {
+            job = RefitJob(base: scoring, rows: rows, seed: runtime.model.seed &+ UInt64(refit.refits + 1))
+            refit.pendingStartedAt = refit.seen
+            refit.resetReservoir()
+        }
+        if let j = job, let started = refit.pendingStartedAt, refit.seen >= started + settings.swapAfter {
+            if let m = j.wait() {
+                scoring = m
+                refit.refits += 1
+            }
+            job = nil
+            refit.pendingStartedAt = nil
+        }
     }
 
     /// State restored from `snapshot()`'s bytes.
@@ -118,15 +154,16 @@ public final class PartitionScorer {
         }
         let key = AccountStore.key(tx.accountID)
         if stats[key] == nil {
-            stats[key] = KeyedStats(stats: model.scoring.newAccountStats(), lastSeenMillis: tx.timestampMillis)
+            stats[key] = KeyedStats(stats: scoring.newAccountStats(), lastSeenMillis: tx.timestampMillis)
             if stats.count > runtime.accountCapacity + runtime.accountCapacity / 8 { pruneStats(keeping: key) }
         }
-        let s = x.withUnsafeBufferPointer { model.scoring.score($0, accountStats: stats[key]!.stats) }
+        let s = x.withUnsafeBufferPointer { scoring.score($0, accountStats: stats[key]!.stats) }
         let decision = threshold.observe(s.combined)
         // Mutated in place (no copy of the statistics' arrays).
         stats[key]!.lastSeenMillis = tx.timestampMillis
         if !decision.isAlert {
-            x.withUnsafeBufferPointer { model.scoring.learn($0, accountStats: &stats[key]!.stats) }
+            x.withUnsafeBufferPointer { scoring.learn($0, accountStats: &stats[key]!.stats) }
+            learnForRefit(x)
         }
 
         let probs = s.tailProbabilities
@@ -138,16 +175,16 @@ public final class PartitionScorer {
         var verdict = Verdict(kind: decision.isAlert ? .alert : .normal, transaction: tx, score: s.combined,
                               threshold: decision.threshold, detectors: detectors, alert: nil, deadLetter: nil)
         if decision.isAlert && emit {
-            let before = stats[key]?.stats ?? model.scoring.newAccountStats()
-            let reasons = ((try? model.scoring.reasons(x, accountStats: before, limit: 5)) ?? []).map { r in
+            let before = stats[key]?.stats ?? scoring.newAccountStats()
+            let reasons = ((try? scoring.reasons(x, accountStats: before, limit: 5)) ?? []).map { r in
                 AlertReason(feature: r.featureName, value: .number(Double(r.value)), contribution: Double(r.contribution),
                             detector: Self.detectorName(r.detector), description: describe(r.featureName, tx))
             }
             verdict.alert = Alert(
-                alertID: AlertID.make(source: source, transactionID: tx.transactionID, modelVersion: model.modelVersion),
+                alertID: AlertID.make(source: source, transactionID: tx.transactionID, modelVersion: modelVersion),
                 transactionID: tx.transactionID, accountID: tx.accountID, eventTimeMicros: tx.timestampMicros,
                 detectionTimeMicros: Int64(Date().timeIntervalSince1970 * 1_000_000), score: s.combined,
-                threshold: decision.threshold, detectors: detectors, reasons: reasons, modelVersion: model.modelVersion,
+                threshold: decision.threshold, detectors: detectors, reasons: reasons, modelVersion: modelVersion,
                 source: source, amount: tx.amount, currency: tx.currency, extra: tx.unknownFields.isEmpty ? nil : tx.unknownFields)
         }
         return verdict
@@ -183,6 +220,9 @@ public final class PartitionScorer {
     private struct SavedState: Codable {
         var stats: [UInt64: KeyedStats]
         var threshold: PartitionThreshold
+        var refit: RefitState?
+        /// The refitted detectors (absent before the first refit).
+        var scoring: ScoringModel?
     }
 
     /// The partition's state: account feature store, account statistics, threshold.
@@ -191,7 +231,9 @@ public final class PartitionScorer {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
         enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let rest = [UInt8](try enc.encode(SavedState(stats: stats, threshold: threshold)))
+        var r = refit
+        if let job { r.pendingModel = job.wait() }
+        let rest = [UInt8](try enc.encode(SavedState(stats: stats, threshold: threshold, refit: r, scoring: refit.refits > 0 ? scoring : nil)))
         var out = Array("TXPS1".utf8)
         var n = UInt64(store.count).littleEndian
         withUnsafeBytes(of: &n) { out += $0 }
@@ -211,6 +253,12 @@ public final class PartitionScorer {
         let saved = try dec.decode(SavedState.self, from: Data(bytes[(13 + Int(n))...]))
         stats = saved.stats
         threshold = saved.threshold
+        if let s = saved.scoring { scoring = s }
+        if var r = saved.refit {
+            if r.pendingStartedAt != nil { job = RefitJob(finished: r.pendingModel) }
+            r.pendingModel = nil
+            refit = r
+        }
     }
 
     /// Number of accounts with state.

@@ -19,6 +19,8 @@ public struct TxGuardModel: Sendable, Codable, Equatable {
     public var scoring: ScoringModel
     public var threshold: ThresholdSettings
     public var training: TrainingSummary
+    /// Periodic refit of Isolation Forest and SVM on recent non-alerted events (nil: defaults).
+    public var onlineRefit: OnlineRefitSettings?
 
     public init(modelVersion: String, seed: UInt64, featureSpec: FeatureSpec, text: TextSettings, scoring: ScoringModel,
                 threshold: ThresholdSettings, training: TrainingSummary) {
@@ -100,5 +102,23 @@ public struct TrainingSummary: Sendable, Codable, Equatable {
         self.lastEventMillis = lastEventMillis
         self.trainedAt = trainedAt
         self.seconds = seconds
+    }
+}
+
+/// Online refit of the Isolation Forest and the one-class SVM, per partition, from a reservoir of
+/// recent non-alerted events. The refit runs on another thread and is swapped in a fixed number of
+/// events after it started, so the same input always gives the same decisions.
+public struct OnlineRefitSettings: Sendable, Codable, Equatable {
+    /// Non-alerted events between refits (0 disables).
+    public var every: Int = 50_000
+    /// Rows kept (uniform reservoir sample of the non-alerted events since the last refit).
+    public var reservoirSize: Int = 10_000
+    /// Events between starting a refit and swapping it in.
+    public var swapAfter: Int = 2_000
+
+    public init(every: Int = 50_000, reservoirSize: Int = 10_000, swapAfter: Int = 2_000) {
+        self.every = every
+        self.reservoirSize = reservoirSize
+        self.swapAfter = swapAfter
     }
 }
