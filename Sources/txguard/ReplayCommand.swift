@@ -42,13 +42,7 @@ struct ReplayCommand: AsyncParsableCommand {
         defer { consumer.close() }
         guard let parts = try consumer.partitionCount(topic) else { throw ValidationError("topic \(topic) does not exist") }
         let tps = (0..<Int32(parts)).map { TopicPartition(topic, $0) }
-        var ranges: [TopicPartition: (from: Int64, to: Int64)] = [:]
-        for tp in tps {
-            let wm = try consumer.watermarks(tp)
-            let start = try resolve(from, tp, consumer, default: wm.low, end: wm.high)
-            let end = try resolve(to, tp, consumer, default: wm.high, end: wm.high)
-            ranges[tp] = (max(start, wm.low), min(end, wm.high))
-        }
+        let ranges = try topicRanges(consumer, tps, from: from, to: to)
         let total = ranges.values.reduce(0) { $0 + max(0, $1.to - $1.from) }
         log("replaying \(total) records of \(topic) (\(parts) partitions) with model \(m.modelVersion); no offsets are committed")
         let active = tps.filter { ranges[$0]!.to > ranges[$0]!.from }
@@ -105,7 +99,14 @@ struct ReplayCommand: AsyncParsableCommand {
         }
     }
 
-    private func resolve(_ spec: String?, _ tp: TopicPartition, _ c: KafkaConsumer, default d: Int64, end: Int64) throws -> Int64 {
+}
+
+import TxGuardReport
+
+/// [from, to) per partition: `from`/`to` are an offset, an RFC 3339 timestamp or @epoch-ms
+/// (timestamps resolved with offsets_for_times); defaults are the log start and the end at call time.
+func topicRanges(_ c: KafkaConsumer, _ tps: [TopicPartition], from: String?, to: String?) throws -> [TopicPartition: (from: Int64, to: Int64)] {
+    func resolve(_ spec: String?, _ tp: TopicPartition, default d: Int64, end: Int64) throws -> Int64 {
         guard let spec else { return d }
         if let o = Int64(spec) { return o }
         let ms: Int64
@@ -118,6 +119,40 @@ struct ReplayCommand: AsyncParsableCommand {
         let found = try c.offsetsForTimes([TopicPartitionOffset(tp, offset: ms)], lookup: .automatic).first?.offset ?? -1
         return found < 0 ? end : found
     }
+    var ranges: [TopicPartition: (from: Int64, to: Int64)] = [:]
+    for tp in tps {
+        let wm = try c.watermarks(tp)
+        let start = try resolve(from, tp, default: wm.low, end: wm.high)
+        let end = try resolve(to, tp, default: wm.high, end: wm.high)
+        ranges[tp] = (max(start, wm.low), min(end, wm.high))
+    }
+    return ranges
 }
 
-import TxGuardReport
+/// Every record of a topic range, per partition in offset order (partition by partition), read
+/// with a throwaway assign-mode consumer that never commits.
+func readTopicRange(client: KafkaClientConfiguration, topic: String, from: String?, to: String?) async throws -> [KafkaMessage] {
+    var logger = Logger(label: "txguard.read")
+    logger.logLevel = .warning
+    let c = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: "txguard-read-\(UUID().uuidString)"), logger: logger)
+    defer { c.close() }
+    guard let parts = try c.partitionCount(topic) else { throw ValidationError("topic \(topic) does not exist") }
+    let tps = (0..<Int32(parts)).map { TopicPartition(topic, $0) }
+    let ranges = try topicRanges(c, tps, from: from, to: to)
+    let active = tps.filter { ranges[$0]!.to > ranges[$0]!.from }
+    let total = active.reduce(0) { $0 + Int(ranges[$1]!.to - ranges[$1]!.from) }
+    try c.assign(active.map { TopicPartitionOffset($0, offset: ranges[$0]!.from) })
+    var byPartition: [TopicPartition: [KafkaMessage]] = [:]
+    var got = 0, idle = 0
+    while got < total && idle < 300 {
+        let ms = await c.nextBatch(maxMessages: 5000, timeoutMs: 100).materialize()
+        if ms.isEmpty { idle += 1; continue }
+        idle = 0
+        for m in ms where m.offset < ranges[m.topicPartition]!.to {
+            byPartition[m.topicPartition, default: []].append(m)
+            got += 1
+        }
+    }
+    guard got == total else { throw ValidationError("read \(got) of \(total) records of \(topic)") }
+    return active.flatMap { byPartition[$0] ?? [] }
+}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TxGuardContracts
 import TxGuardPipeline
+import TxGuardKafka
 
 /// `txguard train`: fits a model file from a file of transactions.
 struct TrainCommand: AsyncParsableCommand {
@@ -15,16 +16,45 @@ struct TrainCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(name: .long, help: "Transactions, JSON lines (.jsonl or .jsonl.gz).") var input: String
+    @Option(name: .long, help: "Transactions, JSON lines (.jsonl or .jsonl.gz).") var input: String?
+    @Option(name: .long, help: "Or: train on a topic range (with --brokers).") var topic: String?
+    @Option(name: .long, help: "With --topic: start (offset, RFC 3339 timestamp or @epoch-ms; default: log start).") var from: String?
+    @Option(name: .long, help: "With --topic: end, exclusive (default: the end now).") var to: String?
+    @OptionGroup var kafka: KafkaConnectionOptions
     @Option(name: .long, help: "Where to write the model file.") var model: String
     @OptionGroup var training: TrainingFlags
+
+    func validate() throws {
+        guard (input == nil) != (topic == nil) else { throw ValidationError("give exactly one of --input FILE or --topic T (with --brokers)") }
+    }
 
     func run() async throws {
         let decoder = try training.decoder()
         let started = Date()
-        let file = try TransactionFileReader.read(input, decoder: decoder)
-        log("read \(file.lines) lines: \(file.decoded.count) valid, \(file.deadLetters.count) rejected \(file.reasonCounts)")
-        let (m, _) = try ModelTrainer.train(file.decoded, source: input, deadLetters: file.deadLetters.count, options: training.options())
+        var txs: [Transaction] = []
+        var rejected = 0
+        let source: String
+        if let input {
+            let file = try TransactionFileReader.read(input, decoder: decoder)
+            log("read \(file.lines) lines: \(file.decoded.count) valid, \(file.deadLetters.count) rejected \(file.reasonCounts)")
+            txs = file.decoded
+            rejected = file.deadLetters.count
+            source = input
+        } else {
+            let t = topic!
+            let records = try await readTopicRange(client: try kafka.client(environment: ProcessInfo.processInfo.environment), topic: t, from: from, to: to)
+            for r in records {
+                let res: Result<Transaction, DecodeError> = r.value.withUnsafeBytes { b in
+                    do throws(DecodeError) { return .success(try decoder.decode(b, context: SourceContext(topic: r.topic, partition: r.partition, offset: r.offset))) } catch { return .failure(error) }
+                }
+                if case .success(let tx) = res { txs.append(tx) } else { rejected += 1 }
+            }
+            // Event-time order across partitions (each account's events stay in its partition's order).
+            txs = txs.enumerated().sorted { ($0.element.timestampMicros, $0.offset) < ($1.element.timestampMicros, $1.offset) }.map(\.element)
+            log("read \(records.count) records of \(t): \(txs.count) valid, \(rejected) rejected")
+            source = "topic \(t) [\(from ?? "start"), \(to ?? "end"))"
+        }
+        let (m, _) = try ModelTrainer.train(txs, source: source, deadLetters: rejected, options: training.options())
         try ModelFile.write(m, to: model)
         log(String(format: "wrote %@ (model %@, %d features) in %.1f s", model, m.modelVersion, m.scoring.featureCount, Date().timeIntervalSince(started)))
     }

@@ -39,6 +39,12 @@ struct PipelineEndToEndTests {
         let (inspect, _) = try await ws.txguard(["model", "inspect", ws.path("cal.txg")])
         #expect(inspect.contains("+cal") && inspect.contains("target alert rate 0.01"))
 
+        // Training from a topic range works like training from the file.
+        try await ws.txguard(["train", "--brokers", broker.bootstrap, "--topic", "replay", "--from", "0", "--to", "4000",
+                              "--model", ws.path("from-topic.txg"), "--text", "hashed"])
+        let (fromTopic, _) = try await ws.txguard(["model", "inspect", ws.path("from-topic.txg")])
+        #expect(fromTopic.contains("training data  4000 events"))
+
         // A timestamp range selects by event time (records carry produce time here: all of them).
         try await ws.txguard(["replay", "--brokers", broker.bootstrap, "--topic", "replay", "--model", ws.path("m.txg"),
                               "--from", "2020-01-01T00:00:00Z", "--scores", ws.path("s5.jsonl")])
