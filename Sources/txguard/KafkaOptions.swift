@@ -53,7 +53,7 @@ func lowLatencyProducer(_ client: KafkaClientConfiguration) -> KafkaProducerConf
 /// so the default 500 ms would dominate latency on `txguard broker`. Users can override it.
 func monitorConsumer(_ client: KafkaClientConfiguration, group: String) -> KafkaConsumerConfiguration {
     var c = KafkaConsumerConfiguration(client: client, groupID: group)
-    if c.client.properties["fetch.wait.max.ms"] == nil { c.client.properties["fetch.wait.max.ms"] = "10" }
+    if c.client.properties["fetch.wait.max.ms"] == nil { c.client.properties["fetch.wait.max.ms"] = "5" }
     if c.client.properties["max.poll.interval.ms"] == nil { c.client.properties["max.poll.interval.ms"] = "600000" }
     return c
 }

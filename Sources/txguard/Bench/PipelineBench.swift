@@ -83,7 +83,9 @@ struct PipelineBench: AsyncParsableCommand {
         try cluster.createTopic("lat", partitions: 8)
         let probe = LatencyProbe()
         let total = rate * latencySeconds
-        let feed = Array(live.prefix(total))
+        // The first second warms up (partition fetchers start, caches fill) and is not measured.
+        let warmup = rate
+        let feed = Array(live.prefix(total + warmup))
         let ready = Locked(false)
         async let service = runService(boot: boot, group: "lat", runtime: runtime, until: feed.count, topic: "lat", probe: probe, ready: ready, quiet: quiet)
         while !ready.value { try await Task.sleep(for: .milliseconds(20)) }
@@ -93,6 +95,7 @@ struct PipelineBench: AsyncParsableCommand {
         lowLatency.lingerMs = 1
         let p2 = try KafkaProducer(configuration: lowLatency, logger: quiet)
         for (i, l) in feed.enumerated() {
+            if i == warmup { probe.startMeasuring() }
             try p2.send(OutgoingMessage(topic: "lat", key: extractStringField(l, "account_id"), value: l, timestampMs: Int64(Date().timeIntervalSince1970 * 1000)), tracker: t2)
             let wait = start.addingTimeInterval(Double(i + 1) / Double(rate)).timeIntervalSinceNow
             if wait > 0.001 { try await Task.sleep(for: .microseconds(Int(wait * 1e6))) }
@@ -138,7 +141,13 @@ struct PipelineBench: AsyncParsableCommand {
 /// Records (decision time − record timestamp) per event.
 final class LatencyProbe: Sendable {
     private let m = Mutex<[Double]>([])
-    func add(_ ns: Double) { m.withLock { $0.append(ns) } }
+    private let measuring = Mutex<Int64?>(nil)
+    /// Records produced from now on are measured.
+    func startMeasuring() { measuring.withLock { $0 = Int64(Date().timeIntervalSince1970 * 1000) } }
+    func add(_ ns: Double, producedAt ms: Int64) {
+        guard let from = measuring.withLock({ $0 }), ms >= from else { return }
+        m.withLock { $0.append(ns) }
+    }
     var values: [Double] { m.withLock { $0 } }
 }
 
@@ -158,7 +167,7 @@ final class ProbedProcessor: PartitionProcessor {
     func processBatch(_ records: [KafkaRecordView], emit: [Bool]) -> [RecordResult] {
         let out = inner.processBatch(records, emit: emit)
         let now = Date().timeIntervalSince1970 * 1000
-        for r in records { probe.add((now - Double(r.timestampMs)) * 1e6) }
+        for r in records { probe.add((now - Double(r.timestampMs)) * 1e6, producedAt: r.timestampMs) }
         return out
     }
     func snapshot() throws -> [UInt8] { try inner.snapshot() }
