@@ -73,6 +73,23 @@ public final class PartitionScorer {
         try restore(snapshot)
     }
 
+    /// A scorer for a new model that keeps the account history of another model's snapshot (when
+    /// the feature layout and statistics match) and starts the new model's threshold and detectors.
+    public convenience init(runtime: ScoringRuntime, adoptingAccountsFrom snapshot: [UInt8]) throws {
+        try self.init(runtime: runtime)
+        let fresh = threshold
+        try restore(snapshot)
+        guard accounts.layout == runtime.featurizer.layout,
+              stats.values.first.map({ $0.stats.mean.count == scoring.newAccountStats().mean.count }) ?? true else {
+            throw PipelineError.badSnapshot("the new model lays out account state differently")
+        }
+        threshold = fresh
+        scoring = runtime.model.scoring
+        refit = RefitState(width: runtime.featurizer.dimension, capacity: (runtime.model.onlineRefit ?? OnlineRefitSettings()).reservoirSize,
+                           seed: runtime.model.seed ^ 0x5EED_0F_4EF1)
+        job = nil
+    }
+
     // MARK: - Judging
 
     /// Judges one record. `emit` false skips building alert and dead-letter payloads (state changes

@@ -18,7 +18,9 @@ import TxGuardKafka
 public final class MonitorService: Service, @unchecked Sendable {
     // Sendable: mutable state lives in `Locked` boxes; the Kafka clients are thread-safe.
     public let configuration: MonitorConfiguration
-    private let factory: any PartitionProcessorFactory
+    private let factoryBox: Locked<any PartitionProcessorFactory>
+    private let pendingFactory = Locked<(any PartitionProcessorFactory)?>(nil)
+    private var factory: any PartitionProcessorFactory { factoryBox.value }
     private let store: (any PartitionStateStore)?
     private let logger: Logger
     private let metrics = ServiceMetrics()
@@ -33,12 +35,38 @@ public final class MonitorService: Service, @unchecked Sendable {
     public init(configuration: MonitorConfiguration, processors: any PartitionProcessorFactory,
                 stateStore: (any PartitionStateStore)?, logger: Logger) {
         self.configuration = configuration
-        self.factory = processors
+        self.factoryBox = Locked(processors)
         self.store = stateStore
         self.logger = logger
     }
 
     private var group: String { configuration.consumer.groupID }
+
+    /// Replaces the processors (a new model) at the next batch boundary: no record is skipped or
+    /// processed twice; each partition's new processor takes over what it can of the old state.
+    public func replaceProcessors(_ factory: any PartitionProcessorFactory) {
+        pendingFactory.value = factory
+    }
+
+    private func swapProcessorsIfRequested() {
+        guard let next = pendingFactory.withLock({ p -> (any PartitionProcessorFactory)? in defer { p = nil }; return p }) else { return }
+        factoryBox.value = next
+        for w in workers.value.values {
+            do {
+                let state = try w.processor.snapshot()
+                w.processor = try next.makeProcessor(for: w.partition, replacing: state)
+            } catch {
+                logger.error("could not carry partition state over to the new model; starting it fresh", metadata: ["partition": "\(w.partition)", "error": "\(error)"])
+                if let fresh = try? next.makeProcessor(for: w.partition, snapshot: nil) { w.processor = fresh }
+            }
+        }
+        swaps.withLock { $0 += 1 }
+        logger.notice("processors replaced (model reload)", metadata: ["partitions": "\(workers.value.count)"])
+    }
+
+    /// Processor replacements (model reloads) applied so far.
+    public var processorSwaps: Int { swaps.value }
+    private let swaps = Locked(0)
 
     public func run() async throws {
         var producerConf = configuration.producer
@@ -94,6 +122,7 @@ public final class MonitorService: Service, @unchecked Sendable {
         var lastCommit = Date(), lastSnapshot = Date(), lastLag = Date()
         while !stopping.value && !Task.isCancelled {
             if let fatal = producer.fatalError ?? consumer.fatalError { throw fatal }
+            swapProcessorsIfRequested()
             let batch = await consumer.nextBatch(maxMessages: configuration.batchSize, timeoutMs: configuration.pollTimeoutMs)
             health.withLock { $0.lastLoop = Date(); $0.ready = true }
             for e in batch.errors { logger.warning("consumer error", metadata: ["error": "\(e)"]) }

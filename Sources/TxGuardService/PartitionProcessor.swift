@@ -52,4 +52,13 @@ extension PartitionProcessor {
 public protocol PartitionProcessorFactory: Sendable {
     /// A processor for `partition`, restored from `snapshot` (nil: fresh state).
     func makeProcessor(for partition: TopicPartition, snapshot: [UInt8]?) throws -> any PartitionProcessor
+    /// A processor replacing one made by another factory (a model reload): it takes over what it
+    /// can of `previousState` (the old processor's snapshot). Default: fresh state.
+    func makeProcessor(for partition: TopicPartition, replacing previousState: [UInt8]) throws -> any PartitionProcessor
+}
+
+extension PartitionProcessorFactory {
+    public func makeProcessor(for partition: TopicPartition, replacing previousState: [UInt8]) throws -> any PartitionProcessor {
+        try makeProcessor(for: partition, snapshot: nil)
+    }
 }

@@ -63,6 +63,18 @@ public struct PipelineProcessorFactory: PartitionProcessorFactory {
         self.deadLetterTopic = deadLetterTopic
     }
 
+    /// Keeps the per-account history when the new model's features are laid out the same way;
+    /// the threshold and detectors always come from the new model.
+    public func makeProcessor(for partition: TopicPartition, replacing previousState: [UInt8]) throws -> any PartitionProcessor {
+        let scorer: PartitionScorer
+        if let adopted = try? PartitionScorer(runtime: runtime, adoptingAccountsFrom: previousState) {
+            scorer = adopted
+        } else {
+            scorer = try PartitionScorer(runtime: runtime)
+        }
+        return PipelineProcessor(scorer: scorer, alertTopic: alertTopic, deadLetterTopic: deadLetterTopic)
+    }
+
     public func makeProcessor(for partition: TopicPartition, snapshot: [UInt8]?) throws -> any PartitionProcessor {
         let scorer = try snapshot.map { try PartitionScorer(runtime: runtime, restoring: $0) } ?? PartitionScorer(runtime: runtime)
         return PipelineProcessor(scorer: scorer, alertTopic: alertTopic, deadLetterTopic: deadLetterTopic)

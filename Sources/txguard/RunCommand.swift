@@ -85,13 +85,45 @@ struct RunCommand: AsyncParsableCommand {
         }
         var groupConfig = ServiceGroupConfiguration(services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfig.maximumGracefulShutdownDuration = .milliseconds(Int(s.shutdownDeadline * 1000))
-        try await ServiceGroup(configuration: groupConfig).run()
+        let settings = s
+        let gc = groupConfig
+        let log = logger
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await ServiceGroup(configuration: gc).run() }
+            // Hot reload: a new model file (same path, replaced atomically) is loaded and swapped in
+            // at the next batch boundary; a file that fails to load is logged and ignored.
+            tasks.addTask {
+                var lastModified = Self.modified(settings.model)
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(2))
+                    let now = Self.modified(settings.model)
+                    guard now != lastModified else { continue }
+                    lastModified = now
+                    do {
+                        let next = try ModelFile.read(path: settings.model)
+                        let rt = try ScoringRuntime.load(model: next, mapping: try loadMapping(settings.mapping), modelDirectory: settings.modelDir)
+                        service.replaceProcessors(PipelineProcessorFactory(runtime: rt, alertTopic: settings.alertTopic, deadLetterTopic: settings.deadLetterTopic))
+                        log.notice("model reloaded", metadata: ["model": "\(next.modelVersion)", "path": "\(settings.model)"])
+                    } catch {
+                        log.error("new model file refused; keeping the running model", metadata: ["path": "\(settings.model)", "error": "\(error)"])
+                    }
+                }
+            }
+            try await tasks.next()
+            tasks.cancelAll()
+        }
         endpoint?.stop()
     }
 }
 
+extension RunCommand {
+    static func modified(_ path: String) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+    }
+}
+
 /// The run settings after flags, environment and file are merged (flags win, then env, then file).
-struct RunSettings {
+struct RunSettings: Sendable {
     var brokers: String
     var inputTopics: [String]
     var alertTopic: String

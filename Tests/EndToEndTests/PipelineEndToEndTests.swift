@@ -178,4 +178,48 @@ struct PipelineEndToEndTests {
         #expect(Set(crashSet.keys) == Set(refSet.keys), "same alerted transactions (ref \(refSet.count), crash \(crashSet.count), of \(n) events)")
         #expect(crashSet.values.allSatisfy { $0.count == 1 }, "a duplicate alert carries the same alert_id")
     }
+
+    /// A new model file is picked up while running, without stopping or losing events; alerts
+    /// after the reload carry the new model version.
+    @Test func modelHotReload() async throws {
+        let ws = try Workspace()
+        try await ws.txguard(["simulate", "--accounts", "400", "--days", "12", "--seed", "21", "--output", ws.path("tx.jsonl")])
+        let lines = String(decoding: try ws.bytes("tx.jsonl"), as: UTF8.self).split(separator: "\n").map(String.init)
+        let third = lines.count / 3
+        try lines[..<third].joined(separator: "\n").write(toFile: ws.path("train.jsonl"), atomically: true, encoding: .utf8)
+        try lines[third..<(2 * third)].joined(separator: "\n").write(toFile: ws.path("live1.jsonl"), atomically: true, encoding: .utf8)
+        try lines[(2 * third)...].joined(separator: "\n").write(toFile: ws.path("live2.jsonl"), atomically: true, encoding: .utf8)
+        try await ws.txguard(["train", "--input", ws.path("train.jsonl"), "--model", ws.path("m.txg"), "--text", "hashed", "--seed", "1"])
+        try await ws.txguard(["train", "--input", ws.path("train.jsonl"), "--model", ws.path("m2.txg"), "--text", "hashed", "--seed", "2", "--alert-rate", "0.02"])
+        let (inspect2, _) = try await ws.txguard(["model", "inspect", ws.path("m2.txg")])
+        let version2 = try #require(inspect2.split(separator: "\n").first?.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init))
+
+        let broker = try await BrokerProcess(topics: [("tx", 2), ("alerts", 2), ("dlq", 2)])
+        let svc = try ChildProcess(try txguardBinary(), ["run", "--brokers", broker.bootstrap, "--input-topic", "tx", "--alert-topic", "alerts",
+                                                        "--dead-letter-topic", "dlq", "--group", "g", "--model", ws.path("m.txg"),
+                                                        "--state-dir", ws.path("state"), "--metrics-port", "0"])
+        let port = try #require(Int(try await svc.firstLine(timeout: 60).split(separator: " ").last ?? ""))
+        func events() -> Double { metric((try? httpGet(port: port, path: "/metrics").1) ?? "", "txguard_events_total") }
+        try await ws.txguard(["produce", "--brokers", broker.bootstrap, "--topic", "tx", ws.path("live1.jsonl")])
+        let n1 = Double(third)
+        var deadline = Date().addingTimeInterval(90)
+        while events() < n1 && Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        #expect(events() == n1)
+
+        // Replace the model file atomically (as a deployment would) and wait for the reload.
+        try FileManager.default.removeItem(atPath: ws.path("m.txg"))
+        try FileManager.default.moveItem(atPath: ws.path("m2.txg"), toPath: ws.path("m.txg"))
+        deadline = Date().addingTimeInterval(30)
+        while !svc.stderr.contains("model reloaded") && Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        #expect(svc.stderr.contains("model reloaded"))
+        try await ws.txguard(["produce", "--brokers", broker.bootstrap, "--topic", "tx", ws.path("live2.jsonl")])
+        let n = Double(lines.count - third)
+        deadline = Date().addingTimeInterval(90)
+        while events() < n && Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        #expect(events() == n, "no event lost across the reload")
+        #expect(await svc.terminate() == 0)
+        let alerts = try await readTopic(broker.bootstrap, "alerts")
+        let versions = Set(alerts.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.value)) as? [String: Any])?["model_version"] as? String })
+        #expect(versions.contains(version2), "alerts after the reload come from the new model (\(versions))")
+    }
 }

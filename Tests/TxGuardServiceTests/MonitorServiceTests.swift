@@ -155,3 +155,36 @@ struct DeliveryFaultTests {
         #expect(eos.totals.value.events > n, "the aborted batch was processed again after the rewind")
     }
 }
+
+@Suite(.timeLimit(.minutes(3)))
+struct ProcessorSwapTests {
+    /// A model reload mid-stream: every event still gets exactly one decision, events after the
+    /// swap are judged by the new processors, which keep the accounts' history.
+    @Test func replacingProcessorsMidStreamLosesNothing() async throws {
+        let mock = try MockCluster(brokers: 1, logger: quiet("mock"))
+        let boot = mock.bootstrapServers
+        for (t, p) in [("in", 2), ("alerts", 1), ("dlq", 1)] { try mock.createTopic(t, partitions: p) }
+        let all = inputRecords(topic: "in", count: 2000)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(bootstrapServers: boot)), logger: quiet("p"))
+        defer { producer.close() }
+        _ = try await producer.sendBatch(Array(all[..<1000]), keepReports: false)
+        let service = makeService(bootstrap: boot, group: "swap", input: "in", alerts: "alerts", dlq: "dlq", stateDir: NSTemporaryDirectory() + "txg-\(UUID())")
+        let group = ServiceGroup(services: [service], gracefulShutdownSignals: [], logger: quiet("g"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            while service.totals.value.events < 1000 { try await Task.sleep(for: .milliseconds(20)) }
+            let alertsBefore = service.totals.value.alerts
+            #expect(alertsBefore > 0)
+            // The new "model" never alerts (factor 1e9): later alerts would mean the old one still runs.
+            service.replaceProcessors(RunningMeanFactory(alertTopic: "alerts", dlqTopic: "dlq", factor: 1e9))
+            _ = try await producer.sendBatch(Array(all[1000...]), keepReports: false)
+            while service.totals.value.events < 2000 { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(service.processorSwaps == 1)
+            #expect(service.totals.value.alerts == alertsBefore)
+            let t = service.totals.value
+            #expect(t.events == 2000 && t.normal + t.alerts + t.deadLetters == 2000)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+}
