@@ -94,6 +94,8 @@ public struct KafkaRecordView {
     let message: UnsafeMutablePointer<rd_kafka_message_t>
 
     public var partition: Int32 { message.pointee.partition }
+    /// Identifies the record's topic without building its name (cheap grouping key).
+    public var topicIdentity: UInt { UInt(bitPattern: message.pointee.rkt) }
     public var offset: Int64 { message.pointee.offset }
     public var topic: String { String(cString: rd_kafka_topic_name(message.pointee.rkt)) }
     /// The value bytes (empty for a null value).

@@ -153,14 +153,24 @@ public final class MonitorService: Service, @unchecked Sendable {
     private func handle(_ batch: KafkaMessageBatch, consumer: KafkaConsumer, producer: KafkaProducer) async throws {
         let started = DispatchTime.now()
         // Group record indices by partition, keeping offset order.
-        var groups: [TopicPartition: [Int]] = [:]
+        // (The topic name is built once per partition, not per record.)
+        struct Key: Hashable { var topic: UInt; var partition: Int32 }
+        var slots: [Key: Int] = [:]
         var order: [TopicPartition] = []
+        var members: [[Int]] = []
         for i in 0..<batch.count {
             let r = batch[i]
-            let tp = TopicPartition(r.topic, r.partition)
-            if groups[tp] == nil { order.append(tp) }
-            groups[tp, default: []].append(i)
+            let k = Key(topic: r.topicIdentity, partition: r.partition)
+            if let s = slots[k] {
+                members[s].append(i)
+            } else {
+                slots[k] = members.count
+                order.append(TopicPartition(r.topic, r.partition))
+                members.append([i])
+            }
         }
+        var groups: [TopicPartition: [Int]] = [:]
+        for (j, tp) in order.enumerated() { groups[tp] = members[j] }
         let current = workers.value
         let jobs: [(PartitionWorker, [Int])] = order.compactMap { tp in
             guard let w = current[tp] else {

@@ -20,11 +20,22 @@ public final class PipelineProcessor: PartitionProcessor {
     }
 
     public func processBatch(_ records: [KafkaRecordView], emit: [Bool]) -> [RecordResult] {
+        guard let first = records.first else { return [] }
+        // One partition per batch: the topic name is read once; keys and headers are copied only
+        // for the (rare) dead letters.
+        let topic = first.topic
         let inputs = zip(records, emit).map { r, e in
-            PartitionScorer.RecordInput(value: r.value, key: r.key.map(Array.init), headers: e ? r.headers.map { ($0.name, $0.value) } : [],
-                                        source: SourceContext(topic: r.topic, partition: r.partition, offset: r.offset), emit: e)
+            PartitionScorer.RecordInput(value: r.value, key: nil, headers: [],
+                                        source: SourceContext(topic: topic, partition: r.partition, offset: r.offset), emit: e)
         }
-        return scorer.judgeBatch(inputs).map(result)
+        return zip(scorer.judgeBatch(inputs), records).map { v, r in
+            var v = v
+            if let dl = v.deadLetter {
+                v.deadLetter = DeadLetter(key: r.key.map(Array.init), value: dl.value, headers: r.headers.map { ($0.name, $0.value) },
+                                          error: dl.error, source: dl.error.source)
+            }
+            return result(v)
+        }
     }
 
     private func result(_ v: Verdict) -> RecordResult {

@@ -13,7 +13,8 @@ struct BrokerCommand: AsyncParsableCommand {
         Prints the bootstrap string (e.g. 127.0.0.1:39211) as the first line of stdout, so scripts \
         can read it:  BOOT=$(txguard broker --topic tx & ...; head -1). The cluster is librdkafka's \
         mock (in memory, nothing persisted, roughly the last 4-5 MB of each partition kept). \
-        Topics not declared with --topic are created on first use with --partitions partitions.
+        Topics not declared with --topic are created on first use with --partitions partitions; \
+        txguard-state (the monitor's default state-snapshot topic) is always created.
         """
     )
 
@@ -44,7 +45,8 @@ struct BrokerCommand: AsyncParsableCommand {
         if !cluster.defaultPartitionsApplied {
             logger.warning("this librdkafka's mock cluster does not allow changing the partition count of auto-created topics; they get 4. Declare topics with --topic to control it.")
         }
-        for t in topic {
+        // txguard's default state-snapshot topic is always there, so `txguard run` needs no set-up.
+        for t in topic + (topic.contains("txguard-state") ? [] : ["txguard-state"]) {
             try cluster.createTopic(t, partitions: partitions, replicationFactor: brokers)
         }
         let bootstrap = cluster.bootstrapServers

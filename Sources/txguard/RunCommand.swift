@@ -34,7 +34,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Model file from `txguard train`.") var model: String?
     @Flag(name: .long, help: "Exactly-once: outputs and input offsets in one Kafka transaction per batch.") var exactlyOnce = false
     @Option(name: .long, help: "Port for /metrics, /healthz and /readyz (0 = any free port; omit to disable).") var metricsPort: Int?
-    @Option(name: .long, help: "Directory for partition state snapshots.") var stateDir: String?
+    @Option(name: .long, help: "Where partition state snapshots go: kafka (a compacted topic; partitions can move between machines) or directory.")
+    var stateStore: String?
+    @Option(name: .long, help: "Compacted topic for state snapshots (created if missing).") var stateTopic: String?
+    @Option(name: .long, help: "Directory for state snapshots (implies --state-store directory).") var stateDir: String?
     @Option(name: .long, help: "Records per batch.") var batchSize: Int?
     @Option(name: .long, help: "Seconds allowed for a graceful shutdown before it is forced.") var shutdownDeadline: Double?
     @Option(name: .long, help: "Directory of the MiniLM files, if the model uses them.") var modelDir: String?
@@ -64,9 +67,18 @@ struct RunCommand: AsyncParsableCommand {
                                         alertTopic: s.alertTopic, deadLetterTopic: s.deadLetterTopic)
         conf.exactlyOnce = s.exactlyOnce
         conf.batchSize = s.batchSize
+        let store: any PartitionStateStore
+        if s.stateStore == "kafka" {
+            try ensureStateTopic(client: client, settings: s, logger: logger)
+            store = try KafkaStateStore(client: client, topic: s.stateTopic, logger: logger)
+            logger.info("partition state snapshots in compacted topic", metadata: ["topic": "\(s.stateTopic)"])
+        } else {
+            store = DirectoryStateStore(directory: s.stateDir)
+            logger.info("partition state snapshots in directory", metadata: ["dir": "\(s.stateDir)"])
+        }
         let service = MonitorService(configuration: conf,
                                      processors: PipelineProcessorFactory(runtime: runtime, alertTopic: s.alertTopic, deadLetterTopic: s.deadLetterTopic),
-                                     stateStore: DirectoryStateStore(directory: s.stateDir), logger: logger)
+                                     stateStore: store, logger: logger)
         var endpoint: HTTPEndpoint?
         if let port = s.metricsPort {
             let health = service.health
@@ -116,6 +128,22 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
+/// Creates the compacted state topic (as many partitions as the first input topic) if it is missing.
+func ensureStateTopic(client: KafkaClientConfiguration, settings s: RunSettings, logger: Logger) throws {
+    let probe = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: "txguard-probe"), logger: logger)
+    defer { probe.close() }
+    if try probe.partitionCount(s.stateTopic) != nil { return }
+    let partitions = try probe.partitionCount(s.inputTopics[0]) ?? 1
+    do {
+        try KafkaAdmin(client: client, logger: logger).createTopics([
+            KafkaAdmin.NewTopic(name: s.stateTopic, partitions: partitions, replicationFactor: -1, config: ["cleanup.policy": "compact"]),
+        ])
+        logger.notice("created state topic", metadata: ["topic": "\(s.stateTopic)", "partitions": "\(partitions)"])
+    } catch {
+        throw ValidationError("state topic \(s.stateTopic) does not exist and could not be created (\(error)); create it with cleanup.policy=compact, or use --state-dir DIR")
+    }
+}
+
 extension RunCommand {
     static func modified(_ path: String) -> Date? {
         (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
@@ -133,6 +161,8 @@ struct RunSettings: Sendable {
     var exactlyOnce: Bool
     var metricsPort: Int?
     var stateDir: String
+    var stateStore: String
+    var stateTopic: String
     var batchSize: Int
     var shutdownDeadline: Double
     var modelDir: String?
@@ -157,7 +187,11 @@ struct RunSettings: Sendable {
         model = try need(pick(f.model, "TXGUARD_MODEL", file.model, { $0 }), "model")
         exactlyOnce = f.exactlyOnce || env["TXGUARD_EXACTLY_ONCE"] == "true" || (file.exactly_once ?? false)
         metricsPort = pick(f.metricsPort, "TXGUARD_METRICS_PORT", file.metrics_port, { Int($0) })
-        stateDir = pick(f.stateDir, "TXGUARD_STATE_DIR", file.state_dir, { $0 }) ?? "./txguard-state"
+        let dir = pick(f.stateDir, "TXGUARD_STATE_DIR", file.state_dir, { $0 })
+        stateDir = dir ?? "./txguard-state"
+        stateStore = pick(f.stateStore, "TXGUARD_STATE_STORE", file.state_store, { $0 }) ?? (dir != nil ? "directory" : "kafka")
+        stateTopic = pick(f.stateTopic, "TXGUARD_STATE_TOPIC", file.state_topic, { $0 }) ?? "txguard-state"
+        guard ["kafka", "directory"].contains(stateStore) else { throw ValidationError("state_store \(stateStore.debugDescription): use kafka or directory") }
         batchSize = pick(f.batchSize, "TXGUARD_BATCH_SIZE", file.batch_size, { Int($0) }) ?? 5000
         shutdownDeadline = pick(f.shutdownDeadline, "TXGUARD_SHUTDOWN_DEADLINE", file.shutdown_deadline, { Double($0) }) ?? 30
         modelDir = pick(f.modelDir, "TXGUARD_MODEL_DIR", file.model_dir, { $0 })
@@ -188,6 +222,8 @@ struct RunSettingsFile: Decodable {
     var exactly_once: Bool?
     var metrics_port: Int?
     var state_dir: String?
+    var state_store: String?
+    var state_topic: String?
     var batch_size: Int?
     var shutdown_deadline: Double?
     var model_dir: String?
@@ -195,7 +231,7 @@ struct RunSettingsFile: Decodable {
     var log_level: String?
 
     static let keys: Set<String> = ["brokers", "input_topic", "alert_topic", "dead_letter_topic", "group", "model", "exactly_once",
-                                    "metrics_port", "state_dir", "batch_size", "shutdown_deadline", "model_dir", "mapping", "log_level"]
+                                    "metrics_port", "state_dir", "state_store", "state_topic", "batch_size", "shutdown_deadline", "model_dir", "mapping", "log_level"]
 
     static func load(_ path: String?) throws -> RunSettingsFile {
         guard let path else { return RunSettingsFile() }

@@ -45,11 +45,14 @@ struct MonitorServiceTests {
         #expect(try await waitCommitted(boot, group: "acct", topic: "in", partitions: 4, timeout: 10), "offsets committed to the end at shutdown")
     }
 
-    /// Restart from snapshot + committed offsets: decisions equal one uninterrupted run's.
-    @Test func restartAndRebalanceGiveTheSameDecisionsAsOneInstance() async throws {
+    /// Restart from snapshot + committed offsets: decisions equal one uninterrupted run's — with
+    /// snapshots in a local directory or in a (compacted) Kafka topic.
+    @Test(arguments: ["directory", "kafka"])
+    func restartAndRebalanceGiveTheSameDecisionsAsOneInstance(store: String) async throws {
         let mock = try MockCluster(brokers: 1, logger: quiet("mock"))
         let boot = mock.bootstrapServers
-        for (t, p) in [("in", 4), ("a1", 1), ("a2", 1), ("dlq", 1)] { try mock.createTopic(t, partitions: p) }
+        for (t, p) in [("in", 4), ("a1", 1), ("a2", 1), ("dlq", 1), ("txguard-state", 2)] { try mock.createTopic(t, partitions: p) }
+        let stateTopic: String? = store == "kafka" ? "txguard-state" : nil
         let n = 4500
         let all = inputRecords(topic: "in", count: n)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(bootstrapServers: boot)), logger: quiet("p"))
@@ -58,8 +61,8 @@ struct MonitorServiceTests {
 
         // Instance A alone; then B joins (rebalance); more input; A stops (B takes over); more input.
         let dir = NSTemporaryDirectory() + "txg-pair-\(UUID())"
-        let a = makeService(bootstrap: boot, group: "pair", input: "in", alerts: "a2", dlq: "dlq", stateDir: dir)
-        let b = makeService(bootstrap: boot, group: "pair", input: "in", alerts: "a2", dlq: "dlq", stateDir: dir)
+        let a = makeService(bootstrap: boot, group: "pair", input: "in", alerts: "a2", dlq: "dlq", stateDir: dir, stateTopic: stateTopic)
+        let b = makeService(bootstrap: boot, group: "pair", input: "in", alerts: "a2", dlq: "dlq", stateDir: dir + "-other-machine", stateTopic: stateTopic)
         let ga = ServiceGroup(services: [a], gracefulShutdownSignals: [], logger: quiet("ga"))
         let gb = ServiceGroup(services: [b], gracefulShutdownSignals: [], logger: quiet("gb"))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -77,6 +80,15 @@ struct MonitorServiceTests {
             #expect(try await waitCommitted(boot, group: "pair", topic: "in", partitions: 4, timeout: 60))
             await gb.triggerGracefulShutdown()
             try await tasks.waitForAll()
+        }
+
+        if let stateTopic {
+            // The snapshots really are in the topic (a failed save would fall back to a log rebuild).
+            let store = try KafkaStateStore(client: KafkaClientConfiguration(bootstrapServers: boot), topic: stateTopic, logger: quiet("s"))
+            for p in 0..<Int32(4) {
+                let snap = try #require(try store.load(group: "pair", partition: TopicPartition("in", p)))
+                #expect(snap.offset > 0 && !snap.state.isEmpty)
+            }
         }
 
         // Reference: one instance over the same input, start to end.

@@ -72,7 +72,8 @@ func inputRecords(topic: String, count: Int, accounts: Int = 40) -> [OutgoingMes
     }
 }
 
-func makeService(bootstrap: String, group: String, input: String, alerts: String, dlq: String, stateDir: String, exactlyOnce: Bool = false) -> MonitorService {
+func makeService(bootstrap: String, group: String, input: String, alerts: String, dlq: String, stateDir: String, exactlyOnce: Bool = false,
+                 stateTopic: String? = nil) -> MonitorService {
     var cc = KafkaConsumerConfiguration(client: KafkaClientConfiguration(bootstrapServers: bootstrap), groupID: group)
     cc.sessionTimeoutMs = 6000
     cc.client.properties["heartbeat.interval.ms"] = "300"
@@ -83,7 +84,8 @@ func makeService(bootstrap: String, group: String, input: String, alerts: String
     config.commitIntervalMs = 100
     config.snapshotIntervalMs = 500
     return MonitorService(configuration: config, processors: RunningMeanFactory(alertTopic: alerts, dlqTopic: dlq),
-                          stateStore: DirectoryStateStore(directory: stateDir), logger: quiet("svc"))
+                          stateStore: stateTopic.map { try! KafkaStateStore(client: KafkaClientConfiguration(bootstrapServers: bootstrap), topic: $0, logger: quiet("state")) }
+                              ?? DirectoryStateStore(directory: stateDir), logger: quiet("svc"))
 }
 
 /// Reads every record of a topic from the beginning.
