@@ -113,7 +113,13 @@ extension DocumentScan {
             guard length <= limits.maxIdentifierBytes else {
                 throw error(.invalidField, field, "is \(length) bytes long; the limit is \(limits.maxIdentifierBytes)")
             }
-            guard s.hasEscapes else { return rawString(s) }
+            guard s.hasEscapes else {
+                // Unescaped control characters were already rejected by the scanner; DEL is legal JSON.
+                guard !(s.start..<s.end).contains(where: { cursor.base[$0] == 0x7F }) else {
+                    throw error(.invalidField, field, "contains control characters")
+                }
+                return rawString(s)
+            }
             let bytes = cursor.unescapedBytes(StringToken(start: s.start, end: s.end, hasEscapes: true))
             guard !bytes.isEmpty else { throw error(.invalidField, field, "must not be empty") }
             guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
