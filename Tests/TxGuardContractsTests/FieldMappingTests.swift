@@ -150,6 +150,12 @@ import Testing
         }
     }
 
+    @Test func limitsReadSnakeCaseWithDefaults() throws {
+        let limits = try JSONDecoder().decode(DecodeLimits.self, from: Data(#"{"allow_negative_amounts": true, "max_depth": 10}"#.utf8))
+        #expect(limits == DecodeLimits(maxDepth: 10, allowNegativeAmounts: true))
+        #expect(try JSONDecoder().decode(DecodeLimits.self, from: JSONEncoder().encode(limits)) == limits)
+    }
+
     @Test func invalidLimitsAreRejected() {
         #expect(throws: ConfigurationError.self) { try JSONTransactionDecoder(limits: DecodeLimits(maxDepth: 0)) }
         #expect(throws: ConfigurationError.self) { try JSONTransactionDecoder(limits: DecodeLimits(maxAmountMajorUnits: -1)) }
