@@ -169,3 +169,20 @@ import Testing
         #expect(try d.decode(doc).amount == Money(minorUnits: 250, exponent: 2))
     }
 }
+
+/// Unknown fields under a custom mapping, and their canonical re-encoding.
+@Suite struct UnknownFieldTests {
+    @Test func escapedNamesAndCanonicalCollisionsAreHandled() throws {
+        let d = try JSONTransactionDecoder(mapping: FieldMapping([.amount: FieldSource(path: "/value")]))
+        // Under this mapping a top-level "amount" is just an unknown field.
+        let doc = Array(#"{"transaction_id":"t","account_id":"a","timestamp":1,"currency":"EUR","value":"3.10","amount":"ignored","caf\u00e9":[1,{"x":null}]}"#.utf8)
+        let t = try d.decode(doc)
+        #expect(t.amount == Money(minorUnits: 310, exponent: 2))
+        #expect(t.unknownFields.names == ["amount", "café"])
+        #expect(t.unknownFields.jsonObject == Array(#"{"amount":"ignored","caf\u00e9":[1,{"x":null}]}"#.utf8))
+        // The canonical form keeps "café" but must not emit a second "amount".
+        let back = try JSONTransactionDecoder().decode(TransactionEncoder.encode(t))
+        #expect(back.amount == t.amount)
+        #expect(back.unknownFields.names == ["café"])
+    }
+}
