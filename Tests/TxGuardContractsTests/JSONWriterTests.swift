@@ -15,8 +15,8 @@ import Testing
 
     @Test func finiteDoublesRoundTripExactly() throws {
         var rng = SplitMix64(seed: 42)
-        var values: [Double] = [0, -0.0, 1, -1, 0.1, 1e-5, 5e-324, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
-                                1e15, 1e16, 123456789012345.6, 9007199254740993, 0.30000000000000004]
+        var values: [Double] = [0, -0.0, 1, -1, 0.1, 1e-5, .leastNonzeroMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                                1e15, 1e16, 123456789012345.6, 9007199254740992, 0.30000000000000004]
         while values.count < 5000 {
             let d = Double(bitPattern: rng.next())
             if d.isFinite { values.append(d) }
