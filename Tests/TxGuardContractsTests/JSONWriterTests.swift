@@ -36,6 +36,23 @@ import Testing
         #expect(array.count == values.count)
     }
 
+    @Test func moneyIsWrittenExactlyAsItsDescription() {
+        var rng = SplitMix64(seed: 9)
+        var cases: [Money] = [Money(minorUnits: 0, exponent: 2), Money(minorUnits: 5, exponent: 3), Money(minorUnits: -5, exponent: 3),
+                              Money(minorUnits: Int64.min, exponent: 2), Money(minorUnits: Int64.max, exponent: 4), Money(minorUnits: 1250, exponent: 0)]
+        for _ in 0..<1000 { cases.append(Money(minorUnits: Int64(bitPattern: rng.next()) >> (rng.next() % 60), exponent: Int(rng.next() % 5))) }
+        for m in cases {
+            var w = JSONWriter()
+            w.money(m)
+            #expect(w.bytes == Array("\"\(m.description)\"".utf8), "\(m.minorUnits) e\(m.exponent)")
+        }
+        // With keys: JSONKey gives the same bytes as key(String).
+        var a = JSONWriter(), b = JSONWriter()
+        a.beginObject(); a.key("k\"1"); a.integer(1); a.key("x"); a.null(); a.endObject()
+        b.beginObject(); b.key(JSONKey("k\"1")); b.integer(1); b.key(JSONKey("x")); b.null(); b.endObject()
+        #expect(a.bytes == b.bytes)
+    }
+
     @Test func nonFiniteBecomesNullAndStructureIsValid() throws {
         var w = JSONWriter()
         w.beginObject()
