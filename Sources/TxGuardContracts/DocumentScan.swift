@@ -221,7 +221,13 @@ struct UnknownFieldCollector {
         } else if !keySet.insert(cursor.unescapedBytesIfNeeded(key)).inserted {
             return false
         }
-        if bytes.isEmpty { bytes.reserveCapacity(member.count + 64); bytes.append(UInt8(ascii: "{")) } else { bytes.append(UInt8(ascii: ",")) }
+        if bytes.isEmpty {
+            // Everything from here to the end of the payload is an upper bound: one allocation.
+            bytes.reserveCapacity(cursor.count - member.lowerBound + 2)
+            bytes.append(UInt8(ascii: "{"))
+        } else {
+            bytes.append(UInt8(ascii: ","))
+        }
         bytes.append(contentsOf: UnsafeBufferPointer(start: cursor.base + member.lowerBound, count: member.count))
         count += 1
         return true
