@@ -6,10 +6,13 @@
 SWIFT ?= swift
 JOBS  ?= $(shell nproc)
 
-.PHONY: setup build release test demo bench fuzz clean
+.PHONY: setup model build release test demo bench fuzz clean
 
 setup:
 	@scripts/bootstrap.sh
+
+model:
+	@scripts/fetch-model.sh
 
 build: setup
 	$(SWIFT) build -j $(JOBS)
@@ -26,6 +29,13 @@ demo: release
 
 bench: release
 	.build/release/txguard bench kafka
+	.build/release/txguard bench decode
+	.build/release/txguard bench detectors
+	.build/release/txguard bench embed
+
+FUZZ_SECONDS ?= 600
+fuzz:
+	scripts/fuzz-decoder.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build

@@ -2,6 +2,10 @@
 // txguard — real-time transaction monitoring on Kafka. Module map: docs/ARCHITECTURE.md.
 import PackageDescription
 
+/// Numeric hot paths are optimised even in debug builds, so the test suite (which drives whole
+/// backtests and services through the debug binary) runs in minutes, not tens of minutes.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
 let package = Package(
     name: "txguard",
     platforms: [.macOS(.v15)],
@@ -9,7 +13,10 @@ let package = Package(
         .executable(name: "txguard", targets: ["txguard"]),
         .library(name: "TxGuardKafka", targets: ["TxGuardKafka"]),
         .library(name: "TxGuardDetectors", targets: ["TxGuardDetectors"]),
+        .library(name: "TxGuardEmbeddings", targets: ["TxGuardEmbeddings"]),
         .library(name: "TxGuardContracts", targets: ["TxGuardContracts"]),
+        .library(name: "TxGuardSimulator", targets: ["TxGuardSimulator"]),
+        .library(name: "TxGuardReport", targets: ["TxGuardReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -45,25 +52,64 @@ let package = Package(
             name: "TxGuardService",
             dependencies: [
                 "TxGuardKafka",
+                "TxGuardPipeline",
+                "TxGuardContracts",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // OpenBLAS (Debian libopenblas-dev): the matrix products of the MiniLM encoder.
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // Text (MiniLM, hashed n-grams) and tabular feature embeddings; knows nothing of Kafka or JSON.
+        .target(
+            name: "TxGuardEmbeddings",
+            dependencies: ["COpenBLAS"],
+            swiftSettings: optimized
+        ),
         // Input/output contracts: transaction decoder, field mapping, dead letters, alert encoding.
         // Foundation only; no Kafka.
-        .target(name: "TxGuardContracts"),
+        .target(name: "TxGuardContracts", swiftSettings: optimized),
+        // The per-record pipeline shared by run, replay and backtest: decode, features, detectors,
+        // threshold, alert; model files and training. No Kafka.
+        .target(
+            name: "TxGuardPipeline",
+            dependencies: ["TxGuardContracts", "TxGuardEmbeddings", "TxGuardDetectors"],
+            swiftSettings: optimized
+        ),
+        // Seeded synthetic transactions with fraud ground truth (Foundation only).
+        .target(name: "TxGuardSimulator", swiftSettings: optimized),
+        // zlib (Debian zlib1g-dev): gzip files (simulate output, backtest input).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // Backtest metrics (sklearn-compatible), JSON and self-contained HTML reports; Foundation only.
+        .target(name: "TxGuardReport", swiftSettings: optimized),
         .executableTarget(
             name: "txguard",
             dependencies: [
                 "TxGuardKafka",
                 "TxGuardContracts",
                 "TxGuardService",
+                "TxGuardPipeline",
+                "TxGuardEmbeddings",
+                "TxGuardSimulator",
+                "TxGuardReport",
+                "CZlib",
                 "CKafkaLoop",
                 "TxGuardDetectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(
@@ -77,16 +123,35 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .testTarget(
+            name: "TxGuardSimulatorTests",
+            dependencies: ["TxGuardSimulator"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TxGuardPipelineTests",
+            dependencies: ["TxGuardPipeline", "TxGuardSimulator", "TxGuardContracts", "TxGuardDetectors"]
+        ),
+        .testTarget(
+            name: "TxGuardReportTests",
+            dependencies: ["TxGuardReport"],
+            resources: [.copy("Fixtures")]
+        ),
         // Drives the built `txguard` binary as a separate process (run `swift build` first).
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TxGuardKafka"]
         ),
         // Anomaly detectors, calibration, ensemble, adaptive thresholds: pure Swift, no Kafka.
-        .target(name: "TxGuardDetectors"),
+        .target(name: "TxGuardDetectors", swiftSettings: optimized),
         .testTarget(
             name: "TxGuardDetectorsTests",
             dependencies: ["TxGuardDetectors"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TxGuardEmbeddingsTests",
+            dependencies: ["TxGuardEmbeddings"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

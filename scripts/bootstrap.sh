@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
 
-APT_PACKAGES=(librdkafka-dev pkg-config libopenblas-dev kcat)
+APT_PACKAGES=(librdkafka-dev pkg-config libopenblas-dev zlib1g-dev kcat chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -99,7 +99,7 @@ public struct ScoringModel: Sendable, Codable, Equatable {
                             calibrators: calibrators, combiner: configuration.combiner)
     }
 
-    private init(featureNames: [String], zScoreInputIndices: [Int], seed: UInt64, isolationForest: IsolationForest,
+    init(featureNames: [String], zScoreInputIndices: [Int], seed: UInt64, isolationForest: IsolationForest,
                  oneClassSVM: OneClassSVM, zScore: ZScoreDetector, calibrators: DetectorCalibrators,
                  combiner: EnsembleCombiner) {
         self.featureNames = featureNames

@@ -11,6 +11,8 @@ public struct MonitorConfiguration: Sendable {
     public var exactlyOnce: Bool = false
     /// Records taken from Kafka per batch.
     public var batchSize: Int = 5000
+    /// Longest wait for a batch to fill; bounds the latency added when traffic is light.
+    public var pollTimeoutMs: Int = 5
     /// How often stored offsets are committed (at-least-once mode).
     public var commitIntervalMs: Int = 1000
     /// How often partition state is snapshotted (also on revoke and shutdown).

@@ -18,7 +18,9 @@ import TxGuardKafka
 public final class MonitorService: Service, @unchecked Sendable {
     // Sendable: mutable state lives in `Locked` boxes; the Kafka clients are thread-safe.
     public let configuration: MonitorConfiguration
-    private let factory: any PartitionProcessorFactory
+    private let factoryBox: Locked<any PartitionProcessorFactory>
+    private let pendingFactory = Locked<(any PartitionProcessorFactory)?>(nil)
+    private var factory: any PartitionProcessorFactory { factoryBox.value }
     private let store: (any PartitionStateStore)?
     private let logger: Logger
     private let metrics = ServiceMetrics()
@@ -33,12 +35,38 @@ public final class MonitorService: Service, @unchecked Sendable {
     public init(configuration: MonitorConfiguration, processors: any PartitionProcessorFactory,
                 stateStore: (any PartitionStateStore)?, logger: Logger) {
         self.configuration = configuration
-        self.factory = processors
+        self.factoryBox = Locked(processors)
         self.store = stateStore
         self.logger = logger
     }
 
     private var group: String { configuration.consumer.groupID }
+
+    /// Replaces the processors (a new model) at the next batch boundary: no record is skipped or
+    /// processed twice; each partition's new processor takes over what it can of the old state.
+    public func replaceProcessors(_ factory: any PartitionProcessorFactory) {
+        pendingFactory.value = factory
+    }
+
+    private func swapProcessorsIfRequested() {
+        guard let next = pendingFactory.withLock({ p -> (any PartitionProcessorFactory)? in defer { p = nil }; return p }) else { return }
+        factoryBox.value = next
+        for w in workers.value.values {
+            do {
+                let state = try w.processor.snapshot()
+                w.processor = try next.makeProcessor(for: w.partition, replacing: state)
+            } catch {
+                logger.error("could not carry partition state over to the new model; starting it fresh", metadata: ["partition": "\(w.partition)", "error": "\(error)"])
+                if let fresh = try? next.makeProcessor(for: w.partition, snapshot: nil) { w.processor = fresh }
+            }
+        }
+        swaps.withLock { $0 += 1 }
+        logger.notice("processors replaced (model reload)", metadata: ["partitions": "\(workers.value.count)"])
+    }
+
+    /// Processor replacements (model reloads) applied so far.
+    public var processorSwaps: Int { swaps.value }
+    private let swaps = Locked(0)
 
     public func run() async throws {
         var producerConf = configuration.producer
@@ -94,7 +122,8 @@ public final class MonitorService: Service, @unchecked Sendable {
         var lastCommit = Date(), lastSnapshot = Date(), lastLag = Date()
         while !stopping.value && !Task.isCancelled {
             if let fatal = producer.fatalError ?? consumer.fatalError { throw fatal }
-            let batch = await consumer.nextBatch(maxMessages: configuration.batchSize, timeoutMs: 100)
+            swapProcessorsIfRequested()
+            let batch = await consumer.nextBatch(maxMessages: configuration.batchSize, timeoutMs: configuration.pollTimeoutMs)
             health.withLock { $0.lastLoop = Date(); $0.ready = true }
             for e in batch.errors { logger.warning("consumer error", metadata: ["error": "\(e)"]) }
             if !batch.isEmpty {
@@ -183,13 +212,9 @@ public final class MonitorService: Service, @unchecked Sendable {
                 do {
                     DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
                         let (worker, indices) = jobs[j]
-                        var rs: [RecordResult] = []
-                        rs.reserveCapacity(indices.count)
-                        for i in indices {
-                            let record = batch[i]
-                            rs.append(worker.processor.process(record, emit: record.offset >= worker.warmUntil))
-                            worker.nextOffset = record.offset + 1
-                        }
+                        let records = indices.map { batch[$0] }
+                        let rs = worker.processor.processBatch(records, emit: records.map { $0.offset >= worker.warmUntil })
+                        if let last = records.last { worker.nextOffset = last.offset + 1 }
                         slots[j] = rs
                     }
                 }
@@ -239,6 +264,7 @@ public final class MonitorService: Service, @unchecked Sendable {
         } catch let error as KafkaError {
             if error.isFatal { throw error }
             metrics.transactionsAborted.increment()
+            totals.withLock { $0.transactionsAborted += 1 }
             logger.error("transaction failed; aborting and rewinding", metadata: ["error": "\(error)"])
             do { try producer.abortTransaction() } catch {
                 if error.isFatal { throw error }
@@ -296,6 +322,11 @@ public final class MonitorService: Service, @unchecked Sendable {
                 start = s.offset
                 warmUntil = max(c, s.offset)
                 starts.append(TopicPartitionOffset(tp, offset: s.offset))
+            } else if c >= 0 {
+                // Committed progress but no snapshot (first crash before one was written, or a lost
+                // state directory): rebuild the state from the start of the log without output.
+                start = KafkaOffset.beginning
+                starts.append(TopicPartitionOffset(tp, offset: KafkaOffset.beginning))
             }
             workers.withLock { $0[tp] = PartitionWorker(partition: tp, processor: processor, nextOffset: start, warmUntil: warmUntil) }
             logger.info("partition assigned", metadata: [
@@ -306,8 +337,13 @@ public final class MonitorService: Service, @unchecked Sendable {
         return starts
     }
 
+    /// Rebalance events this member has seen.
+    public var rebalanceCount: Int { rebalances.value }
+    private let rebalances = Locked(0)
+
     private func rebalanced(_ event: RebalanceEvent) {
         metrics.rebalances.increment()
+        rebalances.withLock { $0 += 1 }
         if case .revoked(let tps, _, _) = event {
             for tp in tps {
                 guard let w = workers.withLock({ $0.removeValue(forKey: tp) }) else { continue }
@@ -347,6 +383,8 @@ public struct ServiceTotals: Sendable, Equatable {
     public var normal = 0
     public var alerts = 0
     public var deadLetters = 0
+    /// Exactly-once transactions aborted (and rewound).
+    public var transactionsAborted = 0
     mutating func add(_ o: ServiceTotals) {
         events += o.events
         normal += o.normal

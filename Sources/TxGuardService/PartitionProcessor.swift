@@ -35,12 +35,30 @@ public protocol PartitionProcessor: AnyObject {
     /// (records whose outputs were already acknowledged): state must change exactly as with
     /// `emit` true; outputs may be omitted.
     func process(_ record: KafkaRecordView, emit: Bool) -> RecordResult
+    /// Processes consecutive records of the partition (default: one by one). `emit[i]` is the
+    /// `emit` flag of record `i`. Processors that benefit from batching (text embeddings) override it.
+    func processBatch(_ records: [KafkaRecordView], emit: [Bool]) -> [RecordResult]
     /// The partition's state, to be restored by `PartitionProcessorFactory.makeProcessor`.
     func snapshot() throws -> [UInt8]
+}
+
+extension PartitionProcessor {
+    public func processBatch(_ records: [KafkaRecordView], emit: [Bool]) -> [RecordResult] {
+        zip(records, emit).map { process($0, emit: $1) }
+    }
 }
 
 /// Creates the processor of a newly assigned partition.
 public protocol PartitionProcessorFactory: Sendable {
     /// A processor for `partition`, restored from `snapshot` (nil: fresh state).
     func makeProcessor(for partition: TopicPartition, snapshot: [UInt8]?) throws -> any PartitionProcessor
+    /// A processor replacing one made by another factory (a model reload): it takes over what it
+    /// can of `previousState` (the old processor's snapshot). Default: fresh state.
+    func makeProcessor(for partition: TopicPartition, replacing previousState: [UInt8]) throws -> any PartitionProcessor
+}
+
+extension PartitionProcessorFactory {
+    public func makeProcessor(for partition: TopicPartition, replacing previousState: [UInt8]) throws -> any PartitionProcessor {
+        try makeProcessor(for: partition, snapshot: nil)
+    }
 }

@@ -5,7 +5,7 @@ final class PartitionWorker: @unchecked Sendable {
     // Sendable: a worker is used by one thread at a time — the processing stage (between polls)
     // or the rebalance callback (inside a poll) — never both at once.
     let partition: TopicPartition
-    let processor: any PartitionProcessor
+    var processor: any PartitionProcessor
     /// Next offset to process (everything before it has been processed).
     var nextOffset: Int64
     /// Records before this offset only rebuild state (their outputs were already acknowledged).

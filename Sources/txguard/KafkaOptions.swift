@@ -39,3 +39,21 @@ struct KafkaConnectionOptions: ParsableArguments {
         return KafkaClientConfiguration(bootstrapServers: servers, security: security, properties: props)
     }
 }
+
+/// The monitor's output producer: alerts and dead letters are few, so batches are sent after
+/// 1 ms instead of librdkafka's default wait; each input batch waits for their acknowledgement.
+func lowLatencyProducer(_ client: KafkaClientConfiguration) -> KafkaProducerConfiguration {
+    var p = KafkaProducerConfiguration(client: client)
+    p.lingerMs = 1
+    return p
+}
+
+/// The monitor's consumer: `fetch.wait.max.ms` bounds how long a fetch may wait for data. Real
+/// brokers answer as soon as data arrives anyway; librdkafka's mock cluster waits the full time,
+/// so the default 500 ms would dominate latency on `txguard broker`. Users can override it.
+func monitorConsumer(_ client: KafkaClientConfiguration, group: String) -> KafkaConsumerConfiguration {
+    var c = KafkaConsumerConfiguration(client: client, groupID: group)
+    if c.client.properties["fetch.wait.max.ms"] == nil { c.client.properties["fetch.wait.max.ms"] = "5" }
+    if c.client.properties["max.poll.interval.ms"] == nil { c.client.properties["max.poll.interval.ms"] = "600000" }
+    return c
+}

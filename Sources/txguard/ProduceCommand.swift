@@ -38,43 +38,6 @@ struct ProduceCommand: AsyncParsableCommand {
     }
 }
 
-/// Reads a file or stdin line by line as bytes (without the newline).
-final class LineReader {
-    private let handle: FileHandle
-    private var buffer = [UInt8]()
-    private var start = 0
-    private var eof = false
-
-    init(path: String?) throws {
-        if let path {
-            guard let h = FileHandle(forReadingAtPath: path) else { throw ValidationError("cannot open \(path)") }
-            handle = h
-        } else {
-            handle = .standardInput
-        }
-    }
-
-    func next() -> [UInt8]? {
-        while true {
-            if let nl = buffer[start...].firstIndex(of: 10) {
-                let line = Array(buffer[start..<nl])
-                start = nl + 1
-                return line
-            }
-            if eof {
-                guard start < buffer.count else { return nil }
-                let line = Array(buffer[start...])
-                start = buffer.count
-                return line
-            }
-            buffer.removeFirst(start)
-            start = 0
-            let chunk = handle.readData(ofLength: 1 << 20)
-            if chunk.isEmpty { eof = true } else { buffer.append(contentsOf: chunk) }
-        }
-    }
-}
-
 /// The raw bytes of a top-level JSON string field (no unescaping; keys are ids), nil if absent.
 func extractStringField(_ json: [UInt8], _ field: String) -> [UInt8]? {
     let needle = Array("\"\(field)\"".utf8)

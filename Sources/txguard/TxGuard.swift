@@ -7,6 +7,6 @@ struct TxGuard: AsyncParsableCommand {
         commandName: "txguard",
         abstract: "Real-time financial transaction monitoring on Kafka.",
         version: "0.1.0",
-        subcommands: [BrokerCommand.self, ProduceCommand.self, ConsumeCommand.self, Bench.self]
+        subcommands: [DemoCommand.self, BrokerCommand.self, SimulateCommand.self, TrainCommand.self, RunCommand.self, TailCommand.self, ReplayCommand.self, BacktestCommand.self, CalibrateCommand.self, ModelCommand.self, ConfigCommand.self, ReportCommand.self, ProduceCommand.self, ConsumeCommand.self, EmbedCommand.self, Bench.self]
     )
 }

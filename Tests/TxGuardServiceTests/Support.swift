@@ -12,9 +12,11 @@ final class RunningMeanProcessor: PartitionProcessor {
     struct Stats: Codable { var n = 0; var sum = 0.0 }
     var accounts: [String: Stats] = [:]
     let alertTopic: String, dlqTopic: String
-    init(alertTopic: String, dlqTopic: String, snapshot: [UInt8]?) throws {
+    let factor: Double
+    init(alertTopic: String, dlqTopic: String, snapshot: [UInt8]?, factor: Double = 2) throws {
         self.alertTopic = alertTopic
         self.dlqTopic = dlqTopic
+        self.factor = factor
         if let snapshot { accounts = try JSONDecoder().decode([String: Stats].self, from: Data(snapshot)) }
     }
     func process(_ record: KafkaRecordView, emit: Bool) -> RecordResult {
@@ -26,7 +28,7 @@ final class RunningMeanProcessor: PartitionProcessor {
         }
         let acct = String(parts[0])
         var s = accounts[acct] ?? Stats()
-        let alert = s.n >= 3 && amount > 2 * s.sum / Double(s.n)
+        let alert = s.n >= 3 && amount > factor * s.sum / Double(s.n)
         if !alert { s.n += 1; s.sum += amount }
         accounts[acct] = s
         guard alert else { return RecordResult(disposition: .normal, score: amount) }
@@ -42,8 +44,12 @@ final class RunningMeanProcessor: PartitionProcessor {
 
 struct RunningMeanFactory: PartitionProcessorFactory {
     let alertTopic: String, dlqTopic: String
+    var factor: Double = 2
     func makeProcessor(for partition: TopicPartition, snapshot: [UInt8]?) throws -> any PartitionProcessor {
-        try RunningMeanProcessor(alertTopic: alertTopic, dlqTopic: dlqTopic, snapshot: snapshot)
+        try RunningMeanProcessor(alertTopic: alertTopic, dlqTopic: dlqTopic, snapshot: snapshot, factor: factor)
+    }
+    func makeProcessor(for partition: TopicPartition, replacing previousState: [UInt8]) throws -> any PartitionProcessor {
+        try RunningMeanProcessor(alertTopic: alertTopic, dlqTopic: dlqTopic, snapshot: previousState, factor: factor)
     }
 }
 

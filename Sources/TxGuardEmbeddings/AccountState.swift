@@ -1,0 +1,28 @@
+/// A readable snapshot of one account's behaviour state, as kept by `AccountStore` (for
+/// inspection, explanations and tests; the store itself keeps it in flat arrays).
+public struct AccountState: Sendable, Equatable, Codable {
+    /// Transactions seen.
+    public var count: UInt32
+    /// Event time of the latest transaction, epoch milliseconds.
+    public var lastTimestampMillis: Int64
+    /// Exponentially weighted mean of signed log1p(base amount).
+    public var amountMean: Double
+    /// Exponentially weighted variance of signed log1p(base amount).
+    public var amountVariance: Double
+    /// Recent (timestamp millis, base amount), oldest first, at most `recentEventCapacity`.
+    public var recentEvents: [RecentEvent]
+    /// Hashes of recently seen merchants, most recent first.
+    public var knownMerchants: [UInt64]
+    /// Hashes of recently seen countries, most recent first.
+    public var knownCountries: [UInt64]
+    /// Hashes of recently seen devices, most recent first.
+    public var knownDevices: [UInt64]
+    /// Exponentially weighted centroid of the account's projected text embeddings (empty without PCA).
+    public var textCentroid: [Float]
+
+    /// One remembered transaction.
+    public struct RecentEvent: Sendable, Equatable, Codable {
+        public var timestampMillis: Int64
+        public var amount: Float
+    }
+}

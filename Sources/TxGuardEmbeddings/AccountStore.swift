@@ -1,0 +1,308 @@
+/// Per-account behaviour state for the tabular featurizer, with a bounded footprint: at most
+/// `capacity` accounts, least recently active evicted first, and (optionally) accounts idle longer
+/// than `idleTTLMillis` of event time evicted as newer events arrive.
+///
+/// Accounts are keyed by a 64-bit stable hash of the account id (a collision, odds ~n²/2⁶⁵, would
+/// merge two accounts). State lives in flat per-field arrays indexed by slot, with a doubly linked
+/// recency list, so an event touches a few cache lines and allocates nothing. One store belongs to
+/// one partition's task (a value type; `inout` access). `serialized()` / `init(serialized:)`
+/// round-trip the state exactly, recency order included.
+public struct AccountStore: Sendable {
+    /// Fixed per-account sizes, set by the featurizer's spec.
+    public struct Layout: Sendable, Equatable {
+        /// Recent events kept for the velocity windows.
+        public var recentCapacity: Int
+        /// Distinct values kept per known-value set (merchants, countries, devices).
+        public var knownCapacity: Int
+        /// Width of the text centroid (0 without text projection).
+        public var centroidDimension: Int
+    }
+
+    /// Largest number of accounts held.
+    public let capacity: Int
+    /// Accounts whose latest event is older than this (event time) are evicted; nil keeps them.
+    public let idleTTLMillis: Int64?
+    /// Per-account sizes.
+    public let layout: Layout
+    /// Accounts evicted so far (capacity or TTL).
+    public private(set) var evictions: Int = 0
+
+    /// The scalar state of one account, one cache line, so an event's scalar reads and writes are local.
+    struct Record: Sendable {
+        var id: UInt64 = 0
+        var lastTimestamp: Int64 = 0
+        var mean: Double = 0
+        var variance: Double = 0
+        var count: UInt32 = 0
+        var previous: Int32 = -1     // towards more recent
+        var next: Int32 = -1         // towards less recent
+        var ringStart: UInt8 = 0     // index of the oldest entry
+        var ringCount: UInt8 = 0
+        var knownMerchants: UInt8 = 0
+        var knownCountries: UInt8 = 0
+        var knownDevices: UInt8 = 0
+    }
+
+    var slotOf: SlotIndex
+    var records: [Record] = []
+    var ringTimes: [Int64] = []      // slot * R + i
+    var ringAmounts: [Float] = []
+    var known: [UInt64] = []         // (slot * 3 + set) * K + i, most recent first
+    var centroids: [Float] = []      // slot * D + i
+    var head: Int32 = -1             // most recently active
+    var tail: Int32 = -1             // least recently active
+    var freeSlots: [Int32] = []
+
+    /// Known-value sets.
+    enum KnownSet: Int { case merchant = 0, country = 1, device = 2 }
+
+    /// Creates an empty store.
+    public init(capacity: Int, idleTTLMillis: Int64? = nil, layout: Layout) {
+        self.capacity = max(1, capacity)
+        self.idleTTLMillis = idleTTLMillis
+        self.layout = layout
+        self.slotOf = SlotIndex(capacity: max(1, capacity))
+    }
+
+    /// Accounts currently held.
+    public var count: Int { slotOf.count }
+
+    /// The stable key of an account id.
+    public static func key(_ accountID: String) -> UInt64 {
+        let h = FeatureHash.hash(accountID, seed: 0xACC0_0000)
+        return h == 0 ? 1 : h  // 0 marks an empty SlotIndex entry
+    }
+
+    /// A snapshot of one account's state, or nil when the store holds none.
+    public func state(forAccount accountID: String) -> AccountState? {
+        guard let slot = slotOf[Self.key(accountID)] else { return nil }
+        return state(slot: Int(slot))
+    }
+
+    func state(slot s: Int) -> AccountState {
+        let r = layout.recentCapacity, k = layout.knownCapacity, d = layout.centroidDimension
+        var recent: [AccountState.RecentEvent] = []
+        let rec = records[s]
+        for i in 0..<Int(rec.ringCount) {
+            let j = s * r + (Int(rec.ringStart) + i) % r
+            recent.append(.init(timestampMillis: ringTimes[j], amount: ringAmounts[j]))
+        }
+        func set(_ which: Int) -> [UInt64] {
+            let base = (s * 3 + which) * k
+            return Array(known[base..<(base + Int(knownCount(s, which)))])
+        }
+        return AccountState(count: rec.count, lastTimestampMillis: rec.lastTimestamp, amountMean: rec.mean,
+                            amountVariance: rec.variance, recentEvents: recent, knownMerchants: set(0),
+                            knownCountries: set(1), knownDevices: set(2),
+                            textCentroid: Array(centroids[(s * d)..<((s + 1) * d)]))
+    }
+
+    // MARK: slots and recency
+
+    /// The slot of `key`, made most recently active; a new zeroed slot (evicting when full) if absent.
+    mutating func acquire(_ key: UInt64, now: Int64) -> (slot: Int, isNew: Bool) {
+        evictIdle(now: now)
+        if let slot = slotOf[key] {
+            moveToFront(slot)
+            return (Int(slot), false)
+        }
+        let slot: Int32
+        if let free = freeSlots.popLast() {
+            slot = free
+        } else if records.count < capacity {
+            slot = Int32(records.count)
+            grow()
+        } else {
+            slot = tail
+            evict(slot)
+            _ = freeSlots.popLast()
+        }
+        reset(Int(slot), key: key)
+        slotOf.set(key, slot)
+        pushFront(slot)
+        return (Int(slot), true)
+    }
+
+    /// Evicts accounts whose latest event is older than `now − idleTTLMillis`, least recent first.
+    public mutating func evictIdle(now: Int64) {
+        guard let ttl = idleTTLMillis else { return }
+        while tail >= 0, records[Int(tail)].lastTimestamp < now - ttl {
+            evict(tail)
+        }
+    }
+
+    private mutating func evict(_ slot: Int32) {
+        unlink(slot)
+        slotOf.remove(records[Int(slot)].id)
+        freeSlots.append(slot)
+        evictions += 1
+    }
+
+    private mutating func grow() {
+        let r = layout.recentCapacity, k = layout.knownCapacity, d = layout.centroidDimension
+        records.append(Record())
+        ringTimes.append(contentsOf: repeatElement(0, count: r))
+        ringAmounts.append(contentsOf: repeatElement(0, count: r))
+        known.append(contentsOf: repeatElement(0, count: 3 * k))
+        centroids.append(contentsOf: repeatElement(0, count: d))
+    }
+
+    private mutating func reset(_ s: Int, key: UInt64) {
+        records[s] = Record(id: key)
+        let d = layout.centroidDimension
+        for i in 0..<d { centroids[s * d + i] = 0 }
+    }
+
+    private mutating func moveToFront(_ slot: Int32) {
+        guard slot != head else { return }
+        unlink(slot)
+        pushFront(slot)
+    }
+
+    private mutating func unlink(_ slot: Int32) {
+        let s = Int(slot)
+        let p = records[s].previous, n = records[s].next
+        if p >= 0 { records[Int(p)].next = n } else { head = n }
+        if n >= 0 { records[Int(n)].previous = p } else { tail = p }
+        records[s].previous = -1
+        records[s].next = -1
+    }
+
+    private mutating func pushFront(_ slot: Int32) {
+        let s = Int(slot)
+        records[s].previous = -1
+        records[s].next = head
+        if head >= 0 { records[Int(head)].previous = slot }
+        head = slot
+        if tail < 0 { tail = slot }
+    }
+
+    // MARK: per-account updates used by the featurizer
+
+    /// Appends an event to the slot's ring, dropping the oldest when full.
+    mutating func pushRecent(_ s: Int, time: Int64, amount: Float) {
+        let r = layout.recentCapacity
+        let c = Int(records[s].ringCount), start = Int(records[s].ringStart)
+        if c < r {
+            let j = s * r + (start + c) % r
+            ringTimes[j] = time; ringAmounts[j] = amount
+            records[s].ringCount = UInt8(c + 1)
+        } else {
+            let j = s * r + start
+            ringTimes[j] = time; ringAmounts[j] = amount
+            records[s].ringStart = UInt8((start + 1) % r)
+        }
+    }
+
+    /// Whether `value` is in the set; then moves it (or inserts it) to the front, dropping the last when full.
+    mutating func noteKnown(_ s: Int, _ set: KnownSet, _ value: UInt64) -> Bool {
+        let k = layout.knownCapacity
+        let base = (s * 3 + set.rawValue) * k
+        let c = Int(knownCount(s, set.rawValue))
+        var found = -1
+        for i in 0..<c where known[base + i] == value { found = i; break }
+        let shiftFrom = found >= 0 ? found : min(c, k - 1)
+        var i = shiftFrom
+        while i > 0 { known[base + i] = known[base + i - 1]; i -= 1 }
+        known[base] = value
+        if found < 0 && c < k { setKnownCount(s, set.rawValue, UInt8(c + 1)) }
+        return found >= 0
+    }
+
+    @inline(__always)
+    func knownCount(_ s: Int, _ set: Int) -> UInt8 {
+        switch set {
+        case 0: return records[s].knownMerchants
+        case 1: return records[s].knownCountries
+        default: return records[s].knownDevices
+        }
+    }
+
+    @inline(__always)
+    mutating func setKnownCount(_ s: Int, _ set: Int, _ v: UInt8) {
+        switch set {
+        case 0: records[s].knownMerchants = v
+        case 1: records[s].knownCountries = v
+        default: records[s].knownDevices = v
+        }
+    }
+
+    // MARK: serialization
+
+    private static let magic: UInt32 = 0x4147_5854  // "TXGA" little-endian
+    private static let version: UInt32 = 1
+
+    /// The whole store in a compact little-endian binary form (accounts from least to most recent).
+    public func serialized() -> [UInt8] {
+        var w = ByteWriter()
+        w.write(Self.magic); w.write(Self.version)
+        w.write(UInt32(layout.recentCapacity)); w.write(UInt32(layout.knownCapacity)); w.write(UInt32(layout.centroidDimension))
+        w.write(UInt64(capacity)); w.write(idleTTLMillis ?? -1); w.write(UInt64(evictions)); w.write(UInt64(count))
+        var slot = tail
+        while slot >= 0 {
+            let s = Int(slot)
+            let st = state(slot: s)
+            w.write(records[s].id); w.write(st.count); w.write(st.lastTimestampMillis)
+            w.write(st.amountMean); w.write(st.amountVariance)
+            w.write(UInt8(st.recentEvents.count))
+            for e in st.recentEvents { w.write(e.timestampMillis); w.write(e.amount) }
+            for set in [st.knownMerchants, st.knownCountries, st.knownDevices] {
+                w.write(UInt8(set.count))
+                for v in set { w.write(v) }
+            }
+            for v in st.textCentroid { w.write(v) }
+            slot = records[s].previous
+        }
+        return w.bytes
+    }
+
+    /// Restores a store written by `serialized()`; throws `EmbeddingError.corruptState` on bad input.
+    public init(serialized bytes: [UInt8]) throws {
+        var r = ByteReader(bytes)
+        guard try r.read(UInt32.self) == Self.magic else { throw EmbeddingError.corruptState(reason: "not an account store (bad magic)") }
+        let version = try r.read(UInt32.self)
+        guard version == Self.version else { throw EmbeddingError.corruptState(reason: "unsupported account store version \(version)") }
+        let layout = Layout(recentCapacity: Int(try r.read(UInt32.self)), knownCapacity: Int(try r.read(UInt32.self)),
+                            centroidDimension: Int(try r.read(UInt32.self)))
+        guard (1...255).contains(layout.recentCapacity), (1...255).contains(layout.knownCapacity),
+              (0...4096).contains(layout.centroidDimension) else {
+            throw EmbeddingError.corruptState(reason: "implausible layout \(layout)")
+        }
+        let capacity = try r.read(UInt64.self)
+        let ttl = try r.read(Int64.self)
+        let evictions = try r.read(UInt64.self)
+        let n = try r.read(UInt64.self)
+        guard capacity >= 1, capacity <= 1 << 40, n <= capacity else {
+            throw EmbeddingError.corruptState(reason: "\(n) accounts for capacity \(capacity)")
+        }
+        self.init(capacity: Int(capacity), idleTTLMillis: ttl < 0 ? nil : ttl, layout: layout)
+        self.evictions = Int(evictions)
+        for _ in 0..<n {
+            let key = try r.read(UInt64.self)
+            guard key != 0, slotOf[key] == nil else { throw EmbeddingError.corruptState(reason: "account key \(key) is 0 or appears twice") }
+            let slot = Int32(records.count)
+            grow()
+            let s = Int(slot)
+            records[s].id = key
+            records[s].count = try r.read(UInt32.self)
+            records[s].lastTimestamp = try r.read(Int64.self)
+            records[s].mean = try r.readDouble()
+            records[s].variance = try r.readDouble()
+            let recent = Int(try r.read(UInt8.self))
+            guard recent <= layout.recentCapacity else { throw EmbeddingError.corruptState(reason: "\(recent) recent events") }
+            for _ in 0..<recent { pushRecent(s, time: try r.read(Int64.self), amount: try r.readFloat()) }
+            for set in 0..<3 {
+                let c = Int(try r.read(UInt8.self))
+                guard c <= layout.knownCapacity else { throw EmbeddingError.corruptState(reason: "\(c) known values") }
+                setKnownCount(s, set, UInt8(c))
+                for i in 0..<c { known[(s * 3 + set) * layout.knownCapacity + i] = try r.read(UInt64.self) }
+            }
+            for i in 0..<layout.centroidDimension { centroids[s * layout.centroidDimension + i] = try r.readFloat() }
+            slotOf.set(key, slot)
+            pushFront(slot)
+        }
+        guard r.offset == bytes.count else {
+            throw EmbeddingError.corruptState(reason: "\(bytes.count - r.offset) trailing bytes")
+        }
+    }
+}

@@ -1,0 +1,87 @@
+/// What the tabular featurizer computes, loaded from configuration (Codable) so deployments can add
+/// their own numeric and categorical fields; the fitted parts (`amountScaling`, `textProjection`)
+/// are filled in by training. A given spec always yields the same `featureNames`, in the same order.
+public struct FeatureSpec: Codable, Sendable, Equatable {
+    /// A user-defined numeric field read from `FeatureInput.numeric`.
+    public struct NumericField: Codable, Sendable, Equatable {
+        /// Key in `FeatureInput.numeric`; the feature is named `num_<name>`.
+        public var name: String
+        /// Apply sign(x)·log1p(|x|) before use.
+        public var log1p: Bool
+        /// Value used when the field is absent or not finite.
+        public var defaultValue: Double
+
+        /// Creates a numeric field.
+        public init(name: String, log1p: Bool = false, defaultValue: Double = 0) {
+            self.name = name
+            self.log1p = log1p
+            self.defaultValue = defaultValue
+        }
+    }
+
+    /// Categorical fields hashed into `hashBuckets` signed buckets each (`<name>_h<i>`): built-in names
+    /// (`merchant_category`, `channel`, `country`, `currency`, `merchant_name`, `device_id`) or keys of
+    /// `FeatureInput.categorical`. An absent value contributes zeros.
+    public var categoricalFields: [String] = ["merchant_category", "channel", "country", "currency"]
+    /// Buckets per categorical field.
+    public var hashBuckets: Int = 4
+    /// User-defined numeric fields.
+    public var numericFields: [NumericField] = []
+    /// Units of the base currency per unit of each currency; amounts in unlisted currencies are used as
+    /// they are and flagged by `currency_rate_unknown` (an empty table means "single currency").
+    public var currencyRates: [String: Double] = [:]
+    /// Velocity windows, seconds (`acct_count_<w>s`, `acct_sum_log1p_<w>s`).
+    public var windowSeconds: [Int] = [60, 3600, 86400]
+    /// Recent events kept per account for the windows: counts are exact while a window holds fewer
+    /// than this many earlier events, and saturate at it beyond.
+    public var recentEventCapacity: Int = 16
+    /// Smoothing factor of the per-account exponentially weighted mean/variance of log amounts and of
+    /// the text centroid.
+    public var ewmaAlpha: Double = 0.1
+    /// Standard-deviation floor (log-amount units) in `acct_amount_z = (x − mean)/√(var + floor²)`.
+    public var amountStdFloor: Double = 0.1
+    /// Distinct merchants / countries / devices remembered per account (least recently seen dropped).
+    public var knownValueCapacity: Int = 8
+    /// Robust scaling of log1p(amount), fitted at training (`amount_robust`; absent when nil).
+    public var amountScaling: RobustScaling?
+    /// PCA of text embeddings, fitted at training (`text_pca_<i>` and `text_novelty`; absent when nil).
+    public var textProjection: PCAProjection?
+
+    /// The default spec.
+    public init() {}
+
+    /// Checks ranges; the featurizer refuses an invalid spec.
+    public func validate() throws {
+        func fail(_ r: String) -> EmbeddingError { .invalidConfiguration(reason: r) }
+        guard hashBuckets >= 1, hashBuckets <= 64 else { throw fail("hashBuckets \(hashBuckets) outside 1...64") }
+        guard windowSeconds.allSatisfy({ $0 > 0 }) else { throw fail("windowSeconds must be positive") }
+        guard recentEventCapacity >= 1, recentEventCapacity <= 255 else { throw fail("recentEventCapacity outside 1...255") }
+        guard knownValueCapacity >= 1, knownValueCapacity <= 255 else { throw fail("knownValueCapacity outside 1...255") }
+        guard ewmaAlpha > 0, ewmaAlpha <= 1 else { throw fail("ewmaAlpha \(ewmaAlpha) outside (0, 1]") }
+        guard amountStdFloor > 0 else { throw fail("amountStdFloor must be positive") }
+        guard currencyRates.values.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw fail("currency rates must be positive") }
+        if let p = textProjection, p.inputDimension < 1 || p.outputDimension < 1 || p.outputDimension > 16
+            || p.components.contains(where: { $0.count != p.inputDimension }) {
+            throw fail("textProjection must have 1...16 components of the (non-zero) width of its mean")
+        }
+        guard Set(categoricalFields).count == categoricalFields.count,
+              Set(numericFields.map(\.name)).count == numericFields.count else { throw fail("duplicate field names") }
+    }
+
+    /// Names of the features, in output order.
+    public var featureNames: [String] {
+        var names = ["amount_log1p"]
+        if amountScaling != nil { names.append("amount_robust") }
+        names += ["currency_rate_unknown", "hour_sin", "hour_cos", "dow_sin", "dow_cos"]
+        for field in categoricalFields { names += (0..<hashBuckets).map { "\(field)_h\($0)" } }
+        names += numericFields.map { "num_\($0.name)" }
+        names += ["acct_first_seen", "acct_history_log1p", "acct_since_last_log1p_s"]
+        for w in windowSeconds { names += ["acct_count_\(w)s", "acct_sum_log1p_\(w)s"] }
+        names += ["acct_amount_z", "acct_new_merchant", "acct_new_country", "acct_new_device"]
+        if let p = textProjection {
+            names.append("text_novelty")
+            names += (0..<p.outputDimension).map { "text_pca_\($0)" }
+        }
+        return names
+    }
+}

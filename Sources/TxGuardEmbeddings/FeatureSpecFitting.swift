@@ -1,0 +1,20 @@
+extension FeatureSpec {
+    /// The log amount the featurizer uses: sign·log1p(|amount × rate|), rate from `currencyRates` (1 if unlisted).
+    public func logAmount(_ amount: Double, currency: String) -> Double {
+        TabularFeaturizer.signedLog1p((amount.isFinite ? amount : 0) * (currencyRates[currency] ?? 1))
+    }
+
+    /// A copy with the training-time parts fitted: `amountScaling` (median/IQR of the log amounts)
+    /// and, when `textEmbeddings` holds at least two vectors, `textProjection` (PCA to
+    /// `min(textComponents, 16, width)` dimensions).
+    public func fitted(amounts: [(amount: Double, currency: String)], textEmbeddings: [[Float]] = [],
+                       textComponents: Int = 16) throws -> FeatureSpec {
+        var spec = self
+        spec.amountScaling = try RobustScaling.fit(amounts.map { logAmount($0.amount, currency: $0.currency) })
+        if textEmbeddings.count >= 2, let width = textEmbeddings.first?.count {
+            spec.textProjection = try PCAProjection.fit(textEmbeddings, componentCount: min(textComponents, 16, width))
+        }
+        try spec.validate()
+        return spec
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import TxGuardContracts
+import TxGuardDetectors
+import TxGuardEmbeddings
+
+/// How `ModelTrainer` fits a model.
+public struct TrainingOptions: Sendable {
+    public var seed: UInt64 = 42
+    public var text = TextSettings(embedder: .minilm)
+    public var thresholdMethod: ThresholdSettings.Method = .spot
+    /// Target alert rate (SPOT risk q); a business choice, documented in the README.
+    public var alertRate: Double = 0.005
+    /// Most rows the detectors are fitted on (evenly spaced over the training events).
+    public var maxTrainingRows = 200_000
+    /// Most distinct texts embedded to fit the text projection.
+    public var maxProjectionTexts = 2000
+    /// Features the Z-score detector watches per account.
+    public var zScoreInputs = ["amount_log1p", "acct_count_3600s", "acct_sum_log1p_86400s"]
+    /// Most training scores kept to start thresholds.
+    public var maxCalibrationScores = 50_000
+    public var modelDirectory: String?
+    public var progress: (@Sendable (String) -> Void)?
+
+    public init() {}
+}
+
+/// Fits a `TxGuardModel` from transactions in event order: feature scalers and text projection,
+/// Isolation Forest, one-class SVM, Z-score baselines, calibrators and the threshold's starting
+/// sample — all seeded. Returns the model and a `PartitionScorer` warmed on the same events (the
+/// state a backtest continues from).
+public enum ModelTrainer {
+    public static func train(_ transactions: [Transaction], source: String, deadLetters: Int = 0,
+                             options: TrainingOptions = TrainingOptions()) throws -> (model: TxGuardModel, warm: PartitionScorer) {
+        let started = Date()
+        guard transactions.count >= 200 else {
+            throw PipelineError.training("need at least 200 valid transactions to train, got \(transactions.count)")
+        }
+        let say = options.progress ?? { _ in }
+        let text = try TextFeatureEncoder(settings: options.text, modelDirectory: options.modelDirectory)
+
+        // 1. Amount scaling and the text projection.
+        var spec = FeatureSpec()
+        var projectionEmbeddings: [[Float]] = []
+        if text.isEnabled {
+            var seen = Set<String>(), distinct: [String] = []
+            for tx in transactions {
+                guard let t = TextFeatureEncoder.text(of: tx), !seen.contains(t) else { continue }
+                seen.insert(t)
+                distinct.append(t)
+            }
+            let sample = evenlySpaced(distinct, max: options.maxProjectionTexts)
+            say("embedding \(distinct.count) distinct merchant texts with \(options.text.embedder.rawValue)")
+            for chunk in stride(from: 0, to: distinct.count, by: 256) {
+                try text.prefetch(Array(distinct[chunk..<min(chunk + 256, distinct.count)]))
+            }
+            projectionEmbeddings = try sample.compactMap { try text.embedding($0) }
+        }
+        spec = try spec.fitted(amounts: transactions.map { ($0.amountValue, $0.currency) }, textEmbeddings: projectionEmbeddings,
+                               textComponents: options.text.components)
+        let featurizer = try TabularFeaturizer(spec: spec)
+
+        // 2. Features in event order (account state warms as it goes).
+        say("computing features for \(transactions.count) training events")
+        var store = featurizer.makeStore(capacity: 1_000_000)
+        let stride = max(1, Int((Double(transactions.count) / Double(options.maxTrainingRows)).rounded(.up)))
+        var rows: [Float] = []
+        rows.reserveCapacity((transactions.count / stride + 1) * featurizer.dimension)
+        var rowCount = 0
+        for (i, tx) in transactions.enumerated() {
+            let x = try featurizer.features(for: featureInput(tx), textEmbedding: try embedding(tx, text), store: &store)
+            if i % stride == 0 {
+                rows += x
+                rowCount += 1
+            }
+        }
+        let matrix = try FeatureMatrix(rowCount: rowCount, columnCount: featurizer.dimension, values: rows)
+
+        // 3. Detectors.
+        say("fitting Isolation Forest, one-class SVM and Z-score on \(rowCount) rows x \(featurizer.dimension) features")
+        let zInputs = options.zScoreInputs.filter { featurizer.featureNames.contains($0) }
+        var scoring = try ScoringModel.fit(training: matrix, featureNames: featurizer.featureNames, zScoreInputs: zInputs, seed: options.seed)
+
+        // 4. The Z-score calibrator from a replay where accounts have history.
+        say("calibrating detectors on a replay of the training events")
+        var zRaw: [Double] = []
+        try replay(transactions, featurizer: featurizer, text: text, scoring: scoring) { s, _ in zRaw.append(s.raw.zScore) }
+        try scoring.recalibrate(.zScore, rawScores: evenlySpaced(zRaw, max: 50_000))
+
+        // 5. Ensemble scores: the threshold's starting sample.
+        var ensemble: [Double] = []
+        try replay(transactions, featurizer: featurizer, text: text, scoring: scoring) { s, _ in ensemble.append(s.combined) }
+        let calibration = evenlySpaced(ensemble, max: options.maxCalibrationScores)
+
+        let times = transactions.map(\.timestampMillis)
+        let version = modelVersion(seed: options.seed, count: transactions.count, first: times.min(), last: times.max(), spec: spec)
+        let model = TxGuardModel(
+            modelVersion: version, seed: options.seed, featureSpec: spec, text: options.text, scoring: scoring,
+            threshold: ThresholdSettings(method: options.thresholdMethod, alertRate: options.alertRate, calibrationScores: calibration),
+            training: TrainingSummary(source: source, events: transactions.count, deadLetters: deadLetters, trainingRows: rowCount,
+                                      firstEventMillis: times.min(), lastEventMillis: times.max(),
+                                      trainedAt: ISO8601DateFormatter().string(from: Date()), seconds: Date().timeIntervalSince(started)))
+
+        // 6. A scorer warmed on the training events (per-account state, threshold).
+        let runtime = try ScoringRuntime(model: model, decoder: try JSONTransactionDecoder(), text: text)
+        let warm = try PartitionScorer(runtime: runtime)
+        for tx in transactions { _ = warm.judge(tx, source: .unknown, emit: false) }
+        say(String(format: "model %@ trained in %.1f s", version, Date().timeIntervalSince(started)))
+        return (model, warm)
+    }
+
+    /// Scores the events in order with fresh account state, learning every event.
+    private static func replay(_ txs: [Transaction], featurizer: TabularFeaturizer, text: TextFeatureEncoder, scoring: ScoringModel,
+                               _ each: (EnsembleScore, Int) -> Void) throws {
+        var store = featurizer.makeStore(capacity: 1_000_000)
+        var stats: [UInt64: AccountStats] = [:]
+        for (i, tx) in txs.enumerated() {
+            let x = try featurizer.features(for: featureInput(tx), textEmbedding: try embedding(tx, text), store: &store)
+            let key = AccountStore.key(tx.accountID)
+            var st = stats[key] ?? scoring.newAccountStats()
+            x.withUnsafeBufferPointer { p in
+                each(scoring.score(p, accountStats: st), i)
+                scoring.learn(p, accountStats: &st)
+            }
+            stats[key] = st
+        }
+    }
+
+    static func featureInput(_ tx: Transaction) -> FeatureInput {
+        FeatureInput(accountID: tx.accountID, timestampMillis: tx.timestampMillis, amount: tx.amountValue, currency: tx.currency,
+                     merchantName: tx.merchantName, merchantCategory: tx.merchantCategory, country: tx.country,
+                     channel: tx.channel, deviceID: tx.deviceID, description: tx.description)
+    }
+
+    static func embedding(_ tx: Transaction, _ text: TextFeatureEncoder) throws -> [Float]? {
+        guard text.isEnabled, let t = TextFeatureEncoder.text(of: tx) else { return nil }
+        return try text.embedding(t)
+    }
+
+    static func evenlySpaced<T>(_ xs: [T], max n: Int) -> [T] {
+        guard xs.count > n, n > 0 else { return xs }
+        return (0..<n).map { xs[Int(Double($0) * Double(xs.count) / Double(n))] }
+    }
+
+    static func modelVersion(seed: UInt64, count: Int, first: Int64?, last: Int64?, spec: FeatureSpec) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in "\(seed)|\(count)|\(first ?? 0)|\(last ?? 0)|\(spec.featureNames.joined(separator: ","))".utf8 {
+            h ^= UInt64(b)
+            h &*= 0x0000_0100_0000_01b3
+        }
+        let hex = String(h, radix: 16)
+        return "m1-" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

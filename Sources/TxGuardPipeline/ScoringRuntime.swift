@@ -1,0 +1,35 @@
+import TxGuardContracts
+import TxGuardEmbeddings
+
+/// A loaded model ready to score: the model plus its decoder, featurizer and text embedder.
+/// Immutable and shared by every partition's `PartitionScorer`.
+public struct ScoringRuntime: Sendable {
+    public let model: TxGuardModel
+    public let decoder: JSONTransactionDecoder
+    public let featurizer: TabularFeaturizer
+    public let text: TextFeatureEncoder
+    /// Accounts kept per partition before the least recently seen are evicted.
+    public let accountCapacity: Int
+    public let accountIdleTTLSeconds: Int?
+
+    public init(model: TxGuardModel, decoder: JSONTransactionDecoder, text: TextFeatureEncoder,
+                accountCapacity: Int = 1_000_000, accountIdleTTLSeconds: Int? = 90 * 86400) throws {
+        self.model = model
+        self.decoder = decoder
+        self.featurizer = try TabularFeaturizer(spec: model.featureSpec)
+        self.text = text
+        self.accountCapacity = accountCapacity
+        self.accountIdleTTLSeconds = accountIdleTTLSeconds
+        guard featurizer.featureNames == model.scoring.featureNames else {
+            throw PipelineError.input("model is inconsistent: feature specification and detectors disagree on features")
+        }
+    }
+
+    /// Loads the text embedder the model was trained with.
+    public static func load(model: TxGuardModel, mapping: FieldMapping = .canonical, limits: DecodeLimits = .default,
+                            modelDirectory: String? = nil) throws -> ScoringRuntime {
+        let decoder = try JSONTransactionDecoder(mapping: mapping, limits: limits)
+        let text = try TextFeatureEncoder(settings: model.text, modelDirectory: modelDirectory)
+        return try ScoringRuntime(model: model, decoder: decoder, text: text)
+    }
+}

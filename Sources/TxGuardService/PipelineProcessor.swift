@@ -1,0 +1,82 @@
+import TxGuardContracts
+import TxGuardKafka
+import TxGuardPipeline
+
+/// Runs the txguard pipeline (`PartitionScorer`) as a partition processor: alerts go to the
+/// alert topic keyed by account, dead letters to the dead-letter topic with their reason headers.
+public final class PipelineProcessor: PartitionProcessor {
+    let scorer: PartitionScorer
+    let alertTopic: String
+    let deadLetterTopic: String
+
+    init(scorer: PartitionScorer, alertTopic: String, deadLetterTopic: String) {
+        self.scorer = scorer
+        self.alertTopic = alertTopic
+        self.deadLetterTopic = deadLetterTopic
+    }
+
+    public func process(_ record: KafkaRecordView, emit: Bool) -> RecordResult {
+        processBatch([record], emit: [emit])[0]
+    }
+
+    public func processBatch(_ records: [KafkaRecordView], emit: [Bool]) -> [RecordResult] {
+        let inputs = zip(records, emit).map { r, e in
+            PartitionScorer.RecordInput(value: r.value, key: r.key.map(Array.init), headers: e ? r.headers.map { ($0.name, $0.value) } : [],
+                                        source: SourceContext(topic: r.topic, partition: r.partition, offset: r.offset), emit: e)
+        }
+        return scorer.judgeBatch(inputs).map(result)
+    }
+
+    private func result(_ v: Verdict) -> RecordResult {
+        switch v.kind {
+        case .normal:
+            return RecordResult(disposition: .normal, score: v.score, threshold: v.threshold)
+        case .alert:
+            var outputs: [OutgoingMessage] = []
+            if let a = v.alert {
+                outputs.append(OutgoingMessage(topic: alertTopic, key: Array(a.accountID.utf8), value: AlertEncoder.encode(a),
+                                               headers: [KafkaHeader("txguard.schema.version", Alert.schemaVersion), KafkaHeader("txguard.alert.id", a.alertID)]))
+            }
+            return RecordResult(disposition: .alert, outputs: outputs, score: v.score, threshold: v.threshold)
+        case .deadLetter:
+            let reason = v.deadLetter?.error.code.rawValue ?? "invalid"
+            var outputs: [OutgoingMessage] = []
+            if let d = v.deadLetter {
+                outputs.append(OutgoingMessage(topic: deadLetterTopic, key: d.key, value: d.value ?? [], headers: d.headers.map { KafkaHeader($0.name, $0.value) }))
+            }
+            return RecordResult(disposition: .deadLetter(reason: reason), outputs: outputs)
+        }
+    }
+
+    public func snapshot() throws -> [UInt8] { try scorer.snapshot() }
+}
+
+/// Creates a `PipelineProcessor` per partition from one loaded model.
+public struct PipelineProcessorFactory: PartitionProcessorFactory {
+    public let runtime: ScoringRuntime
+    public let alertTopic: String
+    public let deadLetterTopic: String
+
+    public init(runtime: ScoringRuntime, alertTopic: String, deadLetterTopic: String) {
+        self.runtime = runtime
+        self.alertTopic = alertTopic
+        self.deadLetterTopic = deadLetterTopic
+    }
+
+    /// Keeps the per-account history when the new model's features are laid out the same way;
+    /// the threshold and detectors always come from the new model.
+    public func makeProcessor(for partition: TopicPartition, replacing previousState: [UInt8]) throws -> any PartitionProcessor {
+        let scorer: PartitionScorer
+        if let adopted = try? PartitionScorer(runtime: runtime, adoptingAccountsFrom: previousState) {
+            scorer = adopted
+        } else {
+            scorer = try PartitionScorer(runtime: runtime)
+        }
+        return PipelineProcessor(scorer: scorer, alertTopic: alertTopic, deadLetterTopic: deadLetterTopic)
+    }
+
+    public func makeProcessor(for partition: TopicPartition, snapshot: [UInt8]?) throws -> any PartitionProcessor {
+        let scorer = try snapshot.map { try PartitionScorer(runtime: runtime, restoring: $0) } ?? PartitionScorer(runtime: runtime)
+        return PipelineProcessor(scorer: scorer, alertTopic: alertTopic, deadLetterTopic: deadLetterTopic)
+    }
+}

@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import TxGuardContracts
+import TxGuardPipeline
+import TxGuardReport
+
+/// `txguard backtest`: streams a file through the same pipeline as `run` and reports.
+struct BacktestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backtest",
+        abstract: "Score a file of transactions with the live pipeline and report detection quality.",
+        discussion: """
+        Events are processed in file order exactly as `run` would process one partition: per-account \
+        state, online statistics and the adaptive threshold update as they go. With --train-fraction F \
+        the first F of the events train the model and warm the state; the rest are scored. Labels come \
+        from --labels or from is_fraud/label fields in the events; the detectors never see them.
+        Outputs: --scores (one JSON line per scored event), --report (JSON), --html (a self-contained page \
+        with PR curve, score histograms, alert rate and threshold over time, recall per fraud type, ablation).
+        """
+    )
+
+    @Option(name: .long, help: "Transactions, JSON lines (.jsonl or .jsonl.gz), in event order.") var input: String
+    @Option(name: .long, help: "Labels, JSON lines {transaction_id, is_fraud, fraud_type, lookalike}.") var labels: String?
+    @Option(name: .long, help: "Score with this model file.") var model: String?
+    @Option(name: .long, help: "Train on this leading fraction of the events instead of loading a model.") var trainFraction: Double?
+    @Option(name: .long, help: "Write one JSON line per scored event here.") var scores: String?
+    @Option(name: .long, help: "Write the JSON report here.") var report: String?
+    @Option(name: .long, help: "Write the HTML report here.") var html: String?
+    @Option(name: .long, help: "Also write the trained model here (with --train-fraction).") var saveModel: String?
+    @Flag(name: .long, inversion: .prefixedNo, help: "Ablation: detectors alone and left out, and (with --train-fraction) the model without text.")
+    var ablation = true
+    @OptionGroup var training: TrainingFlags
+
+    func validate() throws {
+        guard (model == nil) != (trainFraction == nil) else { throw ValidationError("give exactly one of --model or --train-fraction") }
+        if let f = trainFraction, !(f > 0 && f < 1) { throw ValidationError("--train-fraction must be in (0, 1), got \(f)") }
+        if saveModel != nil && trainFraction == nil { throw ValidationError("--save-model needs --train-fraction") }
+    }
+
+    func run() async throws {
+        let decoder = try training.decoder()
+        let file = try TransactionFileReader.read(input, decoder: decoder)
+        log("read \(file.lines) lines: \(file.decoded.count) valid, \(file.deadLetters.count) dead-lettered \(file.reasonCounts)")
+        let labelMap = try readLabels(labels)
+        let result = try Backtest.run(transactions: file.decoded, source: input, deadLetters: file.deadLetters.count,
+                                      modelPath: model, trainFraction: trainFraction, options: training.options(),
+                                      scoresPath: scores, labels: labelMap, ablation: ablation)
+        if let saveModel, let m = result.trainedModel { try ModelFile.write(m, to: saveModel) }
+        try writeReports(result.report, json: report, html: html)
+        printSummary(result.report) { log($0) }
+    }
+}
+
+func writeReports(_ r: BacktestReport, json: String?, html: String?) throws {
+    if let json { try r.jsonData().write(to: URL(fileURLWithPath: json)); log("report: \(json)") }
+    if let html { try HTMLReport.render(r).write(toFile: html, atomically: true, encoding: .utf8); log("HTML report: \(html)") }
+}
+
+/// The backtest itself, shared by `backtest` and `demo`.
+enum Backtest {
+    struct Result {
+        var report: BacktestReport
+        var trainedModel: TxGuardModel?
+        var scored: Int
+        var seconds: Double
+    }
+
+    static func run(transactions: [Transaction], source: String, deadLetters: Int, modelPath: String?, trainFraction: Double?,
+                    options: TrainingOptions, scoresPath: String?, labels: [String: ScoreRecorder.LabelRecord], ablation: Bool) throws -> Result {
+        let scorer: PartitionScorer
+        var trained: TxGuardModel?
+        var toScore = transactions[...]
+        var noTextScores: [Double]?
+        if let modelPath {
+            let m = try ModelFile.read(path: modelPath)
+            scorer = try PartitionScorer(runtime: try ScoringRuntime.load(model: m, modelDirectory: options.modelDirectory))
+            log("model \(m.modelVersion) loaded")
+        } else {
+            let n = Int((Double(transactions.count) * (trainFraction ?? 0.5)).rounded())
+            let train = Array(transactions[..<n])
+            toScore = transactions[n...]
+            log("training on the first \(n) events, scoring the remaining \(toScore.count)")
+            let (m, warm) = try ModelTrainer.train(train, source: source, deadLetters: deadLetters, options: options)
+            trained = m
+            scorer = warm
+            if ablation && options.text.embedder != .none {
+                var o = options
+                o.text = TextSettings(embedder: .none)
+                o.progress = nil
+                log("ablation: training the same model without text features")
+                let (_, warmNoText) = try ModelTrainer.train(train, source: source, options: o)
+                noTextScores = toScore.map { warmNoText.judge($0, source: .unknown, emit: false).score }
+            }
+        }
+        let recorder = try ScoreRecorder(scoresPath: scoresPath, labels: labels)
+        let started = Date()
+        var lastProgress = started
+        var i = 0
+        let total = toScore.count
+        var chunkStart = toScore.startIndex
+        while chunkStart < toScore.endIndex {
+            let chunkEnd = min(chunkStart + 1024, toScore.endIndex)
+            let chunk = toScore[chunkStart..<chunkEnd]
+            try? scorer.runtime.text.prefetch(chunk.compactMap { TextFeatureEncoder.text(of: $0) })
+            for (k, tx) in chunk.enumerated() {
+                let v = scorer.judge(tx, source: SourceContext(topic: source, partition: 0, offset: Int64(chunkStart + k)), emit: false)
+                recorder.record(v)
+                i += 1
+            }
+            chunkStart = chunkEnd
+            if Date().timeIntervalSince(lastProgress) >= 2 {
+                lastProgress = Date()
+                let rate = Double(i) / Date().timeIntervalSince(started)
+                log(String(format: "scored %d/%d (%.0f%%), %.0f events/s, ETA %.0f s", i, total, 100 * Double(i) / Double(max(total, 1)), rate, Double(total - i) / max(rate, 1)))
+            }
+        }
+        recorder.close()
+        let seconds = Date().timeIntervalSince(started)
+        log(String(format: "scored %d events in %.2f s (%.0f events/s)", i, seconds, Double(i) / max(seconds, 1e-9)))
+        var variants: [String: [Double]] = [:]
+        if ablation {
+            variants = recorder.leaveOneOutVariants(names: ["isolation_forest", "ocsvm", "zscore"])
+            for (name, scores) in ScoreFiles.detectorVariants(recorder.events) { variants[name] = scores }
+            if let noTextScores { variants["without text"] = noTextScores }
+        }
+        var opts = ReportOptions()
+        opts.title = "txguard backtest: \((source as NSString).lastPathComponent)"
+        let report = try BacktestReport.build(events: recorder.events, variants: variants,
+                                             run: RunInfo(eventsPerSecond: Double(i) / max(seconds, 1e-9), wallSeconds: seconds), options: opts)
+        return Result(report: report, trainedModel: trained, scored: i, seconds: seconds)
+    }
+}

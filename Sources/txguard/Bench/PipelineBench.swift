@@ -1,0 +1,174 @@
+import ArgumentParser
+import CKafkaLoop
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TxGuardContracts
+import TxGuardKafka
+import TxGuardPipeline
+import TxGuardService
+import TxGuardSimulator
+
+/// `txguard bench pipeline`: the whole per-event pipeline, alone and end to end through a broker.
+struct PipelineBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pipeline",
+        abstract: "Pipeline throughput (scorer alone; the monitor service through the mock broker vs a C consume loop) and produce-to-decision latency at a fixed rate."
+    )
+
+    @Option(help: "Text embedder: hashed, minilm or none.") var text: TextSettings.Embedder = .hashed
+    @Option(help: "Events scored (simulated, after training on as many).") var events = 200_000
+    @Option(help: "Partitions of the input topic.") var partitions = 64
+    @Option(help: "Rate for the latency run (events/s).") var rate = 5000
+    @Option(help: "Seconds of the latency run.") var latencySeconds = 10
+
+    func run() async throws {
+        var quiet = Logger(label: "bench")
+        quiet.logLevel = .critical
+        print("txguard bench pipeline: text=\(text.rawValue), \(events) events, \(partitions) partitions")
+        // Data: simulated transactions; train on the first part.
+        var cfg = SimulatorConfig()
+        cfg.accounts = 20_000
+        cfg.maxEvents = events * 2
+        cfg.days = 60
+        let lines = try TransactionSimulator(config: cfg).map { Array($0.jsonLine(includeLabels: false).dropLast()) }
+        let decoder = try JSONTransactionDecoder()
+        let train = try lines[..<min(50_000, lines.count / 2)].map { l in try l.withUnsafeBytes { try decoder.decode($0, context: .unknown) } }
+        var opts = TrainingOptions()
+        opts.text = TextSettings(embedder: text)
+        let (model, _) = try ModelTrainer.train(train, source: "bench", options: opts)
+        let runtime = try ScoringRuntime.load(model: model)
+        let live = Array(lines[(lines.count - events)...])
+
+        // 1. Scorer alone, one core, batches of 1000.
+        let scorer = try PartitionScorer(runtime: runtime)
+        var lat: [Double] = []
+        let t0 = monotonicNanos()
+        for start in stride(from: 0, to: live.count, by: 1000) {
+            let chunk = live[start..<min(start + 1000, live.count)]
+            let s = monotonicNanos()
+            withExtendedLifetime(chunk) {
+                let inputs = chunk.map { l in l.withUnsafeBytes { PartitionScorer.RecordInput(value: $0, key: nil, headers: [], source: .unknown, emit: true) } }
+                _ = scorer.judgeBatch(inputs)
+            }
+            lat.append(Double(monotonicNanos() - s) / Double(chunk.count))
+        }
+        print(BenchResult(name: "scorer alone (decode..alert), 1 core", operations: live.count, seconds: Double(monotonicNanos() - t0) / 1e9, latenciesNanos: lat).line + "  [per event, per 1000-batch]")
+
+        // 2. End to end through the mock broker: C consume loop vs the monitor service.
+        let cluster = try MockCluster(brokers: 1, logger: quiet)
+        let boot = cluster.bootstrapServers
+        for t in ["in", "alerts", "dlq"] { try cluster.createTopic(t, partitions: t == "in" ? partitions : 4) }
+        let client = KafkaClientConfiguration(bootstrapServers: boot)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: quiet)
+        let tracker = DeliveryTracker()
+        for l in live { try producer.send(OutgoingMessage(topic: "in", key: extractStringField(l, "account_id"), value: l), tracker: tracker) }
+        _ = await tracker.wait()
+        var err = [CChar](repeating: 0, count: 512)
+        var bytes: Int64 = 0
+        let c0 = monotonicNanos()
+        let got = ckl_consume(boot, "in", Int32(partitions), Int64(live.count), &bytes, &err, err.count)
+        let cSeconds = Double(monotonicNanos() - c0) / 1e9
+        guard got == live.count else { throw ValidationError("C consume: \(String(cString: err))") }
+        print(BenchResult(name: "C librdkafka consume loop (baseline)", operations: live.count, seconds: cSeconds).line)
+
+        let cpu0 = processCPUSeconds()
+        let (svcSeconds, _) = try await runService(boot: boot, group: "bench", runtime: runtime, until: live.count, quiet: quiet)
+        let cpu = processCPUSeconds() - cpu0
+        print(BenchResult(name: "monitor service end to end (consume..commit)", operations: live.count, seconds: svcSeconds).line
+              + String(format: "  = %.0f%% of the C loop, CPU %.1f s", 100 * cSeconds / svcSeconds, cpu))
+
+        // 3. Produce-to-decision latency at a fixed rate.
+        try cluster.createTopic("lat", partitions: 8)
+        let probe = LatencyProbe()
+        let total = rate * latencySeconds
+        // The first second warms up (partition fetchers start, caches fill) and is not measured.
+        let warmup = rate
+        let feed = Array(live.prefix(total + warmup))
+        let ready = Locked(false)
+        async let service = runService(boot: boot, group: "lat", runtime: runtime, until: feed.count, topic: "lat", probe: probe, ready: ready, quiet: quiet)
+        while !ready.value { try await Task.sleep(for: .milliseconds(20)) }
+        let start = Date()
+        let t2 = DeliveryTracker()
+        var lowLatency = KafkaProducerConfiguration(client: client)
+        lowLatency.lingerMs = 1
+        let p2 = try KafkaProducer(configuration: lowLatency, logger: quiet)
+        for (i, l) in feed.enumerated() {
+            if i == warmup { probe.startMeasuring() }
+            try p2.send(OutgoingMessage(topic: "lat", key: extractStringField(l, "account_id"), value: l, timestampMs: Int64(Date().timeIntervalSince1970 * 1000)), tracker: t2)
+            let wait = start.addingTimeInterval(Double(i + 1) / Double(rate)).timeIntervalSinceNow
+            if wait > 0.001 { try await Task.sleep(for: .microseconds(Int(wait * 1e6))) }
+        }
+        _ = await t2.wait()
+        _ = try await service
+        p2.close()
+        producer.close()
+        let l = probe.values
+        print(BenchResult(name: "produce->decision latency at \(rate)/s", operations: l.count, seconds: Double(latencySeconds), latenciesNanos: l).line)
+        print(String(format: "peak RSS %.0f MiB", peakRSSMiB()))
+    }
+
+    /// Runs the monitor until `until` events were decided; returns the seconds taken from start.
+    private func runService(boot: String, group: String, runtime: ScoringRuntime, until: Int, topic: String = "in",
+                            probe: LatencyProbe? = nil, ready: Locked<Bool>? = nil, quiet: Logger) async throws -> (Double, Int) {
+        let client = KafkaClientConfiguration(bootstrapServers: boot)
+        var conf = MonitorConfiguration(consumer: monitorConsumer(client, group: group),
+                                        producer: lowLatencyProducer(client), inputTopics: [topic], alertTopic: "alerts", deadLetterTopic: "dlq")
+        conf.batchSize = 5000
+        let factory = PipelineProcessorFactory(runtime: runtime, alertTopic: "alerts", deadLetterTopic: "dlq")
+        let service = MonitorService(configuration: conf, processors: probe.map { ProbedFactory(inner: factory, probe: $0) } ?? factory,
+                                     stateStore: nil, logger: quiet)
+        let group = ServiceGroup(services: [service], gracefulShutdownSignals: [], logger: quiet)
+        let t0 = monotonicNanos()
+        var firstEvent: UInt64?
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            while service.rebalanceCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            ready?.value = true
+            while service.totals.value.events < until {
+                if firstEvent == nil && service.totals.value.events > 0 { firstEvent = monotonicNanos() }
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            let seconds = Double(monotonicNanos() - (probe == nil ? (firstEvent ?? t0) : t0)) / 1e9
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return (seconds, service.totals.value.alerts)
+        }
+    }
+}
+
+/// Records (decision time − record timestamp) per event.
+final class LatencyProbe: Sendable {
+    private let m = Mutex<[Double]>([])
+    private let measuring = Mutex<Int64?>(nil)
+    /// Records produced from now on are measured.
+    func startMeasuring() { measuring.withLock { $0 = Int64(Date().timeIntervalSince1970 * 1000) } }
+    func add(_ ns: Double, producedAt ms: Int64) {
+        guard let from = measuring.withLock({ $0 }), ms >= from else { return }
+        m.withLock { $0.append(ns) }
+    }
+    var values: [Double] { m.withLock { $0 } }
+}
+
+struct ProbedFactory: PartitionProcessorFactory {
+    let inner: PipelineProcessorFactory
+    let probe: LatencyProbe
+    func makeProcessor(for partition: TopicPartition, snapshot: [UInt8]?) throws -> any PartitionProcessor {
+        ProbedProcessor(inner: try inner.makeProcessor(for: partition, snapshot: snapshot), probe: probe)
+    }
+}
+
+final class ProbedProcessor: PartitionProcessor {
+    let inner: any PartitionProcessor
+    let probe: LatencyProbe
+    init(inner: any PartitionProcessor, probe: LatencyProbe) { self.inner = inner; self.probe = probe }
+    func process(_ record: KafkaRecordView, emit: Bool) -> RecordResult { processBatch([record], emit: [emit])[0] }
+    func processBatch(_ records: [KafkaRecordView], emit: [Bool]) -> [RecordResult] {
+        let out = inner.processBatch(records, emit: emit)
+        let now = Date().timeIntervalSince1970 * 1000
+        for r in records { probe.add((now - Double(r.timestampMs)) * 1e6, producedAt: r.timestampMs) }
+        return out
+    }
+    func snapshot() throws -> [UInt8] { try inner.snapshot() }
+}

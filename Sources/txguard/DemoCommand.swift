@@ -1,0 +1,189 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import TxGuardContracts
+import TxGuardKafka
+import TxGuardPipeline
+import TxGuardService
+import TxGuardSimulator
+
+/// `txguard demo` (what `make demo` runs): everything in one process, on a local mock broker.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "End-to-end demo: local broker, simulated transactions, training, the live monitor, alerts, a report.",
+        discussion: """
+        1. starts a local Kafka (librdkafka's mock cluster) with topics transactions, alerts, dead-letters;
+        2. simulates accounts with habits, fraud scenarios and legitimate look-alikes;
+        3. trains a model on the first half of the history;
+        4. runs the monitor service (the same code as `txguard run`) while the second half is produced at a \
+        steady rate, with a few malformed records mixed in;
+        5. prints sample alerts with their explanations, precision/recall against the simulated labels, and \
+        writes an HTML backtest report.
+        """
+    )
+
+    @Option(help: "Simulated accounts.") var accounts = 3000
+    @Option(help: "Simulated days (the first half trains the model).") var days = 14
+    @Option(help: "Events per second produced to the live topic.") var rate = 4000
+    @Option(help: "Text embedder: minilm, hashed or none.") var text: TextSettings.Embedder = .minilm
+    @Option(help: "Directory for the model, scores and reports.") var output = "out/demo"
+    @Option(help: "Random seed.") var seed: UInt64 = 7
+
+    func run() async throws {
+        let t0 = Date()
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        var quiet = Logger(label: "txguard.demo")
+        quiet.logLevel = .critical
+        say("txguard demo — local broker, simulated card transactions, live monitoring\n")
+
+        // 1. Broker.
+        let cluster = try MockCluster(brokers: 1, logger: quiet)
+        for t in ["transactions", "alerts", "dead-letters"] { try cluster.createTopic(t, partitions: 4) }
+        say("• local Kafka (librdkafka mock) at \(cluster.bootstrapServers), topics transactions/alerts/dead-letters (4 partitions)")
+
+        // 2. Simulated history.
+        var cfg = SimulatorConfig()
+        cfg.accounts = accounts
+        cfg.days = days
+        cfg.seed = seed
+        cfg.fraudRate = 0.02
+        let sim = try TransactionSimulator(config: cfg)
+        var lines: [[UInt8]] = []
+        var labelOf: [String: (fraud: Bool, type: String?)] = [:]
+        for tx in sim {
+            lines.append(Array(tx.jsonLine(includeLabels: false).dropLast()))
+            labelOf[tx.transactionID] = (tx.isFraud, tx.fraudType?.rawValue)
+        }
+        let frauds = labelOf.values.filter(\.fraud).count
+        say("• simulated \(lines.count) transactions of \(accounts) accounts over \(days) days (\(frauds) fraudulent, types: \(Set(labelOf.values.compactMap(\.type)).sorted().joined(separator: ", ")))")
+
+        // 3. Train on the first half.
+        let decoder = try JSONTransactionDecoder()
+        let half = lines.count / 2
+        let trainTx = try lines[..<half].enumerated().map { i, l in try l.withUnsafeBytes { try decoder.decode($0, context: SourceContext(offset: Int64(i))) } }
+        var opts = TrainingOptions()
+        opts.seed = seed
+        opts.text = TextSettings(embedder: text)
+        opts.progress = { say("  \($0)") }
+        say("• training on the first \(half) events (text: \(text.rawValue))")
+        let (model, _) = try ModelTrainer.train(trainTx, source: "demo simulation", options: opts)
+        let modelPath = "\(output)/model.txg"
+        try ModelFile.write(model, to: modelPath)
+
+        // 4. The monitor, live.
+        let runtime = try ScoringRuntime.load(model: model)
+        let boot = cluster.bootstrapServers
+        let client = KafkaClientConfiguration(bootstrapServers: boot)
+        var cc = monitorConsumer(client, group: "txguard-demo")
+        cc.client.properties["heartbeat.interval.ms"] = "500"
+        var mconf = MonitorConfiguration(consumer: cc, producer: lowLatencyProducer(client), inputTopics: ["transactions"],
+                                         alertTopic: "alerts", deadLetterTopic: "dead-letters")
+        mconf.batchSize = 2000
+        let stateDir = "\(output)/state-\(UUID().uuidString.prefix(8))"
+        let service = MonitorService(configuration: mconf,
+                                     processors: PipelineProcessorFactory(runtime: runtime, alertTopic: "alerts", deadLetterTopic: "dead-letters"),
+                                     stateStore: DirectoryStateStore(directory: stateDir), logger: quiet)
+        let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigint, .sigterm], logger: quiet)
+        let live = Array(lines[half...])
+        let malformed: [[UInt8]] = [Array("{\"transaction_id\":\"broken-1\",\"amount\":\"12.00\"}".utf8), Array("not json at all".utf8),
+                                    Array("{\"transaction_id\":\"t\",\"account_id\":\"a\",\"timestamp\":\"2026-11-20T10:00:00Z\",\"amount\":\"NaN\",\"currency\":\"EUR\"}".utf8)]
+        say("• monitor started (group txguard-demo); producing \(live.count) live events at \(rate)/s plus \(malformed.count) malformed records\n")
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: quiet)
+        let total = live.count + malformed.count
+        let alertReader = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: "demo-reader"), logger: quiet)
+        try alertReader.assign((0..<4).map { TopicPartitionOffset("alerts", $0, offset: KafkaOffset.beginning) })
+
+        var alerts: [Alert] = []
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                let tracker = DeliveryTracker()
+                let start = Date()
+                for (i, line) in live.enumerated() {
+                    if i == live.count / 3 || i == live.count / 2 || i == 2 * live.count / 3 {
+                        try producer.send(OutgoingMessage(topic: "transactions", key: Array("broken".utf8), value: malformed[[live.count / 3, live.count / 2, 2 * live.count / 3].firstIndex(of: i)!]), tracker: tracker)
+                    }
+                    let key = extractStringField(line, "account_id")
+                    try producer.send(OutgoingMessage(topic: "transactions", key: key, value: line), tracker: tracker)
+                    let due = start.addingTimeInterval(Double(i) / Double(rate))
+                    let wait = due.timeIntervalSinceNow
+                    if wait > 0.002 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
+                }
+                _ = await tracker.wait()
+            }
+            // Progress display until every event has a decision.
+            let start = Date()
+            var lastEvents = 0
+            var lastTime = Date()
+            while service.totals.value.events < total {
+                try await Task.sleep(for: .seconds(1))
+                alerts += await alertReader.nextBatch(maxMessages: 5000, timeoutMs: 10).materialize().compactMap { try? AlertDecoder.decode($0.value) }
+                let t = service.totals.value
+                let now = Date()
+                let rateNow = Double(t.events - lastEvents) / now.timeIntervalSince(lastTime)
+                lastEvents = t.events
+                lastTime = now
+                let bar = String(repeating: "█", count: 30 * t.events / max(total, 1)).padding(toLength: 30, withPad: "░", startingAt: 0)
+                say(String(format: "  %@ %6d/%d events  %6.0f ev/s  alerts %4d  dead letters %d  lag %d", bar, t.events, total, rateNow, t.alerts, t.deadLetters, max(0, total - t.events)), sameLine: true)
+                if now.timeIntervalSince(start) > 150 { break }
+            }
+            say("")
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        producer.close()
+        let deadline = Date().addingTimeInterval(5)
+        while alerts.count < service.totals.value.alerts && Date() < deadline {
+            alerts += await alertReader.nextBatch(maxMessages: 5000, timeoutMs: 200).materialize().compactMap { try? AlertDecoder.decode($0.value) }
+        }
+        alertReader.close()
+
+        // 5. What happened.
+        let t = service.totals.value
+        say("\n• every input has a decision: \(t.events) events = \(t.normal) normal + \(t.alerts) alerts + \(t.deadLetters) dead letters")
+        let unique = Dictionary(alerts.map { ($0.transactionID, $0) }, uniquingKeysWith: { a, _ in a })
+        let liveFrauds = live.compactMap { l -> String? in
+            guard let id = extractStringField(l, "transaction_id").map({ String(decoding: $0, as: UTF8.self) }), labelOf[id]?.fraud == true else { return nil }
+            return id
+        }
+        let tp = unique.keys.filter { labelOf[$0]?.fraud == true }.count
+        let precision = Double(tp) / Double(max(unique.count, 1)), recall = Double(tp) / Double(max(liveFrauds.count, 1))
+        say(String(format: "• against the simulated labels: %d alerts, %d true frauds caught of %d → precision %.2f, recall %.2f", unique.count, tp, liveFrauds.count, precision, recall))
+        var byType: [String: (Int, Int)] = [:]
+        for id in liveFrauds { let ty = labelOf[id]?.type ?? "?"; byType[ty, default: (0, 0)].1 += 1; if unique[id] != nil { byType[ty, default: (0, 0)].0 += 1 } }
+        for (ty, (c, n)) in byType.sorted(by: { $0.key < $1.key }) { say("    \(ty.padding(toLength: 22, withPad: " ", startingAt: 0)) caught \(c) of \(n)") }
+
+        say("\n• sample alerts (from the alerts topic):")
+        for a in unique.values.sorted(by: { $0.score > $1.score }).prefix(3) {
+            let truth = labelOf[a.transactionID].map { $0.fraud ? "fraud: \($0.type ?? "?")" : "legitimate" } ?? "?"
+            say(String(format: "  %@  account %@  %@ %@  score %.1f (threshold %.1f)  [simulated truth: %@]", a.transactionID, a.accountID,
+                       a.amount.map { "\($0)" } ?? "?", a.currency ?? "", a.score, a.threshold, truth))
+            for r in a.reasons.prefix(3) { say("      - \(r.description) [\(r.detector)]") }
+        }
+
+        // 6. Backtest report on the same live half.
+        let liveTx = try live.enumerated().map { i, l in try l.withUnsafeBytes { try decoder.decode($0, context: SourceContext(offset: Int64(i))) } }
+        let labels = Dictionary(labelOf.map { ($0.key, ScoreRecorder.LabelRecord(isFraud: $0.value.fraud, fraudType: $0.value.type, lookalike: nil)) }, uniquingKeysWith: { a, _ in a })
+        let result = try Backtest.run(transactions: liveTx, source: "demo-live-half", deadLetters: 0, modelPath: modelPath, trainFraction: nil,
+                                      options: opts, scoresPath: "\(output)/scores.jsonl", labels: labels, ablation: true)
+        try writeReports(result.report, json: "\(output)/report.json", html: "\(output)/report.html")
+        if let rk = result.report.ranking { say(String(format: "\n• backtest of the live half: PR-AUC %.3f, ROC-AUC %.3f", rk.averagePrecision, rk.rocAUC ?? .nan)) }
+        say("• model \(model.modelVersion): \(modelPath); report: \(output)/report.html")
+        say(String(format: "• done in %.0f s", Date().timeIntervalSince(t0)))
+        try? FileManager.default.removeItem(atPath: stateDir)
+    }
+}
+
+/// Progress lines overwrite each other on a terminal; elsewhere (CI logs) every fifth is printed.
+private func say(_ s: String, sameLine: Bool = false) {
+    if sameLine && isatty(1) == 0 {
+        progressLines += 1
+        guard progressLines % 5 == 1 else { return }
+        FileHandle.standardOutput.write(Data((s + "\n").utf8))
+        return
+    }
+    FileHandle.standardOutput.write(Data(((sameLine ? "\r" : "") + s + (sameLine ? "" : "\n")).utf8))
+}
+nonisolated(unsafe) private var progressLines = 0

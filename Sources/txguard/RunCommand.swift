@@ -1,0 +1,234 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import TxGuardKafka
+import TxGuardPipeline
+import TxGuardService
+
+/// `txguard run`: the monitor service.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Monitor transaction topics: score every event, produce alerts and dead letters, commit only what is acknowledged.",
+        discussion: """
+        Joins consumer group --group on the input topics (scale out by starting more instances). Every input \
+        ends as normal, an alert on --alert-topic (keyed by account_id, JSON per schemas/alert.v1.schema.json) \
+        or a dead-letter record on --dead-letter-topic with its reason in headers. Offsets advance only after \
+        the outputs are acknowledged (at-least-once; duplicates keep their alert_id), or inside one Kafka \
+        transaction with --exactly-once (downstream consumers then need isolation.level=read_committed).
+        Settings come from flags, then TXGUARD_* environment variables, then --config FILE (JSON with the \
+        flag names as keys, e.g. {"brokers": "...", "input_topic": ["tx"], "group": "txguard"}), then defaults. \
+        The SASL password is read from TXGUARD_SASL_PASSWORD only. SIGTERM/SIGINT: drain, snapshot, commit, exit 0.
+        """
+    )
+
+    @Option(name: .long, help: "JSON configuration file (keys as the flags, with _ for -).") var config: String?
+    @OptionGroup var kafka: KafkaConnectionOptions
+    @Option(name: .long, help: "Topic of transactions (repeatable).") var inputTopic: [String] = []
+    @Option(name: .long, help: "Topic alerts are written to.") var alertTopic: String?
+    @Option(name: .long, help: "Topic rejected records are written to.") var deadLetterTopic: String?
+    @Option(name: .long, help: "Consumer group (instances sharing it share the partitions).") var group: String?
+    @Option(name: .long, help: "Model file from `txguard train`.") var model: String?
+    @Flag(name: .long, help: "Exactly-once: outputs and input offsets in one Kafka transaction per batch.") var exactlyOnce = false
+    @Option(name: .long, help: "Port for /metrics, /healthz and /readyz (0 = any free port; omit to disable).") var metricsPort: Int?
+    @Option(name: .long, help: "Directory for partition state snapshots.") var stateDir: String?
+    @Option(name: .long, help: "Records per batch.") var batchSize: Int?
+    @Option(name: .long, help: "Seconds allowed for a graceful shutdown before it is forced.") var shutdownDeadline: Double?
+    @Option(name: .long, help: "Directory of the MiniLM files, if the model uses them.") var modelDir: String?
+    @Option(name: .long, help: "Field mapping JSON for your own transaction shape.") var mapping: String?
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String?
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let file = try RunSettingsFile.load(config)
+        let s = try RunSettings(flags: self, env: env, file: file)
+        var logger = Logger(label: "txguard")
+        logger.logLevel = s.logLevel
+        logger[metadataKey: "group"] = "\(s.group)"
+
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        let m: TxGuardModel
+        do { m = try ModelFile.read(path: s.model) } catch { throw ValidationError("\(error)") }
+        let runtime = try ScoringRuntime.load(model: m, mapping: try loadMapping(s.mapping), modelDirectory: s.modelDir)
+        logger.info("model loaded", metadata: ["model": "\(m.modelVersion)", "features": "\(m.scoring.featureCount)", "text": "\(m.text.embedder.rawValue)"])
+
+        var client = try kafka.client(environment: env.merging(["TXGUARD_BROKERS": s.brokers]) { a, _ in a })
+        client.clientID = "txguard-\(s.group)"
+        let cc = monitorConsumer(client, group: s.group)
+        var conf = MonitorConfiguration(consumer: cc, producer: lowLatencyProducer(client), inputTopics: s.inputTopics,
+                                        alertTopic: s.alertTopic, deadLetterTopic: s.deadLetterTopic)
+        conf.exactlyOnce = s.exactlyOnce
+        conf.batchSize = s.batchSize
+        let service = MonitorService(configuration: conf,
+                                     processors: PipelineProcessorFactory(runtime: runtime, alertTopic: s.alertTopic, deadLetterTopic: s.deadLetterTopic),
+                                     stateStore: DirectoryStateStore(directory: s.stateDir), logger: logger)
+        var endpoint: HTTPEndpoint?
+        if let port = s.metricsPort {
+            let health = service.health
+            endpoint = try HTTPEndpoint(port: port, routes: [
+                "/metrics": { (200, "text/plain; version=0.0.4", registry.emitToBuffer()) },
+                "/healthz": { health.value.isAlive ? (200, "text/plain", Array("ok\n".utf8)) : (503, "text/plain", Array("not alive\n".utf8)) },
+                "/readyz": {
+                    let h = health.value
+                    return h.ready && !h.stalled ? (200, "text/plain", Array("ready\n".utf8)) : (503, "text/plain", Array((h.stalled ? "stalled: outputs not acknowledged\n" : "not ready\n").utf8))
+                },
+            ], logger: logger)
+            logger.info("metrics endpoint listening", metadata: ["port": "\(endpoint!.port)"])
+            // Tests and scripts read the actual port from stdout.
+            print("metrics-port \(endpoint!.port)")
+            fflush(nil)
+        }
+        var groupConfig = ServiceGroupConfiguration(services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfig.maximumGracefulShutdownDuration = .milliseconds(Int(s.shutdownDeadline * 1000))
+        let settings = s
+        let gc = groupConfig
+        let log = logger
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await ServiceGroup(configuration: gc).run() }
+            // Hot reload: a new model file (same path, replaced atomically) is loaded and swapped in
+            // at the next batch boundary; a file that fails to load is logged and ignored.
+            tasks.addTask {
+                var lastModified = Self.modified(settings.model)
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(2))
+                    let now = Self.modified(settings.model)
+                    guard now != lastModified else { continue }
+                    lastModified = now
+                    do {
+                        let next = try ModelFile.read(path: settings.model)
+                        let rt = try ScoringRuntime.load(model: next, mapping: try loadMapping(settings.mapping), modelDirectory: settings.modelDir)
+                        service.replaceProcessors(PipelineProcessorFactory(runtime: rt, alertTopic: settings.alertTopic, deadLetterTopic: settings.deadLetterTopic))
+                        log.notice("model reloaded", metadata: ["model": "\(next.modelVersion)", "path": "\(settings.model)"])
+                    } catch {
+                        log.error("new model file refused; keeping the running model", metadata: ["path": "\(settings.model)", "error": "\(error)"])
+                    }
+                }
+            }
+            try await tasks.next()
+            tasks.cancelAll()
+        }
+        endpoint?.stop()
+    }
+}
+
+extension RunCommand {
+    static func modified(_ path: String) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+    }
+}
+
+/// The run settings after flags, environment and file are merged (flags win, then env, then file).
+struct RunSettings: Sendable {
+    var brokers: String
+    var inputTopics: [String]
+    var alertTopic: String
+    var deadLetterTopic: String
+    var group: String
+    var model: String
+    var exactlyOnce: Bool
+    var metricsPort: Int?
+    var stateDir: String
+    var batchSize: Int
+    var shutdownDeadline: Double
+    var modelDir: String?
+    var mapping: String?
+    var logLevel: Logger.Level
+
+    init(flags f: RunCommand, env: [String: String], file: RunSettingsFile) throws {
+        func pick<T>(_ flag: T?, _ envKey: String, _ fromFile: T?, _ parse: (String) -> T?) -> T? {
+            flag ?? env[envKey].flatMap(parse) ?? fromFile
+        }
+        func need<T>(_ v: T?, _ key: String) throws -> T {
+            guard let v else { throw ValidationError("missing setting \(key): pass --\(key.replacingOccurrences(of: "_", with: "-")), set TXGUARD_\(key.uppercased()), or put \"\(key)\" in --config") }
+            return v
+        }
+        brokers = try need(pick(f.kafka.brokers, "TXGUARD_BROKERS", file.brokers, { $0 }), "brokers")
+        let topics = f.inputTopic.isEmpty ? (env["TXGUARD_INPUT_TOPIC"].map { $0.split(separator: ",").map(String.init) } ?? file.input_topic ?? []) : f.inputTopic
+        guard !topics.isEmpty else { throw ValidationError("missing setting input_topic: pass --input-topic (repeatable), set TXGUARD_INPUT_TOPIC=a,b, or put \"input_topic\": [...] in --config") }
+        inputTopics = topics
+        alertTopic = try need(pick(f.alertTopic, "TXGUARD_ALERT_TOPIC", file.alert_topic, { $0 }), "alert_topic")
+        deadLetterTopic = try need(pick(f.deadLetterTopic, "TXGUARD_DEAD_LETTER_TOPIC", file.dead_letter_topic, { $0 }), "dead_letter_topic")
+        group = try need(pick(f.group, "TXGUARD_GROUP", file.group, { $0 }), "group")
+        model = try need(pick(f.model, "TXGUARD_MODEL", file.model, { $0 }), "model")
+        exactlyOnce = f.exactlyOnce || env["TXGUARD_EXACTLY_ONCE"] == "true" || (file.exactly_once ?? false)
+        metricsPort = pick(f.metricsPort, "TXGUARD_METRICS_PORT", file.metrics_port, { Int($0) })
+        stateDir = pick(f.stateDir, "TXGUARD_STATE_DIR", file.state_dir, { $0 }) ?? "./txguard-state"
+        batchSize = pick(f.batchSize, "TXGUARD_BATCH_SIZE", file.batch_size, { Int($0) }) ?? 5000
+        shutdownDeadline = pick(f.shutdownDeadline, "TXGUARD_SHUTDOWN_DEADLINE", file.shutdown_deadline, { Double($0) }) ?? 30
+        modelDir = pick(f.modelDir, "TXGUARD_MODEL_DIR", file.model_dir, { $0 })
+        mapping = pick(f.mapping, "TXGUARD_MAPPING", file.mapping, { $0 })
+        let level = pick(f.logLevel, "TXGUARD_LOG_LEVEL", file.log_level, { $0 }) ?? "info"
+        guard let l = Logger.Level(rawValue: level) else { throw ValidationError("log_level \(level.debugDescription): use trace, debug, info, notice, warning, error or critical") }
+        logLevel = l
+        guard batchSize >= 1 && batchSize <= 100_000 else { throw ValidationError("batch_size must be 1...100000, got \(batchSize)") }
+        guard shutdownDeadline > 0 else { throw ValidationError("shutdown_deadline must be positive") }
+        if let p = metricsPort, !(0...65535).contains(p) { throw ValidationError("metrics_port must be 0...65535, got \(p)") }
+        for t in inputTopics + [alertTopic, deadLetterTopic] where !isValidTopicName(t) {
+            throw ValidationError("topic \(t.debugDescription) is not a valid Kafka topic name")
+        }
+        guard !inputTopics.contains(alertTopic) && !inputTopics.contains(deadLetterTopic) else {
+            throw ValidationError("the alert and dead-letter topics must differ from the input topics (txguard would read its own output)")
+        }
+    }
+}
+
+/// `--config FILE`: the same settings as the flags, as JSON. Unknown keys are refused by name.
+struct RunSettingsFile: Decodable {
+    var brokers: String?
+    var input_topic: [String]?
+    var alert_topic: String?
+    var dead_letter_topic: String?
+    var group: String?
+    var model: String?
+    var exactly_once: Bool?
+    var metrics_port: Int?
+    var state_dir: String?
+    var batch_size: Int?
+    var shutdown_deadline: Double?
+    var model_dir: String?
+    var mapping: String?
+    var log_level: String?
+
+    static let keys: Set<String> = ["brokers", "input_topic", "alert_topic", "dead_letter_topic", "group", "model", "exactly_once",
+                                    "metrics_port", "state_dir", "batch_size", "shutdown_deadline", "model_dir", "mapping", "log_level"]
+
+    static func load(_ path: String?) throws -> RunSettingsFile {
+        guard let path else { return RunSettingsFile() }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--config \(path): cannot read the file") }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ValidationError("--config \(path): not a JSON object")
+        }
+        if let unknown = object.keys.filter({ !keys.contains($0) }).sorted().first {
+            throw ValidationError("--config \(path): unknown key \"\(unknown)\" (known: \(keys.sorted().joined(separator: ", ")))")
+        }
+        do { return try JSONDecoder().decode(RunSettingsFile.self, from: data) } catch let DecodingError.typeMismatch(_, ctx) {
+            throw ValidationError("--config \(path): key \"\(ctx.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type (\(ctx.debugDescription))")
+        }
+    }
+
+    init() {}
+}
+
+/// `txguard config check FILE`: validates a run configuration file without starting anything.
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "config", abstract: "Check configuration files.", subcommands: [Check.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Validate a `txguard run` configuration file (and the model it names).")
+        @Argument(help: "Configuration file (JSON).") var file: String
+
+        func run() throws {
+            let f = try RunSettingsFile.load(file)
+            var flags = try RunCommand.parse([])
+            flags.config = file
+            let s = try RunSettings(flags: flags, env: [:], file: f)
+            do { _ = try ModelFile.read(path: s.model) } catch { throw ValidationError("model: \(error)") }
+            print("\(file): ok (group \(s.group), input \(s.inputTopics.joined(separator: ",")), alerts \(s.alertTopic), dead letters \(s.deadLetterTopic), model \(s.model))")
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TxGuardContracts
+import TxGuardKafka
+
+/// `txguard tail`: follows an alert topic and prints alerts for people (or as JSON lines).
+struct TailCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tail",
+        abstract: "Follow an alert topic and print each alert readably (or as JSON lines with --json).",
+        discussion: "Reads with isolation.level=read_committed and never commits to any group. Ctrl-C stops."
+    )
+
+    @OptionGroup var kafka: KafkaConnectionOptions
+    @Option(name: .long, help: "Alert topic.") var topic = "alerts"
+    @Flag(name: .long, help: "Start from the beginning instead of new alerts only.") var fromBeginning = false
+    @Flag(name: .long, help: "Print the alert JSON, one per line.") var json = false
+    @Option(name: .long, help: "Stop after this many alerts.") var count: Int?
+    @Option(name: .long, help: "Stop after this many seconds without an alert.") var idleTimeout: Double?
+
+    func run() async throws {
+        let client = try kafka.client(environment: ProcessInfo.processInfo.environment)
+        var logger = Logger(label: "txguard.tail")
+        logger.logLevel = .warning
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: "txguard-tail-\(UUID().uuidString)"), logger: logger)
+        defer { consumer.close() }
+        guard let parts = try consumer.partitionCount(topic) else { throw ValidationError("topic \(topic) does not exist") }
+        try consumer.assign((0..<Int32(parts)).map { TopicPartitionOffset(topic, $0, offset: fromBeginning ? KafkaOffset.beginning : KafkaOffset.end) })
+        var seen = 0
+        var last = Date()
+        while count.map({ seen < $0 }) ?? true {
+            if let idle = idleTimeout, Date().timeIntervalSince(last) > idle { break }
+            for m in await consumer.nextBatch(maxMessages: 500, timeoutMs: 200).materialize() {
+                last = Date()
+                seen += 1
+                if json { print(String(decoding: m.value, as: UTF8.self)); continue }
+                do {
+                    print(Self.render(try AlertDecoder.decode(m.value)))
+                } catch {
+                    print("(unreadable record at \(m.topic)[\(m.partition)]@\(m.offset): \(error))")
+                }
+                if let c = count, seen >= c { break }
+            }
+            fflush(nil)
+        }
+    }
+
+    static func render(_ a: Alert) -> String {
+        let time = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(a.eventTimeMicros) / 1e6))
+        var s = "ALERT \(a.alertID.prefix(12))  \(time)  account \(a.accountID)  tx \(a.transactionID)"
+        if let amount = a.amount { s += "  \(amount) \(a.currency ?? "")" }
+        s += String(format: "\n  score %.2f (threshold %.2f)  ", a.score, a.threshold)
+        s += a.detectors.map { String(format: "%@ p=%.2g", $0.name, $0.probability) }.joined(separator: "  ")
+        for r in a.reasons { s += "\n  - \(r.description)  [\(r.detector), +\(String(format: "%.2f", r.contribution))]" }
+        return s
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import TxGuardContracts
+import TxGuardPipeline
+import TxGuardKafka
+
+/// `txguard train`: fits a model file from a file of transactions.
+struct TrainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Fit a model (feature scalers, text projection, Isolation Forest, one-class SVM, Z-score, calibrators, threshold) from transactions.",
+        discussion: """
+        The input is JSON lines in txguard's transaction contract (schemas/transaction.v1.schema.json), \
+        or your own shape with --mapping. Training data should be mostly normal traffic; labels, if \
+        present, are ignored. Everything is seeded: the same input and seed give the same model.
+        """
+    )
+
+    @Option(name: .long, help: "Transactions, JSON lines (.jsonl or .jsonl.gz).") var input: String?
+    @Option(name: .long, help: "Or: train on a topic range (with --brokers).") var topic: String?
+    @Option(name: .long, help: "With --topic: start (offset, RFC 3339 timestamp or @epoch-ms; default: log start).") var from: String?
+    @Option(name: .long, help: "With --topic: end, exclusive (default: the end now).") var to: String?
+    @OptionGroup var kafka: KafkaConnectionOptions
+    @Option(name: .long, help: "Where to write the model file.") var model: String
+    @OptionGroup var training: TrainingFlags
+
+    func validate() throws {
+        guard (input == nil) != (topic == nil) else { throw ValidationError("give exactly one of --input FILE or --topic T (with --brokers)") }
+    }
+
+    func run() async throws {
+        let decoder = try training.decoder()
+        let started = Date()
+        var txs: [Transaction] = []
+        var rejected = 0
+        let source: String
+        if let input {
+            let file = try TransactionFileReader.read(input, decoder: decoder)
+            log("read \(file.lines) lines: \(file.decoded.count) valid, \(file.deadLetters.count) rejected \(file.reasonCounts)")
+            txs = file.decoded
+            rejected = file.deadLetters.count
+            source = input
+        } else {
+            let t = topic!
+            let records = try await readTopicRange(client: try kafka.client(environment: ProcessInfo.processInfo.environment), topic: t, from: from, to: to)
+            for r in records {
+                let res: Result<Transaction, DecodeError> = r.value.withUnsafeBytes { b in
+                    do throws(DecodeError) { return .success(try decoder.decode(b, context: SourceContext(topic: r.topic, partition: r.partition, offset: r.offset))) } catch { return .failure(error) }
+                }
+                if case .success(let tx) = res { txs.append(tx) } else { rejected += 1 }
+            }
+            // Event-time order across partitions (each account's events stay in its partition's order).
+            txs = txs.enumerated().sorted { ($0.element.timestampMicros, $0.offset) < ($1.element.timestampMicros, $1.offset) }.map(\.element)
+            log("read \(records.count) records of \(t): \(txs.count) valid, \(rejected) rejected")
+            source = "topic \(t) [\(from ?? "start"), \(to ?? "end"))"
+        }
+        let (m, _) = try ModelTrainer.train(txs, source: source, deadLetters: rejected, options: training.options())
+        try ModelFile.write(m, to: model)
+        log(String(format: "wrote %@ (model %@, %d features) in %.1f s", model, m.modelVersion, m.scoring.featureCount, Date().timeIntervalSince(started)))
+    }
+}
+
+/// Model-fitting flags shared by `train`, `backtest` and `demo`.
+struct TrainingFlags: ParsableArguments {
+    @Option(name: .long, help: "Text embedder: minilm (pretrained all-MiniLM-L6-v2, needs scripts/fetch-model.sh), hashed (char n-grams), none.")
+    var text: TextSettings.Embedder = .minilm
+    @Option(name: .long, help: "Directory of the MiniLM files (default: $TXGUARD_MODEL_DIR or ./models/all-MiniLM-L6-v2).")
+    var modelDir: String?
+    @Option(name: .long, help: "Target alert rate: the fraction of events the threshold lets through as alerts.")
+    var alertRate: Double = 0.005
+    @Option(name: .long, help: "Adaptive threshold: spot, dspot or quantile.")
+    var threshold: ThresholdSettings.Method = .spot
+    @Option(name: .long, help: "Random seed (recorded in the model).")
+    var seed: UInt64 = 42
+    @Option(name: .long, help: "Field mapping (JSON: txguard field -> {path, default}) for your own transaction shape.")
+    var mapping: String?
+
+    func validate() throws {
+        guard alertRate > 0, alertRate < 0.5 else { throw ValidationError("--alert-rate must be in (0, 0.5), got \(alertRate)") }
+    }
+
+    func options() -> TrainingOptions {
+        var o = TrainingOptions()
+        o.seed = seed
+        o.text = TextSettings(embedder: text)
+        o.alertRate = alertRate
+        o.thresholdMethod = threshold
+        o.modelDirectory = modelDir
+        o.progress = { log($0) }
+        return o
+    }
+
+    func decoder() throws -> JSONTransactionDecoder {
+        try JSONTransactionDecoder(mapping: try loadMapping(mapping))
+    }
+}
+
+func loadMapping(_ path: String?) throws -> FieldMapping {
+    guard let path else { return .canonical }
+    guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--mapping \(path): cannot read") }
+    let m = try JSONDecoder().decode(FieldMapping.self, from: data)
+    try m.validate()
+    return m
+}
+
+extension TextSettings.Embedder: ExpressibleByArgument {}
+extension ThresholdSettings.Method: ExpressibleByArgument {}
+
+/// Progress and summaries go to stderr, so stdout stays for data.
+func log(_ s: String) {
+    FileHandle.standardError.write(Data(("[txguard] " + s + "\n").utf8))
+}

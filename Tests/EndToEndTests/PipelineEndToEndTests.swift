@@ -1,0 +1,225 @@
+import Foundation
+import Testing
+import TxGuardKafka
+
+/// The `txguard` binary driven like a user would: simulate, train, backtest, replay, run.
+@Suite(.serialized, .timeLimit(.minutes(8)))
+struct PipelineEndToEndTests {
+    /// Backtests are deterministic; a replay of a topic holding the same events reaches the same
+    /// decisions as the backtest of the file; replay leaves a live group's offsets alone.
+    @Test func backtestIsDeterministicAndReplayMatchesIt() async throws {
+        let ws = try Workspace()
+        try await ws.txguard(["simulate", "--accounts", "500", "--days", "8", "--seed", "11", "--output", ws.path("tx.jsonl")])
+        let common = ["backtest", "--input", ws.path("tx.jsonl"), "--train-fraction", "0.5", "--text", "hashed"]
+        try await ws.txguard(common + ["--scores", ws.path("s1.jsonl"), "--report", ws.path("r1.json"), "--html", ws.path("r1.html"), "--save-model", ws.path("m.txg")])
+        try await ws.txguard(common + ["--scores", ws.path("s2.jsonl"), "--no-ablation"])
+        let s1 = try ws.bytes("s1.jsonl"), s2 = try ws.bytes("s2.jsonl")
+        #expect(s1.count > 1000)
+        #expect(s1 == s2, "the same backtest twice gives byte-identical scores")
+        let html = String(decoding: try ws.bytes("r1.html"), as: UTF8.self)
+        #expect(html.contains("<svg") && !html.contains("src=\"http"))
+
+        // The model scores the whole file from cold state: backtest of the file vs replay of a topic.
+        try await ws.txguard(["backtest", "--input", ws.path("tx.jsonl"), "--model", ws.path("m.txg"), "--scores", ws.path("s3.jsonl"), "--no-ablation"])
+        let broker = try await BrokerProcess(topics: [("replay", 1)])
+        try await ws.txguard(["produce", "--brokers", broker.bootstrap, "--topic", "replay", ws.path("tx.jsonl")])
+        // A live group has committed offset 7; replay must not move it.
+        let live = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: KafkaClientConfiguration(bootstrapServers: broker.bootstrap), groupID: "live"))
+        try live.assign([TopicPartitionOffset("replay", 0, offset: 0)])
+        try live.commit([TopicPartitionOffset("replay", 0, offset: 7)])
+        try await ws.txguard(["replay", "--brokers", broker.bootstrap, "--topic", "replay", "--model", ws.path("m.txg"), "--scores", ws.path("s4.jsonl")])
+        #expect(try ws.bytes("s4.jsonl") == ws.bytes("s3.jsonl"), "replay of the topic = backtest of the file")
+        #expect(try live.committed([TopicPartition("replay", 0)]).first?.offset == 7)
+        live.close()
+
+        // Calibration on labelled data writes a new model version with the chosen weights.
+        let (_, calErr) = try await ws.txguard(["calibrate", "--model", ws.path("m.txg"), "--input", ws.path("tx.jsonl"),
+                                               "--objective", "recall", "--budget", "0.01", "--output", ws.path("cal.txg")])
+        #expect(calErr.contains("recall at a 1.00% budget:") && calErr.contains("weights (IF/SVM/Z)"))
+        let (inspect, _) = try await ws.txguard(["model", "inspect", ws.path("cal.txg")])
+        #expect(inspect.contains("+cal") && inspect.contains("target alert rate 0.01"))
+
+        // Training from a topic range works like training from the file.
+        try await ws.txguard(["train", "--brokers", broker.bootstrap, "--topic", "replay", "--from", "0", "--to", "4000",
+                              "--model", ws.path("from-topic.txg"), "--text", "hashed"])
+        let (fromTopic, _) = try await ws.txguard(["model", "inspect", ws.path("from-topic.txg")])
+        #expect(fromTopic.contains("training data  4000 events"))
+
+        // A timestamp range selects by event time (records carry produce time here: all of them).
+        try await ws.txguard(["replay", "--brokers", broker.bootstrap, "--topic", "replay", "--model", ws.path("m.txg"),
+                              "--from", "2020-01-01T00:00:00Z", "--scores", ws.path("s5.jsonl")])
+        #expect(try ws.bytes("s5.jsonl") == ws.bytes("s3.jsonl"))
+    }
+
+    /// N inputs (some malformed) → normal + alerts + dead letters = N, in metrics and on the topics;
+    /// SIGTERM drains, commits and exits 0.
+    @Test func runAccountsForEveryInputAndShutsDownCleanly() async throws {
+        let ws = try Workspace()
+        try await ws.txguard(["simulate", "--accounts", "400", "--days", "10", "--seed", "5", "--output", ws.path("tx.jsonl")])
+        let lines = String(decoding: try ws.bytes("tx.jsonl"), as: UTF8.self).split(separator: "\n").map(String.init)
+        let half = lines.count / 2
+        try lines[..<half].joined(separator: "\n").write(toFile: ws.path("train.jsonl"), atomically: true, encoding: .utf8)
+        let bad = ["{\"transaction_id\":\"x1\"}", "nope", "{\"transaction_id\":\"x2\",\"account_id\":\"a\",\"timestamp\":\"2026-11-20T10:00:00Z\",\"amount\":\"1e400\",\"currency\":\"EUR\"}",
+                   "{\"transaction_id\":\"x3\",\"account_id\":\"a\",\"timestamp\":\"yesterday\",\"amount\":\"5.00\",\"currency\":\"EUR\"}",
+                   "{\"transaction_id\":\"x4\",\"account_id\":\"a\",\"timestamp\":\"2026-11-20T10:00:00Z\",\"amount\":\"5.00\",\"currency\":\"XXY\"}"]
+        let live = Array(lines[half...]) + bad
+        try live.joined(separator: "\n").write(toFile: ws.path("live.jsonl"), atomically: true, encoding: .utf8)
+        try await ws.txguard(["train", "--input", ws.path("train.jsonl"), "--model", ws.path("m.txg"), "--text", "hashed"])
+
+        let broker = try await BrokerProcess(topics: [("tx", 4), ("alerts", 4), ("dlq", 4)])
+        try await ws.txguard(["produce", "--brokers", broker.bootstrap, "--topic", "tx", ws.path("live.jsonl")])
+        let svc = try ChildProcess(try txguardBinary(), ["run", "--brokers", broker.bootstrap, "--input-topic", "tx", "--alert-topic", "alerts",
+                                                        "--dead-letter-topic", "dlq", "--group", "g", "--model", ws.path("m.txg"),
+                                                        "--state-dir", ws.path("state"), "--metrics-port", "0"])
+        let portLine = try await svc.firstLine(timeout: 60)
+        let port = try #require(Int(portLine.split(separator: " ").last ?? ""))
+        var text = ""
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            text = (try? httpGet(port: port, path: "/metrics").1) ?? ""
+            if metric(text, "txguard_events_total") >= Double(live.count) { break }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        let n = Double(live.count)
+        #expect(metric(text, "txguard_events_total") == n)
+        let normal = metric(text, "txguard_decisions_total", labels: "decision=\"normal\"")
+        let alerts = metric(text, "txguard_decisions_total", labels: "decision=\"alert\"")
+        let dead = metric(text, "txguard_decisions_total", labels: "decision=\"dead_letter\"")
+        #expect(normal + alerts + dead == n)
+        #expect(dead == Double(bad.count))
+        #expect(metric(text, "txguard_decisions_total", labels: "reason=\"malformed_json\"") == 1)
+        #expect(try httpGet(port: port, path: "/healthz").0 == 200)
+        #expect(try httpGet(port: port, path: "/readyz").0 == 200)
+
+        let started = Date()
+        #expect(await svc.terminate(signal: SIGTERM, timeout: 30) == 0)
+        #expect(Date().timeIntervalSince(started) < 30)
+        #expect(svc.stderr.contains("monitor stopped"))
+        let alertRecords = try await readTopic(broker.bootstrap, "alerts")
+        let dlqRecords = try await readTopic(broker.bootstrap, "dlq")
+        #expect(Double(alertRecords.count) == alerts)
+        #expect(dlqRecords.count == bad.count)
+        // Dead letters keep the original bytes and say why.
+        let reasons = Set(dlqRecords.compactMap { $0.header("txguard.error.code").map { String(decoding: $0, as: UTF8.self) } })
+        #expect(reasons.isSuperset(of: ["malformed_json", "missing_field", "invalid_amount", "invalid_timestamp", "invalid_currency"]))
+        #expect(Set(dlqRecords.map { String(decoding: $0.value, as: UTF8.self) }) == Set(bad))
+        // Alerts are keyed by account and carry explanations.
+        let first = try #require(alertRecords.first)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(first.value)) as? [String: Any])
+        #expect(first.key.map { String(decoding: $0, as: UTF8.self) } == json["account_id"] as? String)
+        #expect(!((json["reasons"] as? [Any]) ?? []).isEmpty)
+        let (committed, end) = try committedAndEnd(broker.bootstrap, group: "g", topic: "tx")
+        #expect(committed == end, "every input's offset committed after shutdown")
+    }
+
+    /// kill -9 at moments during the run, restarts, and a second instance joining and leaving:
+    /// the alerts (as a set of transactions) equal an uninterrupted run's, duplicates share alert_id.
+    @Test func crashesAndRebalancesLoseNothingAndChangeNoDecision() async throws {
+        let ws = try Workspace()
+        try await ws.txguard(["simulate", "--accounts", "800", "--days", "14", "--seed", "9", "--output", ws.path("tx.jsonl")])
+        let lines = String(decoding: try ws.bytes("tx.jsonl"), as: UTF8.self).split(separator: "\n").map(String.init)
+        let half = lines.count / 3
+        try lines[..<half].joined(separator: "\n").write(toFile: ws.path("train.jsonl"), atomically: true, encoding: .utf8)
+        try lines[half...].joined(separator: "\n").write(toFile: ws.path("live.jsonl"), atomically: true, encoding: .utf8)
+        let n = lines.count - half
+        try await ws.txguard(["train", "--input", ws.path("train.jsonl"), "--model", ws.path("m.txg"), "--text", "hashed"])
+        let broker = try await BrokerProcess(topics: [("tx", 4), ("a-ref", 4), ("a-crash", 4), ("dlq", 4)])
+        try await ws.txguard(["produce", "--brokers", broker.bootstrap, "--topic", "tx", ws.path("live.jsonl")])
+
+        func start(_ group: String, _ alerts: String) throws -> ChildProcess {
+            try ChildProcess(try txguardBinary(), ["run", "--brokers", broker.bootstrap, "--input-topic", "tx", "--alert-topic", alerts,
+                                                  "--dead-letter-topic", "dlq", "--group", group, "--model", ws.path("m.txg"),
+                                                  "--state-dir", ws.path("state-\(group)"), "--batch-size", "500"])
+        }
+        func waitCommitted(_ group: String, atLeast fraction: Double, timeout: Double = 120) async throws -> Bool {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                let (c, e) = try committedAndEnd(broker.bootstrap, group: group, topic: "tx")
+                if Double(c) >= fraction * Double(e) { return true }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return false
+        }
+
+        // Reference: one uninterrupted instance.
+        let ref = try start("ref", "a-ref")
+        #expect(try await waitCommitted("ref", atLeast: 1))
+        #expect(await ref.terminate() == 0)
+
+        // Crashes at several points, then a second member joins and leaves.
+        for fraction in [0.15, 0.4] {
+            let p = try start("crash", "a-crash")
+            #expect(try await waitCommitted("crash", atLeast: fraction))
+            try await Task.sleep(for: .milliseconds(300))
+            kill(p.process.processIdentifier, SIGKILL)
+            p.process.waitUntilExit()
+        }
+        let a = try start("crash", "a-crash")
+        #expect(try await waitCommitted("crash", atLeast: 0.6))
+        let b = try start("crash", "a-crash")
+        try await Task.sleep(for: .seconds(5))
+        #expect(await b.terminate() == 0)
+        #expect(try await waitCommitted("crash", atLeast: 1))
+        #expect(await a.terminate() == 0)
+
+        let refAlerts = try await readTopic(broker.bootstrap, "a-ref")
+        let crashAlerts = try await readTopic(broker.bootstrap, "a-crash")
+        func byTransaction(_ ms: [KafkaMessage]) -> [String: Set<String>] {
+            var out: [String: Set<String>] = [:]
+            for m in ms {
+                guard let o = try? JSONSerialization.jsonObject(with: Data(m.value)) as? [String: Any],
+                      let tx = o["transaction_id"] as? String, let id = o["alert_id"] as? String else { continue }
+                out[tx, default: []].insert(id)
+            }
+            return out
+        }
+        let refSet = byTransaction(refAlerts), crashSet = byTransaction(crashAlerts)
+        #expect(!refSet.isEmpty)
+        #expect(Set(crashSet.keys) == Set(refSet.keys), "same alerted transactions (ref \(refSet.count), crash \(crashSet.count), of \(n) events)")
+        #expect(crashSet.values.allSatisfy { $0.count == 1 }, "a duplicate alert carries the same alert_id")
+    }
+
+    /// A new model file is picked up while running, without stopping or losing events; alerts
+    /// after the reload carry the new model version.
+    @Test func modelHotReload() async throws {
+        let ws = try Workspace()
+        try await ws.txguard(["simulate", "--accounts", "400", "--days", "12", "--seed", "21", "--output", ws.path("tx.jsonl")])
+        let lines = String(decoding: try ws.bytes("tx.jsonl"), as: UTF8.self).split(separator: "\n").map(String.init)
+        let third = lines.count / 3
+        try lines[..<third].joined(separator: "\n").write(toFile: ws.path("train.jsonl"), atomically: true, encoding: .utf8)
+        try lines[third..<(2 * third)].joined(separator: "\n").write(toFile: ws.path("live1.jsonl"), atomically: true, encoding: .utf8)
+        try lines[(2 * third)...].joined(separator: "\n").write(toFile: ws.path("live2.jsonl"), atomically: true, encoding: .utf8)
+        try await ws.txguard(["train", "--input", ws.path("train.jsonl"), "--model", ws.path("m.txg"), "--text", "hashed", "--seed", "1"])
+        try await ws.txguard(["train", "--input", ws.path("train.jsonl"), "--model", ws.path("m2.txg"), "--text", "hashed", "--seed", "2", "--alert-rate", "0.02"])
+        let (inspect2, _) = try await ws.txguard(["model", "inspect", ws.path("m2.txg")])
+        let version2 = try #require(inspect2.split(separator: "\n").first?.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init))
+
+        let broker = try await BrokerProcess(topics: [("tx", 2), ("alerts", 2), ("dlq", 2)])
+        let svc = try ChildProcess(try txguardBinary(), ["run", "--brokers", broker.bootstrap, "--input-topic", "tx", "--alert-topic", "alerts",
+                                                        "--dead-letter-topic", "dlq", "--group", "g", "--model", ws.path("m.txg"),
+                                                        "--state-dir", ws.path("state"), "--metrics-port", "0"])
+        let port = try #require(Int(try await svc.firstLine(timeout: 60).split(separator: " ").last ?? ""))
+        func events() -> Double { metric((try? httpGet(port: port, path: "/metrics").1) ?? "", "txguard_events_total") }
+        try await ws.txguard(["produce", "--brokers", broker.bootstrap, "--topic", "tx", ws.path("live1.jsonl")])
+        let n1 = Double(third)
+        var deadline = Date().addingTimeInterval(90)
+        while events() < n1 && Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        #expect(events() == n1)
+
+        // Replace the model file atomically (as a deployment would) and wait for the reload.
+        try FileManager.default.removeItem(atPath: ws.path("m.txg"))
+        try FileManager.default.moveItem(atPath: ws.path("m2.txg"), toPath: ws.path("m.txg"))
+        deadline = Date().addingTimeInterval(30)
+        while !svc.stderr.contains("model reloaded") && Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        #expect(svc.stderr.contains("model reloaded"))
+        try await ws.txguard(["produce", "--brokers", broker.bootstrap, "--topic", "tx", ws.path("live2.jsonl")])
+        let n = Double(lines.count - third)
+        deadline = Date().addingTimeInterval(90)
+        while events() < n && Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        #expect(events() == n, "no event lost across the reload")
+        #expect(await svc.terminate() == 0)
+        let alerts = try await readTopic(broker.bootstrap, "alerts")
+        let versions = Set(alerts.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.value)) as? [String: Any])?["model_version"] as? String })
+        #expect(versions.contains(version2), "alerts after the reload come from the new model (\(versions))")
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+@testable import TxGuardEmbeddings
+
+struct EncoderReference: Decodable {
+    struct Case: Decodable { let text: String; let ids: [Int32]; let embedding: [Float] }
+    let reference: String
+    let cases: [Case]
+}
+
+@Suite struct MiniLMEncoderTests {
+    @Test func modelDirectoryMissingNamesTheFetchScript() {
+        do {
+            _ = try MiniLMEmbedder(modelDirectory: "/nonexistent/model-dir")
+            Issue.record("loading from a missing directory must throw")
+        } catch {
+            #expect(String(describing: error).contains("scripts/fetch-model.sh"))
+        }
+    }
+
+    @Test func matchesSentenceTransformersReference() throws {
+        let reference = try JSONDecoder().decode(EncoderReference.self, from: TestSupport.fixture("encoder_reference.json"))
+        #expect(reference.cases.count >= 20)
+        let embedder = try TestSupport.embedder()
+        let vectors = try embedder.embedUncached(reference.cases.map(\.text))
+        for (c, v) in zip(reference.cases, vectors) {
+            #expect(embedder.tokenize(c.text) == c.ids, "tokens of \(c.text.prefix(40).debugDescription)")
+            #expect(v.count == 384)
+            let cos = TestSupport.cosine(v, c.embedding)
+            #expect(cos >= 0.999, "cosine \(cos) for \(c.text.prefix(40).debugDescription)")
+            let maxDiff = zip(v, c.embedding).map { abs($0 - $1) }.max() ?? 1
+            #expect(maxDiff < 1e-5, "max |Δ| \(maxDiff) for \(c.text.prefix(40).debugDescription)")
+        }
+    }
+
+    @Test func batchedEqualsOneByOne() throws {
+        let embedder = try TestSupport.embedder()
+        let texts = ["short", "a much longer merchant description with many words in it", "STARBUCKS #1", ""]
+        let batched = try embedder.embedUncached(texts)
+        for (t, b) in zip(texts, batched) {
+            let single = try embedder.embedUncached([t])[0]
+            let maxDiff = zip(single, b).map { abs($0 - $1) }.max() ?? 1
+            #expect(maxDiff < 1e-5, "\(t)")
+        }
+    }
+
+    @Test func concurrentUncachedCallsMatchSequentialOnes() async throws {
+        let embedder = try TestSupport.embedder()
+        let texts = (0..<8).map { "merchant number \($0) in city \($0 * 7)" }
+        let sequential = try texts.map { try embedder.embedUncached([$0, "padding text of another length"])[0] }
+        try await withThrowingTaskGroup(of: (Int, [Float]).self) { group in
+            for round in 0..<3 {
+                for (i, t) in texts.enumerated() {
+                    group.addTask { (i, try embedder.embedUncached([t, "padding text of another length"])[0]) }
+                }
+                for try await (i, v) in group {
+                    let diff = zip(v, sequential[i]).map { abs($0 - $1) }.max() ?? 1
+                    #expect(diff < 1e-5, "round \(round) text \(i)")
+                }
+            }
+        }
+    }
+
+    @Test func cacheServesEqualKeysAndIsUsedFromManyTasks() async throws {
+        let embedder = try MiniLMEmbedder(modelDirectory: TestSupport.modelDirectory, cacheCapacity: 8)
+        let first = try embedder.embed(["Blue  Bottle COFFEE", "blue bottle coffee", "other"])
+        #expect(first[0] == first[1])
+        #expect(embedder.cache?.count == 2)
+        let reference = try embedder.embedUncached(["blue bottle coffee"])[0]
+        try await withThrowingTaskGroup(of: [Float].self) { group in
+            for _ in 0..<4 { group.addTask { try embedder.embed(["BLUE BOTTLE coffee"])[0] } }
+            for try await v in group { #expect(v == first[0]) }
+        }
+        #expect(TestSupport.cosine(reference, first[0]) > 0.999999)
+        #expect((embedder.cache?.statistics.hits ?? 0) >= 4)
+    }
+}
