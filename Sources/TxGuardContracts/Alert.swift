@@ -101,7 +101,10 @@ public struct AlertReason: Sendable, Hashable {
 
 /// A feature value as shown in an alert: a number, a string, or a boolean.
 public enum ReasonValue: Sendable, Hashable {
+    /// A numeric feature value.
     case number(Double)
+    /// A categorical feature value.
     case string(String)
+    /// A flag feature value.
     case bool(Bool)
 }

@@ -8,6 +8,7 @@ public enum AlertDecoder {
         public var path: String
         /// What is wrong.
         public var problem: String
+        /// `alert /score: missing or not a number`.
         public var description: String { "alert \(path.isEmpty ? "document" : path): \(problem)" }
     }
 

@@ -9,12 +9,19 @@ public struct DeadLetter: Sendable, Hashable {
 
     /// Header names txguard adds.
     public enum HeaderName {
+        /// Reason code (`ReasonCode.rawValue`).
         public static let errorCode = "txguard.error.code"
+        /// Human-readable explanation.
         public static let errorMessage = "txguard.error.message"
+        /// JSON Pointer of the offending field, when known.
         public static let errorPath = "txguard.error.path"
+        /// Input topic.
         public static let sourceTopic = "txguard.source.topic"
+        /// Input partition (decimal).
         public static let sourcePartition = "txguard.source.partition"
+        /// Input offset (decimal).
         public static let sourceOffset = "txguard.source.offset"
+        /// Dead-letter schema version.
         public static let schemaVersion = "txguard.schema.version"
     }
 
@@ -50,11 +57,13 @@ public struct DeadLetter: Sendable, Hashable {
         headers.last { $0.name == name }.map { String(decoding: $0.value, as: UTF8.self) }
     }
 
+    /// Equal when key, value, error and every header (in order) are equal.
     public static func == (a: DeadLetter, b: DeadLetter) -> Bool {
         a.key == b.key && a.value == b.value && a.error == b.error
             && a.headers.count == b.headers.count && zip(a.headers, b.headers).allSatisfy { $0.name == $1.name && $0.value == $1.value }
     }
 
+    /// Hashes the same parts `==` compares.
     public func hash(into h: inout Hasher) {
         h.combine(key)
         h.combine(value)

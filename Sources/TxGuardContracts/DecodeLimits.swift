@@ -40,6 +40,30 @@ public struct DecodeLimits: Sendable, Hashable, Codable {
     /// The documented defaults.
     public static let `default` = DecodeLimits()
 
+    enum CodingKeys: String, CodingKey {
+        case maxPayloadBytes = "max_payload_bytes"
+        case maxDepth = "max_depth"
+        case maxAmountMajorUnits = "max_amount_major_units"
+        case allowNegativeAmounts = "allow_negative_amounts"
+        case maxIdentifierBytes = "max_identifier_bytes"
+        case maxTextBytes = "max_text_bytes"
+        case keepUnknownFields = "keep_unknown_fields"
+    }
+
+    /// Reads snake_case keys; any key left out keeps its default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = DecodeLimits()
+        self.init(
+            maxPayloadBytes: try c.decodeIfPresent(Int.self, forKey: .maxPayloadBytes) ?? d.maxPayloadBytes,
+            maxDepth: try c.decodeIfPresent(Int.self, forKey: .maxDepth) ?? d.maxDepth,
+            maxAmountMajorUnits: try c.decodeIfPresent(Int64.self, forKey: .maxAmountMajorUnits) ?? d.maxAmountMajorUnits,
+            allowNegativeAmounts: try c.decodeIfPresent(Bool.self, forKey: .allowNegativeAmounts) ?? d.allowNegativeAmounts,
+            maxIdentifierBytes: try c.decodeIfPresent(Int.self, forKey: .maxIdentifierBytes) ?? d.maxIdentifierBytes,
+            maxTextBytes: try c.decodeIfPresent(Int.self, forKey: .maxTextBytes) ?? d.maxTextBytes,
+            keepUnknownFields: try c.decodeIfPresent(Bool.self, forKey: .keepUnknownFields) ?? d.keepUnknownFields)
+    }
+
     /// Checks the limits themselves are usable; call once at start.
     public func validate() throws(ConfigurationError) {
         guard (1...(1 << 30)).contains(maxPayloadBytes) else { throw ConfigurationError(key: "maxPayloadBytes", problem: "must be within 1...1 GiB") }

@@ -75,3 +75,9 @@ struct DecodePlan: Sendable {
         return Int(token) ?? -1
     }
 }
+
+/// A `DecodePlan` behind one reference, so each decode retains one object instead of every array in the plan.
+final class CompiledPlan: Sendable {
+    let plan: DecodePlan
+    init(_ plan: DecodePlan) { self.plan = plan }
+}

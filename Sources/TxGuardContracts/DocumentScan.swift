@@ -35,7 +35,7 @@ struct ValueSlot {
 /// everything else. Values are interpreted afterwards, so syntax errors win over field errors.
 struct DocumentScan {
     var cursor: JSONCursor
-    let plan: DecodePlan
+    let compiled: CompiledPlan
     let keys: KeyLookupTable
     let limits: DecodeLimits
     let keepUnknown: Bool
@@ -44,10 +44,10 @@ struct DocumentScan {
     /// First duplicate key seen (reported after the syntax check of the whole document).
     var duplicate: (path: String, offset: Int)?
 
-    init(cursor: JSONCursor, plan: DecodePlan, limits: DecodeLimits) {
+    init(cursor: JSONCursor, compiled: CompiledPlan, limits: DecodeLimits) {
         self.cursor = cursor
-        self.plan = plan
-        self.keys = plan.keys
+        self.compiled = compiled
+        self.keys = compiled.plan.keys
         self.limits = limits
         self.keepUnknown = limits.keepUnknownFields
     }
@@ -102,7 +102,7 @@ struct DocumentScan {
             cursor.skipWhitespace()
             if let e = edge(in: node, for: key) {
                 if seen & (1 << UInt64(e)) != 0, duplicate == nil {
-                    duplicate = (plan.nodes[node][e].pointer, memberStart)
+                    duplicate = (compiled.plan.nodes[node][e].pointer, memberStart)
                 }
                 seen |= 1 << UInt64(e)
                 try scanMapped(keys.edge(node: node, e), depth: depth)
@@ -221,7 +221,13 @@ struct UnknownFieldCollector {
         } else if !keySet.insert(cursor.unescapedBytesIfNeeded(key)).inserted {
             return false
         }
-        if bytes.isEmpty { bytes.reserveCapacity(member.count + 64); bytes.append(UInt8(ascii: "{")) } else { bytes.append(UInt8(ascii: ",")) }
+        if bytes.isEmpty {
+            // Everything from here to the end of the payload is an upper bound: one allocation.
+            bytes.reserveCapacity(cursor.count - member.lowerBound + 2)
+            bytes.append(UInt8(ascii: "{"))
+        } else {
+            bytes.append(UInt8(ascii: ","))
+        }
         bytes.append(contentsOf: UnsafeBufferPointer(start: cursor.base + member.lowerBound, count: member.count))
         count += 1
         return true

@@ -21,10 +21,12 @@ public struct FieldMapping: Sendable, Hashable, Codable {
     /// Every field read from its canonical name, no defaults.
     public static let canonical = FieldMapping()
 
+    /// Reads the flat JSON object form.
     public init(from decoder: any Decoder) throws {
         fields = try decoder.singleValueContainer().decode([String: FieldSource].self)
     }
 
+    /// Writes the flat JSON object form.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(fields)

@@ -23,10 +23,14 @@ public struct FieldSource: Sendable, Hashable, Codable {
 
     /// A constant default of a mapped field.
     public enum DefaultValue: Sendable, Hashable, Codable {
+        /// A text default (`"EUR"`, `"pos"`).
         case string(String)
+        /// A numeric default.
         case number(Double)
+        /// A boolean default (`label`, `is_fraud`).
         case bool(Bool)
 
+        /// Reads a JSON string, number or boolean.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
             if let b = try? c.decode(Bool.self) { self = .bool(b); return }
@@ -34,6 +38,7 @@ public struct FieldSource: Sendable, Hashable, Codable {
             self = .string(try c.decode(String.self))
         }
 
+        /// Writes the plain JSON value.
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.singleValueContainer()
             switch self {
@@ -46,8 +51,11 @@ public struct FieldSource: Sendable, Hashable, Codable {
 
     /// Unit of epoch timestamps.
     public enum EpochUnit: String, Sendable, Hashable, Codable {
+        /// Seconds since the epoch (`"s"`).
         case seconds = "s"
+        /// Milliseconds since the epoch (`"ms"`, the default).
         case milliseconds = "ms"
+        /// Microseconds since the epoch (`"us"`).
         case microseconds = "us"
 
         var microsPerUnit: Int64 {
@@ -61,7 +69,9 @@ public struct FieldSource: Sendable, Hashable, Codable {
 
     /// Whether amounts are written in major or minor currency units.
     public enum AmountUnits: String, Sendable, Hashable, Codable {
+        /// 12.50 means twelve euros fifty (the default).
         case major
+        /// 1250 means twelve euros fifty.
         case minor
     }
 
@@ -72,6 +82,7 @@ public struct FieldSource: Sendable, Hashable, Codable {
         case amountUnits = "amount_units"
     }
 
+    /// Reads either a pointer string or an object with `path`, `default`, `epoch_unit`, `amount_units`.
     public init(from decoder: any Decoder) throws {
         if let single = try? decoder.singleValueContainer(), let path = try? single.decode(String.self) {
             self.init(path: path)

@@ -9,7 +9,7 @@ public struct JSONTransactionDecoder: TransactionDecoder {
     public let mapping: FieldMapping
     /// The limits in force (validated).
     public let limits: DecodeLimits
-    let plan: DecodePlan
+    let compiled: CompiledPlan
 
     /// Validates `mapping` and `limits` once and compiles the mapping; throws the first configuration problem.
     public init(mapping: FieldMapping = .canonical, limits: DecodeLimits = .default) throws(ConfigurationError) {
@@ -17,7 +17,7 @@ public struct JSONTransactionDecoder: TransactionDecoder {
         try limits.validate()
         self.mapping = mapping
         self.limits = limits
-        self.plan = try DecodePlan(mapping: mapping)
+        self.compiled = CompiledPlan(try DecodePlan(mapping: mapping))
     }
 
     /// Decodes and validates one JSON document.
@@ -42,7 +42,7 @@ public struct JSONTransactionDecoder: TransactionDecoder {
             throw DecodeError(code: .invalidUTF8, byteOffset: bad, message: "ill-formed UTF-8 sequence starting with byte 0x\(String(base[bad], radix: 16))")
         }
         var scan = DocumentScan(cursor: JSONCursor(base: base, count: bytes.count, maxDepth: limits.maxDepth),
-                                plan: plan, limits: limits)
+                                compiled: compiled, limits: limits)
         do throws(JSONSyntaxError) {
             try scan.run()
         } catch {
@@ -60,13 +60,13 @@ public struct JSONTransactionDecoder: TransactionDecoder {
 extension DocumentScan {
     func error(_ code: ReasonCode, _ field: TransactionField, _ message: String) -> DecodeError {
         let slot = slots[field.slot]
-        return DecodeError(code: code, path: plan.paths[field.slot], byteOffset: slot.kind == .absent ? nil : slot.start,
+        return DecodeError(code: code, path: compiled.plan.paths[field.slot], byteOffset: slot.kind == .absent ? nil : slot.start,
                            message: "\(field.rawValue) \(message)")
     }
 
     func missing(_ field: TransactionField) -> DecodeError {
         let null = slots[field.slot].kind == .null
-        return DecodeError(code: .missingField, path: plan.paths[field.slot],
+        return DecodeError(code: .missingField, path: compiled.plan.paths[field.slot],
                            message: "required field \(field.rawValue) is \(null ? "null" : "missing")")
     }
 
@@ -93,7 +93,7 @@ extension DocumentScan {
     // MARK: kinds of fields
 
     private func defaultString(_ field: TransactionField) -> String? {
-        if case .string(let s)? = plan.defaults[field.slot] { return s }
+        if case .string(let s)? = compiled.plan.defaults[field.slot] { return s }
         return nil
     }
 
@@ -113,7 +113,13 @@ extension DocumentScan {
             guard length <= limits.maxIdentifierBytes else {
                 throw error(.invalidField, field, "is \(length) bytes long; the limit is \(limits.maxIdentifierBytes)")
             }
-            guard s.hasEscapes else { return rawString(s) }
+            guard s.hasEscapes else {
+                // Unescaped control characters were already rejected by the scanner; DEL is legal JSON.
+                guard !(s.start..<s.end).contains(where: { cursor.base[$0] == 0x7F }) else {
+                    throw error(.invalidField, field, "contains control characters")
+                }
+                return rawString(s)
+            }
             let bytes = cursor.unescapedBytes(StringToken(start: s.start, end: s.end, hasEscapes: true))
             guard !bytes.isEmpty else { throw error(.invalidField, field, "must not be empty") }
             guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
@@ -154,7 +160,7 @@ extension DocumentScan {
         let s = slots[field.slot]
         switch s.kind {
         case .absent, .null:
-            if case .bool(let b)? = plan.defaults[field.slot] { return b }
+            if case .bool(let b)? = compiled.plan.defaults[field.slot] { return b }
             return nil
         case .trueLiteral: return true
         case .falseLiteral: return false
@@ -176,13 +182,13 @@ extension DocumentScan {
         case .number, .string:
             if s.hasEscapes { throw error(.invalidTimestamp, field, "must not contain escapes") }
         default:
-            throw error(.invalidType, field, "must be an RFC 3339 string or epoch time (\(plan.epochUnit.rawValue)), found \(s.kindName)")
+            throw error(.invalidType, field, "must be an RFC 3339 string or epoch time (\(compiled.plan.epochUnit.rawValue)), found \(s.kindName)")
         }
         do throws(Timestamps.Problem) {
             let isEpoch = s.kind == .number
                 || (s.start..<s.end).allSatisfy { cursor.base[$0] &- 0x30 < 10 || cursor.base[$0] == UInt8(ascii: ".") }
             return isEpoch
-                ? try Timestamps.parseEpoch(cursor.base, s.start, s.end, unit: plan.epochUnit)
+                ? try Timestamps.parseEpoch(cursor.base, s.start, s.end, unit: compiled.plan.epochUnit)
                 : try Timestamps.parseRFC3339(cursor.base, s.start, s.end)
         } catch {
             throw self.error(.invalidTimestamp, field, "\(error.message): \(cursor.excerpt(s))")
@@ -218,7 +224,7 @@ extension DocumentScan {
             if s.hasEscapes { throw error(.invalidAmount, field, "must not contain escapes") }
             do throws(AmountParser.Problem) {
                 let minor = try AmountParser.minorUnits(
-                    cursor.base, s.start, s.end, exponent: exponent, inMinorUnits: plan.amountInMinorUnits,
+                    cursor.base, s.start, s.end, exponent: exponent, inMinorUnits: compiled.plan.amountInMinorUnits,
                     maxMajor: limits.maxAmountMajorUnits, allowNegative: limits.allowNegativeAmounts, currency: currency)
                 return Money(minorUnits: minor, exponent: exponent)
             } catch {

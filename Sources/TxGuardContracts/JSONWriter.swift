@@ -42,6 +42,13 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// Appends already-serialized `"name":` bytes (see `JSONKey`).
+    mutating func appendKey(_ encoded: [UInt8]) {
+        valueStart()
+        bytes.append(contentsOf: encoded)
+        needsComma = false
+    }
+
     /// A string value.
     public mutating func string(_ value: String) { valueStart(); appendQuoted(value); needsComma = true }
     /// A boolean value.
@@ -100,6 +107,31 @@ public struct JSONWriter: Sendable {
         }
     }
 
+    /// An exact amount as a decimal string with exactly `exponent` fraction digits, e.g. `"12.50"`.
+    public mutating func money(_ amount: Money) {
+        valueStart()
+        bytes.append(UInt8(ascii: "\""))
+        if amount.minorUnits < 0 { bytes.append(UInt8(ascii: "-")) }
+        let magnitude = amount.minorUnits.magnitude
+        let k = min(max(amount.exponent, 0), 8)
+        let scale = UInt64(Money.powersOfTen[k])
+        appendUnsigned(magnitude / scale)
+        if k > 0 {
+            bytes.append(UInt8(ascii: "."))
+            var frac = magnitude % scale
+            let start = bytes.count
+            for _ in 0..<k { bytes.append(0x30) }
+            var i = start + k - 1
+            while frac > 0 {
+                bytes[i] = UInt8(48 + frac % 10)
+                frac /= 10
+                i -= 1
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
     /// An instant as an RFC 3339 UTC string with microseconds, e.g. `"2026-11-29T11:54:49.123456Z"`.
     public mutating func timestamp(micros: Int64) {
         valueStart()
@@ -127,7 +159,11 @@ public struct JSONWriter: Sendable {
 
     private mutating func appendInteger(_ value: Int64) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var m = value.magnitude
+        appendUnsigned(value.magnitude)
+    }
+
+    private mutating func appendUnsigned(_ value: UInt64) {
+        var m = value
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
             (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)

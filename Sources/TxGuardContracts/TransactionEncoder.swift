@@ -13,7 +13,8 @@ public enum TransactionEncoder {
         w.field("account_id", t.accountID)
         w.key("timestamp")
         w.timestamp(micros: t.timestampMicros)
-        w.field("amount", t.amount.description)
+        w.key("amount")
+        w.money(t.amount)
         w.field("currency", t.currency)
         if let v = t.merchantName { w.field("merchant_name", v) }
         if let v = t.merchantCategory { w.field("merchant_category", v) }

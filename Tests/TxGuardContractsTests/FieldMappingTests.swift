@@ -150,6 +150,12 @@ import Testing
         }
     }
 
+    @Test func limitsReadSnakeCaseWithDefaults() throws {
+        let limits = try JSONDecoder().decode(DecodeLimits.self, from: Data(#"{"allow_negative_amounts": true, "max_depth": 10}"#.utf8))
+        #expect(limits == DecodeLimits(maxDepth: 10, allowNegativeAmounts: true))
+        #expect(try JSONDecoder().decode(DecodeLimits.self, from: JSONEncoder().encode(limits)) == limits)
+    }
+
     @Test func invalidLimitsAreRejected() {
         #expect(throws: ConfigurationError.self) { try JSONTransactionDecoder(limits: DecodeLimits(maxDepth: 0)) }
         #expect(throws: ConfigurationError.self) { try JSONTransactionDecoder(limits: DecodeLimits(maxAmountMajorUnits: -1)) }
@@ -161,5 +167,22 @@ import Testing
         let d = try JSONTransactionDecoder(mapping: FieldMapping([.amount: FieldSource(path: "/legs/1/a~1mt")]))
         let doc = Array(#"{"transaction_id":"t","account_id":"a","timestamp":1,"currency":"EUR","legs":[{"a/mt":1},{"a/mt":"2.50"}]}"#.utf8)
         #expect(try d.decode(doc).amount == Money(minorUnits: 250, exponent: 2))
+    }
+}
+
+/// Unknown fields under a custom mapping, and their canonical re-encoding.
+@Suite struct UnknownFieldTests {
+    @Test func escapedNamesAndCanonicalCollisionsAreHandled() throws {
+        let d = try JSONTransactionDecoder(mapping: FieldMapping([.amount: FieldSource(path: "/value")]))
+        // Under this mapping a top-level "amount" is just an unknown field.
+        let doc = Array(#"{"transaction_id":"t","account_id":"a","timestamp":1,"currency":"EUR","value":"3.10","amount":"ignored","caf\u00e9":[1,{"x":null}]}"#.utf8)
+        let t = try d.decode(doc)
+        #expect(t.amount == Money(minorUnits: 310, exponent: 2))
+        #expect(t.unknownFields.names == ["amount", "café"])
+        #expect(t.unknownFields.jsonObject == Array(#"{"amount":"ignored","caf\u00e9":[1,{"x":null}]}"#.utf8))
+        // The canonical form keeps "café" but must not emit a second "amount".
+        let back = try JSONTransactionDecoder().decode(TransactionEncoder.encode(t))
+        #expect(back.amount == t.amount)
+        #expect(back.unknownFields.names == ["café"])
     }
 }

@@ -15,8 +15,8 @@ import Testing
 
     @Test func finiteDoublesRoundTripExactly() throws {
         var rng = SplitMix64(seed: 42)
-        var values: [Double] = [0, -0.0, 1, -1, 0.1, 1e-5, 5e-324, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
-                                1e15, 1e16, 123456789012345.6, 9007199254740993, 0.30000000000000004]
+        var values: [Double] = [0, -0.0, 1, -1, 0.1, 1e-5, .leastNonzeroMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                                1e15, 1e16, 123456789012345.6, 9007199254740992, 0.30000000000000004]
         while values.count < 5000 {
             let d = Double(bitPattern: rng.next())
             if d.isFinite { values.append(d) }
@@ -34,6 +34,23 @@ import Testing
         }
         let array = try JSONSerialization.jsonObject(with: Data(w.bytes)) as! [Any]
         #expect(array.count == values.count)
+    }
+
+    @Test func moneyIsWrittenExactlyAsItsDescription() {
+        var rng = SplitMix64(seed: 9)
+        var cases: [Money] = [Money(minorUnits: 0, exponent: 2), Money(minorUnits: 5, exponent: 3), Money(minorUnits: -5, exponent: 3),
+                              Money(minorUnits: Int64.min, exponent: 2), Money(minorUnits: Int64.max, exponent: 4), Money(minorUnits: 1250, exponent: 0)]
+        for _ in 0..<1000 { cases.append(Money(minorUnits: Int64(bitPattern: rng.next()) >> (rng.next() % 60), exponent: Int(rng.next() % 5))) }
+        for m in cases {
+            var w = JSONWriter()
+            w.money(m)
+            #expect(w.bytes == Array("\"\(m.description)\"".utf8), "\(m.minorUnits) e\(m.exponent)")
+        }
+        // With keys: JSONKey gives the same bytes as key(String).
+        var a = JSONWriter(), b = JSONWriter()
+        a.beginObject(); a.key("k\"1"); a.integer(1); a.key("x"); a.null(); a.endObject()
+        b.beginObject(); b.key(JSONKey("k\"1")); b.integer(1); b.key(JSONKey("x")); b.null(); b.endObject()
+        #expect(a.bytes == b.bytes)
     }
 
     @Test func nonFiniteBecomesNullAndStructureIsValid() throws {

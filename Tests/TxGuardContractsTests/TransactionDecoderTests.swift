@@ -188,6 +188,20 @@ import Testing
         }
     }
 
+    @Test func syntaxErrorsNameTheByteAndReadWell() throws {
+        let source = SourceContext(topic: "payments", partition: 0, offset: 7)
+        func failure(_ text: String) -> DecodeError? {
+            do { _ = try decoder.decode(Array(text.utf8), context: source); return nil } catch { return error }
+        }
+        #expect(failure(#"{"transaction_id":"t1" "x":1}"#)?.description
+            == "malformed_json byte 23 (payments/0@7): expected ',' or '}', found '\"'")
+        #expect(failure(#"{"amount":NaN}"#)?.description
+            == "malformed_json byte 10 (payments/0@7): NaN and Infinity are not JSON values")
+        #expect(failure(#"{"a":"\ud800"}"#)?.description
+            == "invalid_escape byte 6 (payments/0@7): \\ud800 is a high surrogate not followed by a low surrogate")
+        #expect(failure("[1]")?.description == "invalid_type at (document) byte 0 (payments/0@7): the document must be a JSON object")
+    }
+
     @Test func duplicateAlongANestedMappedPathIsRejected() throws {
         let d = try JSONTransactionDecoder(mapping: FieldMapping([.amount: FieldSource(path: "/payment/amount")]))
         let doc = Array(#"{"transaction_id":"t","account_id":"a","timestamp":1,"currency":"EUR","payment":{"amount":1,"amount":2}}"#.utf8)

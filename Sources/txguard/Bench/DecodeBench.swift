@@ -93,6 +93,44 @@ struct DecodeBench: AsyncParsableCommand {
             return true
         }
         print(alertResult.line + "   (\(alertBytes) bytes/alert)")
+
+        // Baseline: Foundation JSONEncoder on an equivalent Encodable alert.
+        let encoder = JSONEncoder()
+        let mirrors = alerts.map(FoundationAlert.init)
+        print(measure("Foundation JSONEncoder alert (baseline)", mirrors, rounds: rounds) { a in
+            (try? encoder.encode(a)) != nil
+        }.line)
+    }
+
+    /// The same alert content as a Foundation `Encodable` (times pre-formatted, so the baseline is favoured).
+    struct FoundationAlert: Encodable {
+        struct Detector: Encodable { var score: Double; var probability: Double }
+        struct Reason: Encodable { var feature: String; var value: Double?; var text: String?; var contribution: Double; var detector: String; var description: String }
+        struct Source: Encodable { var topic: String?; var partition: Int32?; var offset: Int64? }
+        var schema_version = "1"
+        var alert_id, transaction_id, account_id, event_time, detection_time: String
+        var score, threshold: Double
+        var detectors: [String: Detector]
+        var reasons: [Reason]
+        var model_version: String
+        var source: Source
+        var amount: String?
+        var currency: String?
+
+        init(_ a: Alert) {
+            alert_id = a.alertID; transaction_id = a.transactionID; account_id = a.accountID
+            event_time = Timestamps.rfc3339(micros: a.eventTimeMicros); detection_time = Timestamps.rfc3339(micros: a.detectionTimeMicros)
+            score = a.score; threshold = a.threshold
+            detectors = Dictionary(uniqueKeysWithValues: a.detectors.map { ($0.name, Detector(score: $0.score, probability: $0.probability)) })
+            reasons = a.reasons.map { r in
+                var value: Double?, text: String?
+                switch r.value { case .number(let x): value = x; case .string(let s): text = s; case .bool(let b): text = b ? "true" : "false" }
+                return Reason(feature: r.feature, value: value, text: text, contribution: r.contribution, detector: r.detector, description: r.description)
+            }
+            model_version = a.modelVersion
+            source = Source(topic: a.source.topic, partition: a.source.partition, offset: a.source.offset)
+            amount = a.amount?.description; currency = a.currency
+        }
     }
 
     /// Runs `body` over `items` `rounds` times; latency sampled per batch of 64 (divided by 64).
