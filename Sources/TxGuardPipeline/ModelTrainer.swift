@@ -14,6 +14,8 @@ public struct TrainingOptions: Sendable {
     public var maxTrainingRows = 200_000
     /// Most distinct texts embedded to fit the text projection.
     public var maxProjectionTexts = 2000
+    /// How the detectors' calibrated tail probabilities are combined.
+    public var ensemble: EnsembleCombiner.Method = .fisher
     /// Features the Z-score detector watches per account.
     public var zScoreInputs = ["amount_log1p", "acct_count_3600s", "acct_sum_log1p_86400s"]
     /// Most training scores kept to start thresholds.
@@ -78,7 +80,10 @@ public enum ModelTrainer {
         // 3. Detectors.
         say("fitting Isolation Forest, one-class SVM and Z-score on \(rowCount) rows x \(featurizer.dimension) features")
         let zInputs = options.zScoreInputs.filter { featurizer.featureNames.contains($0) }
-        var scoring = try ScoringModel.fit(training: matrix, featureNames: featurizer.featureNames, zScoreInputs: zInputs, seed: options.seed)
+        var fitConfig = ScoringModel.Configuration()
+        fitConfig.combiner = try EnsembleCombiner(method: options.ensemble)
+        var scoring = try ScoringModel.fit(training: matrix, featureNames: featurizer.featureNames, zScoreInputs: zInputs, seed: options.seed,
+                                           configuration: fitConfig)
 
         // 4. The Z-score calibrator from a replay where accounts have history.
         say("calibrating detectors on a replay of the training events")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TxGuardContracts
 import TxGuardPipeline
+import TxGuardDetectors
 import TxGuardKafka
 
 /// `txguard train`: fits a model file from a file of transactions.
@@ -70,6 +71,8 @@ struct TrainingFlags: ParsableArguments {
     var alertRate: Double = 0.005
     @Option(name: .long, help: "Adaptive threshold: spot, dspot or quantile.")
     var threshold: ThresholdSettings.Method = .spot
+    @Option(name: .long, help: "Ensemble rule: fisher (weighted sum of -ln p, default), maximum, weightedMean.")
+    var ensemble: EnsembleCombiner.Method = .fisher
     @Option(name: .long, help: "Random seed (recorded in the model).")
     var seed: UInt64 = 42
     @Option(name: .long, help: "Field mapping (JSON: txguard field -> {path, default}) for your own transaction shape.")
@@ -85,6 +88,7 @@ struct TrainingFlags: ParsableArguments {
         o.text = TextSettings(embedder: text)
         o.alertRate = alertRate
         o.thresholdMethod = threshold
+        o.ensemble = ensemble
         o.modelDirectory = modelDir
         o.progress = { log($0) }
         return o
@@ -104,6 +108,7 @@ func loadMapping(_ path: String?) throws -> FieldMapping {
 }
 
 extension TextSettings.Embedder: ExpressibleByArgument {}
+extension EnsembleCombiner.Method: ExpressibleByArgument {}
 extension ThresholdSettings.Method: ExpressibleByArgument {}
 
 /// Progress and summaries go to stderr, so stdout stays for data.
