@@ -14,6 +14,8 @@ public struct TrainingOptions: Sendable {
     public var maxTrainingRows = 200_000
     /// Most distinct texts embedded to fit the text projection.
     public var maxProjectionTexts = 2000
+    /// Online refit schedule recorded in the model.
+    public var onlineRefit = OnlineRefitSettings()
     /// How the detectors' calibrated tail probabilities are combined.
     public var ensemble: EnsembleCombiner.Method = .fisher
     /// Features the Z-score detector watches per account.
@@ -103,7 +105,8 @@ public enum ModelTrainer {
             threshold: ThresholdSettings(method: options.thresholdMethod, alertRate: options.alertRate, calibrationScores: calibration),
             training: TrainingSummary(source: source, events: transactions.count, deadLetters: deadLetters, trainingRows: rowCount,
                                       firstEventMillis: times.min(), lastEventMillis: times.max(),
-                                      trainedAt: ISO8601DateFormatter().string(from: Date()), seconds: Date().timeIntervalSince(started)))
+                                      trainedAt: ISO8601DateFormatter().string(from: Date()), seconds: Date().timeIntervalSince(started)),
+            onlineRefit: options.onlineRefit)
 
         // 6. A scorer warmed on the training events (per-account state, threshold).
         let runtime = try ScoringRuntime(model: model, decoder: try JSONTransactionDecoder(), text: text)

@@ -73,6 +73,8 @@ struct TrainingFlags: ParsableArguments {
     var threshold: ThresholdSettings.Method = .spot
     @Option(name: .long, help: "Ensemble rule: fisher (weighted sum of -ln p, default), maximum, weightedMean.")
     var ensemble: EnsembleCombiner.Method = .fisher
+    @Option(name: .long, help: "Online refit of Isolation Forest and SVM every N non-alerted events per partition (default 0: off; see README).")
+    var refitEvery: Int = 0
     @Option(name: .long, help: "Random seed (recorded in the model).")
     var seed: UInt64 = 42
     @Option(name: .long, help: "Field mapping (JSON: txguard field -> {path, default}) for your own transaction shape.")
@@ -89,6 +91,7 @@ struct TrainingFlags: ParsableArguments {
         o.alertRate = alertRate
         o.thresholdMethod = threshold
         o.ensemble = ensemble
+        o.onlineRefit = OnlineRefitSettings(every: refitEvery)
         o.modelDirectory = modelDir
         o.progress = { log($0) }
         return o
