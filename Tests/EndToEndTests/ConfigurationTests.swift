@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+
+/// Bad configuration is refused at start with a message naming the key and the problem.
+@Suite struct ConfigurationTests {
+    func check(_ json: String, _ ws: Workspace) async throws -> (Int32, String) {
+        try json.write(toFile: ws.path("c.json"), atomically: true, encoding: .utf8)
+        let (status, out, err) = try await run(try txguardBinary(), ["config", "check", ws.path("c.json")])
+        return (status, out + err)
+    }
+
+    @Test func configCheckNamesTheProblem() async throws {
+        let ws = try Workspace()
+        try await ws.txguard(["simulate", "--accounts", "100", "--days", "6", "--output", ws.path("tx.jsonl")])
+        try await ws.txguard(["train", "--input", ws.path("tx.jsonl"), "--model", ws.path("m.txg"), "--text", "none"])
+        let good = """
+        {"brokers": "127.0.0.1:9092", "input_topic": ["tx"], "alert_topic": "alerts", "dead_letter_topic": "dlq",
+         "group": "g", "model": "\(ws.path("m.txg"))"}
+        """
+        let (s0, o0) = try await check(good, ws)
+        #expect(s0 == 0, "\(o0)")
+        #expect(o0.contains("ok"))
+
+        let (s1, o1) = try await check(good.replacingOccurrences(of: "\"group\"", with: "\"gruop\""), ws)
+        #expect(s1 != 0 && o1.contains("unknown key \"gruop\""))
+        let (s2, o2) = try await check(good.replacingOccurrences(of: "\"input_topic\": [\"tx\"]", with: "\"input_topic\": \"tx\""), ws)
+        #expect(s2 != 0 && o2.contains("input_topic") && o2.contains("wrong type"))
+        let (s3, o3) = try await check(good.replacingOccurrences(of: "\"group\": \"g\",", with: ""), ws)
+        #expect(s3 != 0 && o3.contains("missing setting group"))
+        let (s4, o4) = try await check(good.replacingOccurrences(of: "m.txg", with: "nope.txg"), ws)
+        #expect(s4 != 0 && o4.contains("cannot be read"))
+        let (s5, o5) = try await check(good.replacingOccurrences(of: "\"alert_topic\": \"alerts\"", with: "\"alert_topic\": \"tx\""), ws)
+        #expect(s5 != 0 && o5.contains("must differ from the input topics"))
+        let (s6, o6) = try await check("{ not json", ws)
+        #expect(s6 != 0 && o6.contains("not a JSON object"))
+
+        // A corrupt model file is refused by `run` before anything starts.
+        var bytes = try ws.bytes("m.txg")
+        bytes[bytes.count - 5] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: ws.path("bad.txg")))
+        let (s7, _, e7) = try await run(try txguardBinary(), ["run", "--brokers", "127.0.0.1:1", "--input-topic", "tx", "--alert-topic", "a",
+                                                             "--dead-letter-topic", "d", "--group", "g", "--model", ws.path("bad.txg")])
+        #expect(s7 != 0 && e7.contains("corrupt"))
+        // A missing text model says how to install it.
+        let (s8, _, e8) = try await run(try txguardBinary(), ["embed", "--model-dir", ws.path("no-model"), "hello"])
+        #expect(s8 != 0 && e8.contains("fetch-model.sh"))
+    }
+}
