@@ -21,28 +21,13 @@ struct TailCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = try kafka.client(environment: ProcessInfo.processInfo.environment)
-        var logger = Logger(label: "txguard.tail")
-        logger.logLevel = .warning
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: "txguard-tail-\(UUID().uuidString)"), logger: logger)
-        defer { consumer.close() }
-        guard let parts = try consumer.partitionCount(topic) else { throw ValidationError("topic \(topic) does not exist") }
-        try consumer.assign((0..<Int32(parts)).map { TopicPartitionOffset(topic, $0, offset: fromBeginning ? KafkaOffset.beginning : KafkaOffset.end) })
-        var seen = 0
-        var last = Date()
-        while count.map({ seen < $0 }) ?? true {
-            if let idle = idleTimeout, Date().timeIntervalSince(last) > idle { break }
-            for m in await consumer.nextBatch(maxMessages: 500, timeoutMs: 200).materialize() {
-                last = Date()
-                seen += 1
-                if json { print(String(decoding: m.value, as: UTF8.self)); continue }
-                do {
-                    print(Self.render(try AlertDecoder.decode(m.value)))
-                } catch {
-                    print("(unreadable record at \(m.topic)[\(m.partition)]@\(m.offset): \(error))")
-                }
-                if let c = count, seen >= c { break }
+        try await followTopic(client: client, topic: topic, fromBeginning: fromBeginning, count: count, idleTimeout: idleTimeout) { m in
+            if json { print(String(decoding: m.value, as: UTF8.self)); return }
+            do {
+                print(Self.render(try AlertDecoder.decode(m.value)))
+            } catch {
+                print("(unreadable record at \(m.topic)[\(m.partition)]@\(m.offset): \(error))")
             }
-            fflush(nil)
         }
     }
 

@@ -110,6 +110,9 @@ struct PipelineEndToEndTests {
         #expect(!((json["reasons"] as? [Any]) ?? []).isEmpty)
         let (committed, end) = try committedAndEnd(broker.bootstrap, group: "g", topic: "tx")
         #expect(committed == end, "every input's offset committed after shutdown")
+        // What a case-management engineer sees.
+        let (tailOut, _) = try await ws.txguard(["tail", "--brokers", broker.bootstrap, "--topic", "alerts", "--from-beginning", "--count", "2"])
+        #expect(tailOut.hasPrefix("ALERT ") && tailOut.contains("score ") && tailOut.contains("  - "))
     }
 
     /// kill -9 at moments during the run, restarts, and a second instance joining and leaving:
