@@ -5,6 +5,8 @@ import TxGuardPipeline
 /// Runs the txguard pipeline (`PartitionScorer`) as a partition processor: alerts go to the
 /// alert topic keyed by account, dead letters to the dead-letter topic with their reason headers.
 public final class PipelineProcessor: PartitionProcessor {
+    /// Dead-letter values above this size are truncated (Kafka's default record limit is 1 MB).
+    static let maxDeadLetterValueBytes = 900_000
     let scorer: PartitionScorer
     let alertTopic: String
     let deadLetterTopic: String
@@ -53,7 +55,15 @@ public final class PipelineProcessor: PartitionProcessor {
             let reason = v.deadLetter?.error.code.rawValue ?? "invalid"
             var outputs: [OutgoingMessage] = []
             if let d = v.deadLetter {
-                outputs.append(OutgoingMessage(topic: deadLetterTopic, key: d.key, value: d.value ?? [], headers: d.headers.map { KafkaHeader($0.name, $0.value) }))
+                var value = d.value ?? []
+                var headers = d.headers.map { KafkaHeader($0.name, $0.value) }
+                // A record too large for the dead-letter topic would be refused by the broker and
+                // stall the partition: keep its head and say how long it was.
+                if value.count > Self.maxDeadLetterValueBytes {
+                    headers.append(KafkaHeader("txguard.value.truncated_from", "\(value.count)"))
+                    value = Array(value.prefix(Self.maxDeadLetterValueBytes))
+                }
+                outputs.append(OutgoingMessage(topic: deadLetterTopic, key: d.key, value: value, headers: headers))
             }
             return RecordResult(disposition: .deadLetter(reason: reason), outputs: outputs)
         }

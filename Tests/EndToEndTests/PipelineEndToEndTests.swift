@@ -68,6 +68,13 @@ struct PipelineEndToEndTests {
 
         let broker = try await BrokerProcess(topics: [("tx", 4), ("alerts", 4), ("dlq", 4)])
         try await ws.txguard(["produce", "--brokers", broker.bootstrap, "--topic", "tx", ws.path("live.jsonl")])
+        // One 3 MB record (over the decoder's 1 MiB limit): dead-lettered, truncated to fit, no stall.
+        var big = KafkaProducerConfiguration(client: KafkaClientConfiguration(bootstrapServers: broker.bootstrap))
+        big.client.properties["message.max.bytes"] = "10000000"
+        let bigProducer = try KafkaProducer(configuration: big)
+        let huge = Array("{\"transaction_id\":\"huge\",\"memo\":\"".utf8) + [UInt8](repeating: 65, count: 3_000_000) + Array("\"}".utf8)
+        _ = try await bigProducer.send(OutgoingMessage(topic: "tx", key: Array("huge".utf8), value: huge))
+        bigProducer.close()
         let svc = try ChildProcess(try txguardBinary(), ["run", "--brokers", broker.bootstrap, "--input-topic", "tx", "--alert-topic", "alerts",
                                                         "--dead-letter-topic", "dlq", "--group", "g", "--model", ws.path("m.txg"),
                                                         "--state-dir", ws.path("state"), "--metrics-port", "0"])
@@ -77,16 +84,17 @@ struct PipelineEndToEndTests {
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
             text = (try? httpGet(port: port, path: "/metrics").1) ?? ""
-            if metric(text, "txguard_events_total") >= Double(live.count) { break }
+            if metric(text, "txguard_events_total") >= Double(live.count + 1) { break }
             try await Task.sleep(for: .milliseconds(300))
         }
-        let n = Double(live.count)
+        let n = Double(live.count + 1)
         #expect(metric(text, "txguard_events_total") == n)
         let normal = metric(text, "txguard_decisions_total", labels: "decision=\"normal\"")
         let alerts = metric(text, "txguard_decisions_total", labels: "decision=\"alert\"")
         let dead = metric(text, "txguard_decisions_total", labels: "decision=\"dead_letter\"")
         #expect(normal + alerts + dead == n)
-        #expect(dead == Double(bad.count))
+        #expect(dead == Double(bad.count + 1))
+        #expect(metric(text, "txguard_decisions_total", labels: "reason=\"payload_too_large\"") == 1)
         #expect(metric(text, "txguard_decisions_total", labels: "reason=\"malformed_json\"") == 1)
         #expect(try httpGet(port: port, path: "/healthz").0 == 200)
         #expect(try httpGet(port: port, path: "/readyz").0 == 200)
@@ -98,11 +106,14 @@ struct PipelineEndToEndTests {
         let alertRecords = try await readTopic(broker.bootstrap, "alerts")
         let dlqRecords = try await readTopic(broker.bootstrap, "dlq")
         #expect(Double(alertRecords.count) == alerts)
-        #expect(dlqRecords.count == bad.count)
+        #expect(dlqRecords.count == bad.count + 1)
+        let truncated = try #require(dlqRecords.first { $0.header("txguard.value.truncated_from") != nil })
+        #expect(truncated.header("txguard.value.truncated_from").map { String(decoding: $0, as: UTF8.self) } == "\(huge.count)")
+        #expect(truncated.value == Array(huge.prefix(truncated.value.count)))
         // Dead letters keep the original bytes and say why.
         let reasons = Set(dlqRecords.compactMap { $0.header("txguard.error.code").map { String(decoding: $0, as: UTF8.self) } })
-        #expect(reasons.isSuperset(of: ["malformed_json", "missing_field", "invalid_amount", "invalid_timestamp", "invalid_currency"]))
-        #expect(Set(dlqRecords.map { String(decoding: $0.value, as: UTF8.self) }) == Set(bad))
+        #expect(reasons.isSuperset(of: ["malformed_json", "missing_field", "invalid_amount", "invalid_timestamp", "invalid_currency", "payload_too_large"]))
+        #expect(Set(dlqRecords.filter { $0.header("txguard.value.truncated_from") == nil }.map { String(decoding: $0.value, as: UTF8.self) }) == Set(bad))
         // Alerts are keyed by account and carry explanations.
         let first = try #require(alertRecords.first)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(first.value)) as? [String: Any])
