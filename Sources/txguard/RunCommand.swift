@@ -67,6 +67,16 @@ struct RunCommand: AsyncParsableCommand {
                                         alertTopic: s.alertTopic, deadLetterTopic: s.deadLetterTopic)
         conf.exactlyOnce = s.exactlyOnce
         conf.batchSize = s.batchSize
+        // Missing topics are a common deployment slip: say so at start, by name.
+        do {
+            let probe = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: "txguard-probe"), logger: logger)
+            for t in s.inputTopics + [s.alertTopic, s.deadLetterTopic] where try probe.partitionCount(t) == nil {
+                logger.warning("topic does not exist (yet); outputs to it stall until it is created unless the cluster auto-creates topics", metadata: ["topic": "\(t)"])
+            }
+            probe.close()
+        } catch {
+            logger.warning("could not read cluster metadata at start", metadata: ["error": "\(error)"])
+        }
         let store: any PartitionStateStore
         if s.stateStore == "kafka" {
             try ensureStateTopic(client: client, settings: s, logger: logger)
