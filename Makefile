@@ -32,6 +32,7 @@ bench: release
 	.build/release/txguard bench decode
 	.build/release/txguard bench detectors
 	.build/release/txguard bench embed
+	.build/release/txguard bench pipeline
 
 FUZZ_SECONDS ?= 600
 fuzz:
