@@ -90,8 +90,8 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        // Backtest metrics (sklearn-compatible), JSON and self-contained HTML reports; Foundation only.
-        .target(name: "TxGuardReport", swiftSettings: optimized),
+        // Backtest metrics (sklearn-compatible), JSON and self-contained HTML reports.
+        .target(name: "TxGuardReport", dependencies: ["TxGuardContracts"], swiftSettings: optimized),
         .executableTarget(
             name: "txguard",
             dependencies: [

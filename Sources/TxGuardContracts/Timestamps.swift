@@ -22,7 +22,7 @@ public enum Timestamps {
     }
 
     /// (year, month, day) of days since 1970-01-01 (H. Hinnant's `civil_from_days`).
-    static func civilFromDays(_ z0: Int) -> (year: Int, month: Int, day: Int) {
+    public static func civilFromDays(_ z0: Int) -> (year: Int, month: Int, day: Int) {
         let z = z0 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097

@@ -52,11 +52,9 @@ public final class KafkaConsumer: @unchecked Sendable {
         rd_kafka_poll_set_consumer(rk)
         self.context = context
         self.rkqueue = rd_kafka_queue_get_consumer(rk)
-        let rkq = self.rkqueue
         self.handle = RDHandle(rk) {
             unmanaged.release()
         }
-        _ = rkq
         self.queue = DispatchQueue(label: "txguard.kafka.consumer.poll")
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TxGuardContracts
 
 /// Reads and writes model files: a header line `TXGUARD-MODEL <format> <fnv1a64-hex> <length>`,
 /// then the model as JSON (sorted keys, so the same model gives the same bytes). A truncated,
@@ -51,14 +52,7 @@ public enum ModelFile {
     }
 
     /// FNV-1a 64-bit over the body.
-    static func checksum(_ bytes: [UInt8]) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes {
-            h ^= UInt64(b)
-            h &*= 0x0000_0100_0000_01b3
-        }
-        return h
-    }
+    static func checksum(_ bytes: [UInt8]) -> UInt64 { FNV1a64.hash(bytes) }
 }
 
 /// Why a model file was refused.

@@ -65,17 +65,22 @@ public enum ModelTrainer {
 
         // 2. Features in event order (account state warms as it goes).
         say("computing features for \(transactions.count) training events")
+        // Every event's vector is kept: the calibration replays below reuse them instead of
+        // recomputing features and text embeddings.
         var store = featurizer.makeStore(capacity: 1_000_000)
+        let width = featurizer.dimension
+        var all: [Float] = []
+        all.reserveCapacity(transactions.count * width)
+        for tx in transactions {
+            all += try featurizer.features(for: featureInput(tx), textEmbedding: try embedding(tx, text), store: &store)
+        }
         let stride = max(1, Int((Double(transactions.count) / Double(options.maxTrainingRows)).rounded(.up)))
         var rows: [Float] = []
-        rows.reserveCapacity((transactions.count / stride + 1) * featurizer.dimension)
+        rows.reserveCapacity((transactions.count / stride + 1) * width)
         var rowCount = 0
-        for (i, tx) in transactions.enumerated() {
-            let x = try featurizer.features(for: featureInput(tx), textEmbedding: try embedding(tx, text), store: &store)
-            if i % stride == 0 {
-                rows += x
-                rowCount += 1
-            }
+        for i in Swift.stride(from: 0, to: transactions.count, by: stride) {
+            rows += all[(i * width)..<((i + 1) * width)]
+            rowCount += 1
         }
         let matrix = try FeatureMatrix(rowCount: rowCount, columnCount: featurizer.dimension, values: rows)
 
@@ -90,12 +95,12 @@ public enum ModelTrainer {
         // 4. The Z-score calibrator from a replay where accounts have history.
         say("calibrating detectors on a replay of the training events")
         var zRaw: [Double] = []
-        try replay(transactions, featurizer: featurizer, text: text, scoring: scoring) { s, _ in zRaw.append(s.raw.zScore) }
+        replay(transactions, features: all, width: width, scoring: scoring) { s in zRaw.append(s.raw.zScore) }
         try scoring.recalibrate(.zScore, rawScores: evenlySpaced(zRaw, max: 50_000))
 
         // 5. Ensemble scores: the threshold's starting sample.
         var ensemble: [Double] = []
-        try replay(transactions, featurizer: featurizer, text: text, scoring: scoring) { s, _ in ensemble.append(s.combined) }
+        replay(transactions, features: all, width: width, scoring: scoring) { s in ensemble.append(s.combined) }
         let calibration = evenlySpaced(ensemble, max: options.maxCalibrationScores)
 
         let times = transactions.map(\.timestampMillis)
@@ -116,20 +121,19 @@ public enum ModelTrainer {
         return (model, warm)
     }
 
-    /// Scores the events in order with fresh account state, learning every event.
-    private static func replay(_ txs: [Transaction], featurizer: TabularFeaturizer, text: TextFeatureEncoder, scoring: ScoringModel,
-                               _ each: (EnsembleScore, Int) -> Void) throws {
-        var store = featurizer.makeStore(capacity: 1_000_000)
+    /// Scores the events' precomputed feature vectors in order with fresh account statistics,
+    /// learning every event.
+    private static func replay(_ txs: [Transaction], features: [Float], width: Int, scoring: ScoringModel, _ each: (EnsembleScore) -> Void) {
         var stats: [UInt64: AccountStats] = [:]
-        for (i, tx) in txs.enumerated() {
-            let x = try featurizer.features(for: featureInput(tx), textEmbedding: try embedding(tx, text), store: &store)
-            let key = AccountStore.key(tx.accountID)
-            var st = stats[key] ?? scoring.newAccountStats()
-            x.withUnsafeBufferPointer { p in
-                each(scoring.score(p, accountStats: st), i)
-                scoring.learn(p, accountStats: &st)
+        features.withUnsafeBufferPointer { all in
+            for (i, tx) in txs.enumerated() {
+                let x = UnsafeBufferPointer(rebasing: all[(i * width)..<((i + 1) * width)])
+                let key = AccountStore.key(tx.accountID)
+                var st = stats[key] ?? scoring.newAccountStats()
+                each(scoring.score(x, accountStats: st))
+                scoring.learn(x, accountStats: &st)
+                stats[key] = st
             }
-            stats[key] = st
         }
     }
 
@@ -150,11 +154,7 @@ public enum ModelTrainer {
     }
 
     static func modelVersion(seed: UInt64, count: Int, first: Int64?, last: Int64?, spec: FeatureSpec) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in "\(seed)|\(count)|\(first ?? 0)|\(last ?? 0)|\(spec.featureNames.joined(separator: ","))".utf8 {
-            h ^= UInt64(b)
-            h &*= 0x0000_0100_0000_01b3
-        }
+        let h = FNV1a64.hash("\(seed)|\(count)|\(first ?? 0)|\(last ?? 0)|\(spec.featureNames.joined(separator: ","))".utf8)
         let hex = String(h, radix: 16)
         return "m1-" + String(repeating: "0", count: 16 - hex.count) + hex
     }

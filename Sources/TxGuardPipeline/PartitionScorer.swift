@@ -16,7 +16,6 @@ public final class PartitionScorer {
     private var accounts: AccountStore
     private var stats: [UInt64: KeyedStats] = [:]
     private var threshold: PartitionThreshold
-    private var featureBuffer: [Float]
     /// The detectors in use: the model's, until an online refit replaces the forest and SVM.
     private var scoring: ScoringModel
     private var refit: RefitState
@@ -32,7 +31,6 @@ public final class PartitionScorer {
         self.runtime = runtime
         accounts = runtime.featurizer.makeStore(capacity: runtime.accountCapacity, idleTTLSeconds: runtime.accountIdleTTLSeconds)
         threshold = try PartitionThreshold(settings: runtime.model.threshold)
-        featureBuffer = [Float](repeating: 0, count: runtime.featurizer.dimension)
         scoring = runtime.model.scoring
         refit = RefitState(width: runtime.featurizer.dimension, capacity: (runtime.model.onlineRefit ?? OnlineRefitSettings()).reservoirSize,
                            seed: runtime.model.seed ^ 0x5EED_0F_4EF1)
@@ -92,20 +90,6 @@ public final class PartitionScorer {
 
     // MARK: - Judging
 
-    /// Judges one record. `emit` false skips building alert and dead-letter payloads (state changes
-    /// are identical).
-    public func judge(value: UnsafeRawBufferPointer, key: [UInt8]?, headers: [(name: String, value: [UInt8])],
-                      source: SourceContext, emit: Bool = true) -> Verdict {
-        let tx: Transaction
-        do {
-            tx = try runtime.decoder.decode(value, context: source)
-        } catch {
-            let dl = emit ? DeadLetter(key: key, value: Array(value), headers: headers, error: error, source: source) : nil
-            return Verdict(kind: .deadLetter, transaction: nil, score: 0, threshold: 0, detectors: [], alert: nil, deadLetter: dl)
-        }
-        return judge(tx, source: source, emit: emit)
-    }
-
     /// One input record for `judgeBatch`.
     public struct RecordInput {
         public var value: UnsafeRawBufferPointer
@@ -125,45 +109,48 @@ public final class PartitionScorer {
     /// Judges records in order, embedding the batch's uncached texts together first (a MiniLM
     /// miss costs milliseconds alone, far less per text in a batch).
     public func judgeBatch(_ inputs: [RecordInput]) -> [Verdict] {
-        var decoded: [Result<Transaction, DecodeError>] = []
+        var decoded: [Transaction] = []
+        var failures: [Int: DecodeError] = [:]
         decoded.reserveCapacity(inputs.count)
-        var texts: [String] = []
-        for r in inputs {
-            do {
-                let tx = try runtime.decoder.decode(r.value, context: r.source)
-                if runtime.text.needsPrefetch, let t = TextFeatureEncoder.text(of: tx) { texts.append(t) }
-                decoded.append(.success(tx))
-            } catch {
-                decoded.append(.failure(error))
-            }
+        for (i, r) in inputs.enumerated() {
+            do { decoded.append(try runtime.decoder.decode(r.value, context: r.source)) } catch { failures[i] = error }
         }
-        try? runtime.text.prefetch(texts)
-        var out: [Verdict] = []
-        out.reserveCapacity(inputs.count)
-        for (r, d) in zip(inputs, decoded) {
-            switch d {
-            case .success(let tx): out.append(judge(tx, source: r.source, emit: r.emit))
-            case .failure(let error):
-                let dl = r.emit ? DeadLetter(key: r.key, value: Array(r.value), headers: r.headers, error: error, source: r.source) : nil
-                out.append(Verdict(kind: .deadLetter, transaction: nil, score: 0, threshold: 0, detectors: [], alert: nil, deadLetter: dl))
-            }
+        let ok = inputs.indices.filter { failures[$0] == nil }
+        var judged = judge(decoded[...], sources: ok.map { inputs[$0].source }, emit: ok.map { inputs[$0].emit }).makeIterator()
+        return inputs.indices.map { i in
+            guard let error = failures[i] else { return judged.next()! }
+            let r = inputs[i]
+            let dl = r.emit ? DeadLetter(key: r.key, value: Array(r.value), headers: r.headers, error: error, source: r.source) : nil
+            return Verdict(kind: .deadLetter, transaction: nil, score: 0, threshold: 0, detectors: [], alert: nil, deadLetter: dl)
         }
-        return out
+    }
+
+    /// Judges decoded transactions in order. Each text is normalised once, and the texts the cache
+    /// lacks are embedded together first (a MiniLM miss costs milliseconds alone, far less per
+    /// text in a batch).
+    public func judge(_ txs: ArraySlice<Transaction>, sources: [SourceContext], emit: [Bool]) -> [Verdict] {
+        let texts = txs.map { runtime.text.isEnabled ? TextFeatureEncoder.text(of: $0) : nil }
+        if runtime.text.needsPrefetch { try? runtime.text.prefetch(texts.compactMap { $0 }) }
+        return zip(txs, texts).enumerated().map { i, p in judge(p.0, text: p.1, source: sources[i], emit: emit[i]) }
+    }
+
+    /// Judges decoded transactions in order, all with the same `emit`, sources from `source(i)`.
+    public func judge(_ txs: ArraySlice<Transaction>, emit: Bool, source: (Int) -> SourceContext) -> [Verdict] {
+        judge(txs, sources: txs.indices.map(source), emit: Array(repeating: emit, count: txs.count))
     }
 
     /// Judges an already decoded transaction.
     public func judge(_ tx: Transaction, source: SourceContext, emit: Bool = true) -> Verdict {
+        judge(tx, text: runtime.text.isEnabled ? TextFeatureEncoder.text(of: tx) : nil, source: source, emit: emit)
+    }
+
+    /// Judges `tx` whose normalised text is `text`.
+    private func judge(_ tx: Transaction, text: String?, source: SourceContext, emit: Bool) -> Verdict {
         let model = runtime.model
-        var embedding: [Float]?
-        if runtime.text.isEnabled, let text = TextFeatureEncoder.text(of: tx) {
-            embedding = try? runtime.text.embedding(text)
-        }
-        let input = FeatureInput(accountID: tx.accountID, timestampMillis: tx.timestampMillis, amount: tx.amountValue,
-                                 currency: tx.currency, merchantName: tx.merchantName, merchantCategory: tx.merchantCategory,
-                                 country: tx.country, channel: tx.channel, deviceID: tx.deviceID, description: tx.description)
+        let embedding = text.flatMap { try? runtime.text.embedding($0) }
         let x: [Float]
         do {
-            x = try runtime.featurizer.features(for: input, textEmbedding: embedding, store: &accounts)
+            x = try runtime.featurizer.features(for: ModelTrainer.featureInput(tx), textEmbedding: embedding, store: &accounts)
         } catch {
             let err = DecodeError(code: .invalidField, message: "features: \(error)", source: source)
             return Verdict(kind: .deadLetter, transaction: tx, score: 0, threshold: 0, detectors: [], alert: nil,

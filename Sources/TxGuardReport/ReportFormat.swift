@@ -1,3 +1,4 @@
+import TxGuardContracts
 import Foundation
 
 /// Locale-independent number formatting for the HTML report (the same bytes on every machine).
@@ -82,17 +83,10 @@ enum ReportFormat {
         return String(format: "%04ld-%02ld-%02ld %02ld:%02ld:%02ld UTC", y, m, d, secs / 3600, (secs % 3600) / 60, secs % 60)
     }
 
-    /// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+    /// Proleptic Gregorian date of a day count since 1970-01-01.
     static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+        let (y, m, d) = Timestamps.civilFromDays(Int(z0))
+        return (Int64(y), Int64(m), Int64(d))
     }
 
     /// Escapes text for HTML and SVG content and attributes.

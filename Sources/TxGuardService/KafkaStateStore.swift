@@ -47,7 +47,7 @@ public final class KafkaStateStore: PartitionStateStore, @unchecked Sendable {
         let key = base(group, tp)
         let generation = UInt64(Date().timeIntervalSince1970 * 1_000_000)
         var genBytes = [UInt8]()
-        for k in 0..<8 { genBytes.append(UInt8(truncatingIfNeeded: generation >> (8 * UInt64(k)))) }
+        genBytes.appendLittleEndian(Int64(bitPattern: generation))
         let tracker = DeliveryTracker()
         var chunks = 0
         var start = 0
@@ -99,9 +99,7 @@ public final class KafkaStateStore: PartitionStateStore, @unchecked Sendable {
         state.reserveCapacity(length)
         for i in 0..<n {
             guard let c = chunks[i], c.count >= 8 else { throw StateStoreError.corrupt(path: "\(topic)/\(key)", reason: "chunk \(i) missing") }
-            var g: UInt64 = 0
-            for k in 0..<8 { g |= UInt64(c[k]) << (8 * UInt64(k)) }
-            guard g == gen else { throw StateStoreError.corrupt(path: "\(topic)/\(key)", reason: "chunk \(i) belongs to another snapshot") }
+            guard UInt64(bitPattern: Int64(littleEndianBytes: c, at: 0)) == gen else { throw StateStoreError.corrupt(path: "\(topic)/\(key)", reason: "chunk \(i) belongs to another snapshot") }
             state += c[8...]
         }
         guard state.count == length, fnv1a64(state) == sum else { throw StateStoreError.corrupt(path: "\(topic)/\(key)", reason: "checksum mismatch") }

@@ -152,8 +152,8 @@ public final class MonitorService: Service, @unchecked Sendable {
 
     private func handle(_ batch: KafkaMessageBatch, consumer: KafkaConsumer, producer: KafkaProducer) async throws {
         let started = DispatchTime.now()
-        // Group record indices by partition, keeping offset order.
-        // (The topic name is built once per partition, not per record.)
+        // Group record indices by partition, keeping offset order (the topic name is built once
+        // per partition, not per record).
         struct Key: Hashable { var topic: UInt; var partition: Int32 }
         var slots: [Key: Int] = [:]
         var order: [TopicPartition] = []
@@ -169,15 +169,13 @@ public final class MonitorService: Service, @unchecked Sendable {
                 members.append([i])
             }
         }
-        var groups: [TopicPartition: [Int]] = [:]
-        for (j, tp) in order.enumerated() { groups[tp] = members[j] }
         let current = workers.value
-        let jobs: [(PartitionWorker, [Int])] = order.compactMap { tp in
+        let jobs: [(PartitionWorker, [Int])] = zip(order, members).compactMap { tp, indices in
             guard let w = current[tp] else {
                 logger.warning("records for a partition this member does not own; ignored", metadata: ["partition": "\(tp)"])
                 return nil
             }
-            return (w, groups[tp]!)
+            return (w, indices)
         }
         let results = await Self.process(batch, jobs)
 

@@ -1,4 +1,5 @@
 import Foundation
+import TxGuardContracts
 import TxGuardKafka
 
 /// A partition's serialised state and the offset it reflects (the next offset to process).
@@ -89,15 +90,8 @@ public struct DirectoryStateStore: PartitionStateStore {
     }
 }
 
-/// FNV-1a 64-bit: a fast corruption check (not a security measure).
-func fnv1a64(_ bytes: [UInt8]) -> UInt64 {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in bytes {
-        h ^= UInt64(b)
-        h &*= 0x0000_0100_0000_01b3
-    }
-    return h
-}
+/// The snapshots' corruption check.
+func fnv1a64(_ bytes: [UInt8]) -> UInt64 { FNV1a64.hash(bytes) }
 
 extension Int64 {
     init(littleEndianBytes b: [UInt8], at i: Int) {

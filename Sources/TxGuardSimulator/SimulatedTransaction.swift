@@ -119,14 +119,7 @@ public struct SimulatedTransaction: Sendable {
             appendHex(device, digits: 16, to: &out)
             out.append(0x22)
         }
-        if includeLabels {
-            out.append(contentsOf: Keys.isFraud)
-            out.append(contentsOf: fraudType == nil ? Keys.false : Keys.true)
-            out.append(contentsOf: Keys.fraudType)
-            appendOptional(fraudType?.rawValue, to: &out)
-            out.append(contentsOf: Keys.lookalike)
-            appendOptional(lookalike?.rawValue, to: &out)
-        }
+        if includeLabels { appendLabelFields(to: &out) }
         out.append(0x7D)
         out.append(0x0A)
     }
@@ -135,14 +128,19 @@ public struct SimulatedTransaction: Sendable {
     public func appendLabelLine(to out: inout [UInt8]) {
         out.append(contentsOf: Keys.open)
         appendTransactionID(to: &out)
+        appendLabelFields(to: &out)
+        out.append(0x7D)
+        out.append(0x0A)
+    }
+
+    /// `,"is_fraud":…,"fraud_type":…,"lookalike":…` (shared by events and label lines).
+    private func appendLabelFields(to out: inout [UInt8]) {
         out.append(contentsOf: Keys.isFraud)
         out.append(contentsOf: fraudType == nil ? Keys.false : Keys.true)
         out.append(contentsOf: Keys.fraudType)
         appendOptional(fraudType?.rawValue, to: &out)
         out.append(contentsOf: Keys.lookalike)
         appendOptional(lookalike?.rawValue, to: &out)
-        out.append(0x7D)
-        out.append(0x0A)
     }
 
     private func appendTransactionID(to out: inout [UInt8]) {

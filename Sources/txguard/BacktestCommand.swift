@@ -100,10 +100,8 @@ enum Backtest {
         var chunkStart = toScore.startIndex
         while chunkStart < toScore.endIndex {
             let chunkEnd = min(chunkStart + 1024, toScore.endIndex)
-            let chunk = toScore[chunkStart..<chunkEnd]
-            try? scorer.runtime.text.prefetch(chunk.compactMap { TextFeatureEncoder.text(of: $0) })
-            for (k, tx) in chunk.enumerated() {
-                let v = scorer.judge(tx, source: SourceContext(topic: source, partition: 0, offset: Int64(chunkStart + k)), emit: false)
+            // Offsets are the events' positions in the file.
+            for v in scorer.judge(toScore[chunkStart..<chunkEnd], emit: false, source: { SourceContext(topic: source, partition: 0, offset: Int64($0)) }) {
                 recorder.record(v)
                 i += 1
             }

@@ -42,14 +42,12 @@ struct CalibrateCommand: AsyncParsableCommand {
         let runtime = try ScoringRuntime.load(model: m, modelDirectory: modelDir)
         let scorer = try PartitionScorer(runtime: runtime)
         var tails: [[Double]] = [], truth: [Bool] = [], liveBefore: [Bool] = []
-        for chunk in stride(from: 0, to: file.decoded.count, by: 1024) {
-            let txs = file.decoded[chunk..<min(chunk + 1024, file.decoded.count)]
-            try? runtime.text.prefetch(txs.compactMap { TextFeatureEncoder.text(of: $0) })
-            for tx in txs {
-                guard let label = external[tx.transactionID]?.isFraud ?? tx.label else { continue }
-                let v = scorer.judge(tx, source: .unknown, emit: false)
+        let labelled = file.decoded.filter { (external[$0.transactionID]?.isFraud ?? $0.label) != nil }
+        for chunk in stride(from: 0, to: labelled.count, by: 1024) {
+            let txs = labelled[chunk..<min(chunk + 1024, labelled.count)]
+            for (tx, v) in zip(txs, scorer.judge(txs, emit: false, source: { _ in .unknown })) {
                 tails.append(v.detectors.map { -log(max($0.probability, 1e-300)) })
-                truth.append(label)
+                truth.append(external[tx.transactionID]?.isFraud ?? tx.label ?? false)
                 liveBefore.append(v.isAlert)
             }
         }
@@ -96,10 +94,7 @@ struct CalibrateCommand: AsyncParsableCommand {
 
         // After: the calibrated model, live threshold included, on the same data.
         let after = try PartitionScorer(runtime: try ScoringRuntime.load(model: m, modelDirectory: modelDir))
-        var liveAfter: [Bool] = []
-        for tx in file.decoded where (external[tx.transactionID]?.isFraud ?? tx.label) != nil {
-            liveAfter.append(after.judge(tx, source: .unknown, emit: false).isAlert)
-        }
+        let liveAfter = after.judge(labelled[...], emit: false, source: { _ in .unknown }).map(\.isAlert)
         let cb = try ConfusionCounts(decisions: liveBefore, labels: truth), ca = try ConfusionCounts(decisions: liveAfter, labels: truth)
         let name = objective == .recall ? String(format: "recall at a %.2f%% budget", 100 * budget) : "best F1"
         log("validation: \(truth.count) labelled events, \(truth.filter { $0 }.count) frauds")

@@ -30,8 +30,9 @@ final class ScoreRecorder {
         var label = tx.label, type = tx.fraudType, look: String?
         if let ext = externalLabels[tx.transactionID] {
             label = ext.isFraud; type = ext.fraudType; look = ext.lookalike
-        } else if !tx.unknownFields.isEmpty, tx.unknownFields.names.contains("lookalike") {
-            look = tx.unknownFields.parsed()["lookalike"] as? String
+        } else if !tx.unknownFields.isEmpty {
+            // A byte scan of the kept fields (per event: no JSON parse).
+            look = extractStringField(tx.unknownFields.jsonObject, "lookalike").map { String(decoding: $0, as: UTF8.self) }
         }
         var detectorScores: [String: Double] = [:]
         for d in v.detectors { detectorScores[d.name] = d.score }
