@@ -76,7 +76,7 @@ struct DemoCommand: AsyncParsableCommand {
         let runtime = try ScoringRuntime.load(model: model)
         let boot = cluster.bootstrapServers
         let client = KafkaClientConfiguration(bootstrapServers: boot)
-        var cc = monitorConsumer(client, group: "txguard-demo")
+        var cc = monitorConsumer(client, group: "txguard-demo", onMockBroker: true)
         cc.client.properties["heartbeat.interval.ms"] = "500"
         var mconf = MonitorConfiguration(consumer: cc, producer: lowLatencyProducer(client), inputTopics: ["transactions"],
                                          alertTopic: "alerts", deadLetterTopic: "dead-letters")

@@ -48,12 +48,13 @@ func lowLatencyProducer(_ client: KafkaClientConfiguration) -> KafkaProducerConf
     return p
 }
 
-/// The monitor's consumer: `fetch.wait.max.ms` bounds how long a fetch may wait for data. Real
-/// brokers answer as soon as data arrives anyway; librdkafka's mock cluster waits the full time,
-/// so the default 500 ms would dominate latency on `txguard broker`. Users can override it.
-func monitorConsumer(_ client: KafkaClientConfiguration, group: String) -> KafkaConsumerConfiguration {
+/// The monitor's consumer. With `onMockBroker` (the in-process demo and benchmark),
+/// `fetch.wait.max.ms` drops to 5 ms: librdkafka's mock cluster holds every fetch for the full
+/// wait even when data arrives, where a real broker answers at once, so the 500 ms default would
+/// only add latency there. Against real clusters librdkafka's default stays (fewer idle fetches).
+func monitorConsumer(_ client: KafkaClientConfiguration, group: String, onMockBroker: Bool = false) -> KafkaConsumerConfiguration {
     var c = KafkaConsumerConfiguration(client: client, groupID: group)
-    if c.client.properties["fetch.wait.max.ms"] == nil { c.client.properties["fetch.wait.max.ms"] = "5" }
+    if onMockBroker && c.client.properties["fetch.wait.max.ms"] == nil { c.client.properties["fetch.wait.max.ms"] = "5" }
     if c.client.properties["max.poll.interval.ms"] == nil { c.client.properties["max.poll.interval.ms"] = "600000" }
     return c
 }

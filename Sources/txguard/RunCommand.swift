@@ -67,25 +67,23 @@ struct RunCommand: AsyncParsableCommand {
                                         alertTopic: s.alertTopic, deadLetterTopic: s.deadLetterTopic)
         conf.exactlyOnce = s.exactlyOnce
         conf.batchSize = s.batchSize
-        // Missing topics are a common deployment slip: say so at start, by name.
-        do {
-            let probe = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: "txguard-probe"), logger: logger)
-            for t in s.inputTopics + [s.alertTopic, s.deadLetterTopic] where try probe.partitionCount(t) == nil {
-                logger.warning("topic does not exist (yet); outputs to it stall until it is created unless the cluster auto-creates topics", metadata: ["topic": "\(t)"])
-            }
-            probe.close()
-        } catch {
-            logger.warning("could not read cluster metadata at start", metadata: ["error": "\(error)"])
+        // One metadata probe at start: missing topics (a common deployment slip) are named, and
+        // the state topic is created when missing.
+        let probe = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: "txguard-probe"), logger: logger)
+        defer { probe.close() }
+        for t in s.inputTopics + [s.alertTopic, s.deadLetterTopic] where (try? probe.partitionCount(t)) == .some(nil) {
+            logger.warning("topic does not exist (yet); outputs to it stall until it is created unless the cluster auto-creates topics", metadata: ["topic": "\(t)"])
         }
         let store: any PartitionStateStore
         if s.stateStore == "kafka" {
-            try ensureStateTopic(client: client, settings: s, logger: logger)
+            try ensureStateTopic(probe: probe, client: client, settings: s, logger: logger)
             store = try KafkaStateStore(client: client, topic: s.stateTopic, logger: logger)
             logger.info("partition state snapshots in compacted topic", metadata: ["topic": "\(s.stateTopic)"])
         } else {
             store = DirectoryStateStore(directory: s.stateDir)
             logger.info("partition state snapshots in directory", metadata: ["dir": "\(s.stateDir)"])
         }
+        probe.close()  // only needed at start (close is idempotent; the defer covers early exits)
         let service = MonitorService(configuration: conf,
                                      processors: PipelineProcessorFactory(runtime: runtime, alertTopic: s.alertTopic, deadLetterTopic: s.deadLetterTopic),
                                      stateStore: store, logger: logger)
@@ -139,9 +137,7 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 /// Creates the compacted state topic (as many partitions as the first input topic) if it is missing.
-func ensureStateTopic(client: KafkaClientConfiguration, settings s: RunSettings, logger: Logger) throws {
-    let probe = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: "txguard-probe"), logger: logger)
-    defer { probe.close() }
+func ensureStateTopic(probe: KafkaConsumer, client: KafkaClientConfiguration, settings s: RunSettings, logger: Logger) throws {
     if try probe.partitionCount(s.stateTopic) != nil { return }
     let partitions = try probe.partitionCount(s.inputTopics[0]) ?? 1
     do {

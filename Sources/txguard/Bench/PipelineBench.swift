@@ -113,7 +113,7 @@ struct PipelineBench: AsyncParsableCommand {
     private func runService(boot: String, group: String, runtime: ScoringRuntime, until: Int, topic: String = "in",
                             probe: LatencyProbe? = nil, ready: Locked<Bool>? = nil, quiet: Logger) async throws -> (Double, Int) {
         let client = KafkaClientConfiguration(bootstrapServers: boot)
-        var conf = MonitorConfiguration(consumer: monitorConsumer(client, group: group),
+        var conf = MonitorConfiguration(consumer: monitorConsumer(client, group: group, onMockBroker: true),
                                         producer: lowLatencyProducer(client), inputTopics: [topic], alertTopic: "alerts", deadLetterTopic: "dlq")
         conf.batchSize = 5000
         let factory = PipelineProcessorFactory(runtime: runtime, alertTopic: "alerts", deadLetterTopic: "dlq")
