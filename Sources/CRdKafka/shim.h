@@ -51,6 +51,43 @@ static inline int txg_mock_set_default_partitions(rd_kafka_mock_cluster_t *mc, i
     return 0;
 }
 
+/** librdkafka's mock brokers never set TCP_NODELAY on their sockets (only client connections get
+ *  `socket.nagle.disable`). With Nagle on the broker side, the second of two pipelined responses
+ *  waits for the client's delayed ACK, ~40 ms: real Kafka brokers disable Nagle, so the mock
+ *  would add latency no real cluster has. Linux copies TCP_NODELAY from a listening socket to the
+ *  sockets it accepts, so this finds this process's listening TCP sockets bound to `port` (the
+ *  mock brokers' ports, from the bootstrap string) and every socket already accepted on it, and
+ *  sets TCP_NODELAY. Returns how many sockets were changed. */
+#include <dirent.h>
+#include <stdlib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+static inline int txg_nodelay_for_local_port(int port) {
+    DIR *d = opendir("/proc/self/fd");
+    if (!d) return 0;
+    int changed = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        int fd = atoi(e->d_name);
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) continue;
+        int p = -1;
+        if (ss.ss_family == AF_INET) p = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        else if (ss.ss_family == AF_INET6) p = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+        if (p != port) continue;
+        int type = 0;
+        socklen_t tl = sizeof type;
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 || type != SOCK_STREAM) continue;
+        int on = 1;
+        if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0) changed++;
+    }
+    closedir(d);
+    return changed;
+}
+
 /** rd_kafka_message_t's `_private` field (the per-message opaque). */
 static inline void *txg_message_opaque(const rd_kafka_message_t *m) { return m->_private; }
 #endif

@@ -18,7 +18,9 @@ public struct KafkaClientConfiguration: Sendable, Equatable {
     }
 
     var rdProperties: [(String, String)] {
-        var out: [(String, String)] = [("bootstrap.servers", bootstrapServers), ("client.id", clientID)]
+        // Nagle's algorithm off: with it, a small request (a few alerts, a commit) can sit behind
+        // the peer's delayed ACK for ~40 ms, which dominated acknowledgement waits and tail latency.
+        var out: [(String, String)] = [("bootstrap.servers", bootstrapServers), ("client.id", clientID), ("socket.nagle.disable", "true")]
         out += security.rdProperties
         return out
     }

@@ -130,6 +130,23 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 
     /// Waits up to `timeoutMs` for every outstanding record to be delivered or fail.
+    /// Looks up `topics` (leaders, partition counts) and connects to their brokers now, so the
+    /// first records sent to them do not wait for that. Returns the topics whose metadata could
+    /// not be read (the first send will try again).
+    @discardableResult
+    public func prepare(topics: [String], timeoutMs: Int = 5_000) -> [String] {
+        var failed: [String] = []
+        for topic in topics {
+            guard let rkt = rd_kafka_topic_new(rk, topic, nil) else { failed.append(topic); continue }
+            defer { rd_kafka_topic_destroy(rkt) }
+            var meta: UnsafePointer<rd_kafka_metadata>?
+            let err = rd_kafka_metadata(rk, 0, rkt, &meta, Int32(timeoutMs))
+            if let meta { rd_kafka_metadata_destroy(meta) }
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { failed.append(topic) }
+        }
+        return failed
+    }
+
     public func flush(timeoutMs: Int = 30_000) throws(KafkaError) {
         let err = rd_kafka_flush(rk, Int32(timeoutMs))
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "flush (\(rd_kafka_outq_len(rk)) records still queued)") }

@@ -40,6 +40,17 @@ public final class MockCluster: @unchecked Sendable {
         } else {
             defaultPartitionsApplied = true
         }
+        disableNagleOnBrokerSockets()
+    }
+
+    /// Real Kafka brokers disable Nagle's algorithm; librdkafka's mock brokers do not, which adds
+    /// ~40 ms (a delayed ACK) to pipelined responses. Sets TCP_NODELAY on the mock brokers'
+    /// listening sockets (accepted connections inherit it) and on connections already accepted.
+    private func disableNagleOnBrokerSockets() {
+        for hostPort in bootstrapServers.split(separator: ",") {
+            guard let port = hostPort.split(separator: ":").last.flatMap({ Int32($0) }) else { continue }
+            _ = txg_nodelay_for_local_port(port)
+        }
     }
 
     deinit {
@@ -65,6 +76,7 @@ public final class MockCluster: @unchecked Sendable {
     public func setBrokerUp(_ id: Int32) throws(KafkaError) {
         let err = rd_kafka_mock_broker_set_up(cluster, id)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "broker \(id) up") }
+        disableNagleOnBrokerSockets()
     }
 
     /// Adds round-trip latency to broker `id`.

@@ -78,6 +78,10 @@ public final class MonitorService: Service, @unchecked Sendable {
             try producer.initTransactions()
             logger.info("exactly-once mode: transactional producer ready", metadata: ["transactional.id": "\(producerConf.transactionalID ?? "")"])
         }
+        let unprepared = producer.prepare(topics: [configuration.alertTopic, configuration.deadLetterTopic])
+        if !unprepared.isEmpty {
+            logger.warning("output topics not reachable yet; the first outputs will wait for them", metadata: ["topics": "\(unprepared)"])
+        }
         let consumer = try KafkaConsumer(
             configuration: configuration.consumer, logger: logger,
             commitOnRevoke: !configuration.exactlyOnce,
