@@ -103,14 +103,20 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     // MARK: - Polling
 
-    /// Blocks up to `timeoutMs` for up to `maxMessages` records. Serves rebalance callbacks.
-    /// Prefer `nextBatch` from async code.
+    /// Waits up to `timeoutMs` for the first record, then takes whatever else is already fetched,
+    /// up to `maxMessages`, without waiting further (a batch never waits to fill: under light
+    /// traffic that would add the whole timeout to every record's latency). Serves rebalance
+    /// callbacks. Prefer `nextBatch` from async code.
     public func poll(maxMessages: Int = 1000, timeoutMs: Int = 100) -> KafkaMessageBatch {
         guard !closed.load(ordering: .acquiring) else { return KafkaMessageBatch(messages: [], errors: [], owner: handle) }
         let cap = max(1, maxMessages)
         var raw = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: cap)
-        let n = raw.withUnsafeMutableBufferPointer { buf in
-            rd_kafka_consume_batch_queue(rkqueue, Int32(timeoutMs), buf.baseAddress, cap)
+        let n = raw.withUnsafeMutableBufferPointer { buf -> Int in
+            guard let first = rd_kafka_consume_queue(rkqueue, Int32(timeoutMs)) else { return 0 }
+            buf[0] = first
+            guard cap > 1 else { return 1 }
+            let more = rd_kafka_consume_batch_queue(rkqueue, 0, buf.baseAddress! + 1, cap - 1)
+            return 1 + max(0, more)
         }
         var messages: [UnsafeMutablePointer<rd_kafka_message_t>] = []
         var errors: [KafkaError] = []

@@ -11,8 +11,9 @@ public struct MonitorConfiguration: Sendable {
     public var exactlyOnce: Bool = false
     /// Records taken from Kafka per batch.
     public var batchSize: Int = 5000
-    /// Longest wait for a batch to fill; bounds the latency added when traffic is light.
-    public var pollTimeoutMs: Int = 5
+    /// Longest wait for the first record of a batch (a batch is whatever is fetched by then; it
+    /// never waits to fill). Bounds how long the loop is idle between housekeeping turns.
+    public var pollTimeoutMs: Int = 100
     /// How often stored offsets are committed (at-least-once mode).
     public var commitIntervalMs: Int = 1000
     /// How often partition state is snapshotted (also on revoke and shutdown).

@@ -64,6 +64,10 @@ public final class MonitorService: Service, @unchecked Sendable {
         logger.notice("processors replaced (model reload)", metadata: ["partitions": "\(workers.value.count)"])
     }
 
+    /// Called after a batch's outputs are acknowledged and its offsets stored (or its transaction
+    /// committed): the moment its decisions are final. For benchmarks and embedding applications.
+    public let acknowledgedBatches = Locked<(@Sendable (KafkaMessageBatch) -> Void)?>(nil)
+
     /// Processor replacements (model reloads) applied so far.
     public var processorSwaps: Int { swaps.value }
     private let swaps = Locked(0)
@@ -212,6 +216,7 @@ public final class MonitorService: Service, @unchecked Sendable {
             try consumer.storeOffsets(next)
         }
         totals.withLock { $0.add(counts) }
+        acknowledgedBatches.value?(batch)
         metrics.batchLatency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds))
     }
 

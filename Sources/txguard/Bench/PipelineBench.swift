@@ -74,12 +74,14 @@ struct PipelineBench: AsyncParsableCommand {
         print(BenchResult(name: "C librdkafka consume loop (baseline)", operations: live.count, seconds: cSeconds).line)
 
         let cpu0 = processCPUSeconds()
-        let (svcSeconds, _) = try await runService(boot: boot, group: "bench", runtime: runtime, until: live.count, quiet: quiet)
+        let (svcSeconds, _, _) = try await runService(boot: boot, group: "bench", runtime: runtime, until: live.count, quiet: quiet)
         let cpu = processCPUSeconds() - cpu0
         print(BenchResult(name: "monitor service end to end (consume..commit)", operations: live.count, seconds: svcSeconds).line
               + String(format: "  = %.0f%% of the C loop, CPU %.1f s", 100 * cSeconds / svcSeconds, cpu))
 
-        // 3. Produce-to-decision latency at a fixed rate.
+        // 3. Latency at a fixed rate: from the producer's send to the moment the monitor's decision
+        // is final (its outputs acknowledged by the broker and its offset stored). Each record
+        // carries its send time (monotonic ns) in a header.
         try cluster.createTopic("lat", partitions: 8)
         let probe = LatencyProbe()
         let total = rate * latencySeconds
@@ -91,36 +93,38 @@ struct PipelineBench: AsyncParsableCommand {
         while !ready.value { try await Task.sleep(for: .milliseconds(20)) }
         let start = Date()
         let t2 = DeliveryTracker()
-        var lowLatency = KafkaProducerConfiguration(client: client)
-        lowLatency.lingerMs = 1
-        let p2 = try KafkaProducer(configuration: lowLatency, logger: quiet)
+        let p2 = try KafkaProducer(configuration: lowLatencyProducer(client), logger: quiet)
         for (i, l) in feed.enumerated() {
-            if i == warmup { probe.startMeasuring() }
-            try p2.send(OutgoingMessage(topic: "lat", key: extractStringField(l, "account_id"), value: l, timestampMs: Int64(Date().timeIntervalSince1970 * 1000)), tracker: t2)
+            let sent = i < warmup ? 0 : monotonicNanos()
+            try p2.send(OutgoingMessage(topic: "lat", key: extractStringField(l, "account_id"), value: l,
+                                        headers: [KafkaHeader(LatencyProbe.header, withUnsafeBytes(of: sent.littleEndian, Array.init))]), tracker: t2)
             let wait = start.addingTimeInterval(Double(i + 1) / Double(rate)).timeIntervalSinceNow
             if wait > 0.001 { try await Task.sleep(for: .microseconds(Int(wait * 1e6))) }
         }
         _ = await t2.wait()
-        _ = try await service
+        let (_, _, cpuAtRate) = try await service
         p2.close()
         producer.close()
         let l = probe.values
-        print(BenchResult(name: "produce->decision latency at \(rate)/s", operations: l.count, seconds: Double(latencySeconds), latenciesNanos: l).line)
+        print(BenchResult(name: "send->final decision latency at \(rate)/s", operations: l.count, seconds: Double(latencySeconds), latenciesNanos: l).line
+              + String(format: "  [outputs acknowledged, offset stored]  CPU %.0f%% of one core", 100 * cpuAtRate))
         print(String(format: "peak RSS %.0f MiB", peakRSSMiB()))
     }
 
-    /// Runs the monitor until `until` events were decided; returns the seconds taken from start.
+    /// Runs the monitor until `until` events were decided; returns the seconds taken from the
+    /// first event (from start with a probe), the alerts, and the process CPU used per second.
     private func runService(boot: String, group: String, runtime: ScoringRuntime, until: Int, topic: String = "in",
-                            probe: LatencyProbe? = nil, ready: Locked<Bool>? = nil, quiet: Logger) async throws -> (Double, Int) {
+                            probe: LatencyProbe? = nil, ready: Locked<Bool>? = nil, quiet: Logger) async throws -> (Double, Int, Double) {
         let client = KafkaClientConfiguration(bootstrapServers: boot)
         var conf = MonitorConfiguration(consumer: monitorConsumer(client, group: group, onMockBroker: true),
                                         producer: lowLatencyProducer(client), inputTopics: [topic], alertTopic: "alerts", deadLetterTopic: "dlq")
         conf.batchSize = 5000
         let factory = PipelineProcessorFactory(runtime: runtime, alertTopic: "alerts", deadLetterTopic: "dlq")
-        let service = MonitorService(configuration: conf, processors: probe.map { ProbedFactory(inner: factory, probe: $0) } ?? factory,
-                                     stateStore: nil, logger: quiet)
+        let service = MonitorService(configuration: conf, processors: factory, stateStore: nil, logger: quiet)
+        if let probe { service.acknowledgedBatches.value = { batch in probe.record(batch) } }
         let group = ServiceGroup(services: [service], gracefulShutdownSignals: [], logger: quiet)
         let t0 = monotonicNanos()
+        let cpu0 = processCPUSeconds()
         var firstEvent: UInt64?
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -131,44 +135,27 @@ struct PipelineBench: AsyncParsableCommand {
                 try await Task.sleep(for: .milliseconds(2))
             }
             let seconds = Double(monotonicNanos() - (probe == nil ? (firstEvent ?? t0) : t0)) / 1e9
+            let cpu = (processCPUSeconds() - cpu0) / (Double(monotonicNanos() - t0) / 1e9)
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
-            return (seconds, service.totals.value.alerts)
+            return (seconds, service.totals.value.alerts, cpu)
         }
     }
 }
 
-/// Records (decision time − record timestamp) per event.
+/// Records, per event, the time from its send (a monotonic-ns header) to its final decision.
 final class LatencyProbe: Sendable {
+    static let header = "bench.sent.ns"
     private let m = Mutex<[Double]>([])
-    private let measuring = Mutex<Int64?>(nil)
-    /// Records produced from now on are measured.
-    func startMeasuring() { measuring.withLock { $0 = Int64(Date().timeIntervalSince1970 * 1000) } }
-    func add(_ ns: Double, producedAt ms: Int64) {
-        guard let from = measuring.withLock({ $0 }), ms >= from else { return }
-        m.withLock { $0.append(ns) }
+    func record(_ batch: KafkaMessageBatch) {
+        let now = monotonicNanos()
+        var out: [Double] = []
+        for i in 0..<batch.count {
+            guard let h = batch[i].headers.first(where: { $0.name == Self.header }), h.value.count == 8 else { continue }
+            let sent = h.value.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+            if sent > 0 && now >= sent { out.append(Double(now - sent)) }
+        }
+        m.withLock { $0 += out }
     }
     var values: [Double] { m.withLock { $0 } }
-}
-
-struct ProbedFactory: PartitionProcessorFactory {
-    let inner: PipelineProcessorFactory
-    let probe: LatencyProbe
-    func makeProcessor(for partition: TopicPartition, snapshot: [UInt8]?) throws -> any PartitionProcessor {
-        ProbedProcessor(inner: try inner.makeProcessor(for: partition, snapshot: snapshot), probe: probe)
-    }
-}
-
-final class ProbedProcessor: PartitionProcessor {
-    let inner: any PartitionProcessor
-    let probe: LatencyProbe
-    init(inner: any PartitionProcessor, probe: LatencyProbe) { self.inner = inner; self.probe = probe }
-    func process(_ record: KafkaRecordView, emit: Bool) -> RecordResult { processBatch([record], emit: [emit])[0] }
-    func processBatch(_ records: [KafkaRecordView], emit: [Bool]) -> [RecordResult] {
-        let out = inner.processBatch(records, emit: emit)
-        let now = Date().timeIntervalSince1970 * 1000
-        for r in records { probe.add((now - Double(r.timestampMs)) * 1e6, producedAt: r.timestampMs) }
-        return out
-    }
-    func snapshot() throws -> [UInt8] { try inner.snapshot() }
 }
