@@ -75,7 +75,8 @@ public final class MonitorService: Service, @unchecked Sendable {
     public func run() async throws {
         var producerConf = configuration.producer
         if configuration.exactlyOnce, producerConf.transactionalID == nil {
-            producerConf.transactionalID = "txguard-\(group)"
+            // One per instance (producers sharing a transactional.id fence each other).
+            producerConf.transactionalID = "txguard-\(group)-\(ProcessInfo.processInfo.hostName)"
         }
         let producer = try KafkaProducer(configuration: producerConf, logger: logger)
         if configuration.exactlyOnce {
@@ -278,6 +279,7 @@ public final class MonitorService: Service, @unchecked Sendable {
             if let f = failures.first, let e = f.error { throw e }
             try producer.sendOffsetsToTransaction(offsets, consumer: consumer)
             try producer.commitTransaction()
+            metrics.transactionsCommitted.increment()
         } catch let error as KafkaError {
             if error.isFatal { throw error }
             metrics.transactionsAborted.increment()

@@ -10,6 +10,7 @@ struct ServiceMetrics: Sendable {
     let rebalances = Counter(label: "txguard_rebalances_total")
     let commitFailures = Counter(label: "txguard_commit_failures_total")
     let produceFailures = Counter(label: "txguard_produce_failures_total")
+    let transactionsCommitted = Counter(label: "txguard_transactions_committed_total")
     let transactionsAborted = Counter(label: "txguard_transactions_aborted_total")
     let batchLatency = Metrics.Timer(label: "txguard_batch_processing_seconds", preferredDisplayUnit: .seconds)
     let eventLatency = Metrics.Timer(label: "txguard_event_latency_seconds", preferredDisplayUnit: .seconds)

@@ -33,6 +33,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Consumer group (instances sharing it share the partitions).") var group: String?
     @Option(name: .long, help: "Model file from `txguard train`.") var model: String?
     @Flag(name: .long, help: "Exactly-once: outputs and input offsets in one Kafka transaction per batch.") var exactlyOnce = false
+    @Option(name: .long, help: "transactional.id with --exactly-once: unique per instance and stable across its restarts (e.g. a StatefulSet pod name). Default: txguard-<group>-<hostname>.")
+    var transactionalId: String?
     @Option(name: .long, help: "Port for /metrics, /healthz and /readyz (0 = any free port; omit to disable).") var metricsPort: Int?
     @Option(name: .long, help: "Where partition state snapshots go: kafka (a compacted topic; partitions can move between machines) or directory.")
     var stateStore: String?
@@ -66,6 +68,7 @@ struct RunCommand: AsyncParsableCommand {
         var conf = MonitorConfiguration(consumer: cc, producer: lowLatencyProducer(client), inputTopics: s.inputTopics,
                                         alertTopic: s.alertTopic, deadLetterTopic: s.deadLetterTopic)
         conf.exactlyOnce = s.exactlyOnce
+        if s.exactlyOnce { conf.producer.transactionalID = s.transactionalID }
         conf.batchSize = s.batchSize
         // One metadata probe at start: missing topics (a common deployment slip) are named, and
         // the state topic is created when missing.
@@ -165,6 +168,7 @@ struct RunSettings: Sendable {
     var group: String
     var model: String
     var exactlyOnce: Bool
+    var transactionalID: String
     var metricsPort: Int?
     var stateDir: String
     var stateStore: String
@@ -192,6 +196,11 @@ struct RunSettings: Sendable {
         group = try need(pick(f.group, "TXGUARD_GROUP", file.group, { $0 }), "group")
         model = try need(pick(f.model, "TXGUARD_MODEL", file.model, { $0 }), "model")
         exactlyOnce = f.exactlyOnce || env["TXGUARD_EXACTLY_ONCE"] == "true" || (file.exactly_once ?? false)
+        // Each member of the group needs its own transactional.id: two producers sharing one fence
+        // each other. Stable across restarts so a restarted instance fences its own zombie.
+        transactionalID = pick(f.transactionalId, "TXGUARD_TRANSACTIONAL_ID", file.transactional_id, { $0 })
+            ?? "txguard-\(group)-\(ProcessInfo.processInfo.hostName)"
+        guard !transactionalID.isEmpty else { throw ValidationError("transactional_id must not be empty") }
         metricsPort = pick(f.metricsPort, "TXGUARD_METRICS_PORT", file.metrics_port, { Int($0) })
         let dir = pick(f.stateDir, "TXGUARD_STATE_DIR", file.state_dir, { $0 })
         stateDir = dir ?? "./txguard-state"
@@ -226,6 +235,7 @@ struct RunSettingsFile: Decodable {
     var group: String?
     var model: String?
     var exactly_once: Bool?
+    var transactional_id: String?
     var metrics_port: Int?
     var state_dir: String?
     var state_store: String?
@@ -236,7 +246,7 @@ struct RunSettingsFile: Decodable {
     var mapping: String?
     var log_level: String?
 
-    static let keys: Set<String> = ["brokers", "input_topic", "alert_topic", "dead_letter_topic", "group", "model", "exactly_once",
+    static let keys: Set<String> = ["brokers", "input_topic", "alert_topic", "dead_letter_topic", "group", "model", "exactly_once", "transactional_id",
                                     "metrics_port", "state_dir", "state_store", "state_topic", "batch_size", "shutdown_deadline", "model_dir", "mapping", "log_level"]
 
     static func load(_ path: String?) throws -> RunSettingsFile {
