@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import ServiceLifecycle
+import TxGuardContracts
 import TxGuardKafka
 
 /// The monitor: a consumer-group member that turns input records into alerts and dead letters.
@@ -192,6 +193,7 @@ public final class MonitorService: Service, @unchecked Sendable {
         var next: [TopicPartitionOffset] = []
         let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
         var counts = ServiceTotals()
+        var detectorSums = DetectorSums()
         for (j, (worker, indices)) in jobs.enumerated() {
             for (k, res) in results[j].enumerated() {
                 outputs += res.outputs
@@ -202,11 +204,13 @@ public final class MonitorService: Service, @unchecked Sendable {
                 }
                 if let s = res.score { metrics.score.record(s) }
                 if let t = res.threshold { metrics.threshold.record(t) }
+                detectorSums.add(res.detectors)
                 let ts = batch[indices[k]].timestampMs
                 if ts > 0, nowMs >= ts { metrics.eventLatency.recordMilliseconds(nowMs - ts) }
             }
             next.append(TopicPartitionOffset(worker.partition, offset: worker.nextOffset))
         }
+        for (name, score, probability) in detectorSums.means { metrics.detectorMeans(name, score: score, probability: probability) }
         counts.events = results.reduce(0) { $0 + $1.count }
         metrics.eventsIn.increment(by: counts.events)
 
@@ -383,6 +387,27 @@ public final class MonitorService: Service, @unchecked Sendable {
         } catch {
             logger.error("partition state snapshot failed", metadata: ["partition": "\(w.partition)", "error": "\(error)"])
         }
+    }
+}
+
+/// Sums of each detector's scores over a batch (a handful of detectors: linear search).
+struct DetectorSums {
+    private var names: [String] = []
+    private var scores: [Double] = []
+    private var probabilities: [Double] = []
+    private var counts: [Int] = []
+    mutating func add(_ ds: [DetectorScore]) {
+        for d in ds {
+            guard d.score.isFinite, d.probability.isFinite else { continue }
+            if let i = names.firstIndex(of: d.name) {
+                scores[i] += d.score; probabilities[i] += d.probability; counts[i] += 1
+            } else {
+                names.append(d.name); scores.append(d.score); probabilities.append(d.probability); counts.append(1)
+            }
+        }
+    }
+    var means: [(String, Double, Double)] {
+        names.indices.map { (names[$0], scores[$0] / Double(counts[$0]), probabilities[$0] / Double(counts[$0])) }
     }
 }
 

@@ -1,3 +1,4 @@
+import TxGuardContracts
 import TxGuardKafka
 
 /// What became of one input record. Every record ends as exactly one of these.
@@ -18,12 +19,16 @@ public struct RecordResult: Sendable {
     /// Ensemble score and the threshold in force, for metrics (nil for dead letters).
     public var score: Double?
     public var threshold: Double?
+    /// Each detector's raw score and tail probability, for metrics (empty for dead letters).
+    public var detectors: [DetectorScore]
 
-    public init(disposition: RecordDisposition, outputs: [OutgoingMessage] = [], score: Double? = nil, threshold: Double? = nil) {
+    public init(disposition: RecordDisposition, outputs: [OutgoingMessage] = [], score: Double? = nil, threshold: Double? = nil,
+                detectors: [DetectorScore] = []) {
         self.disposition = disposition
         self.outputs = outputs
         self.score = score
         self.threshold = threshold
+        self.detectors = detectors
     }
 }
 

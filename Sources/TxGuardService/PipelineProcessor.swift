@@ -43,14 +43,14 @@ public final class PipelineProcessor: PartitionProcessor {
     private func result(_ v: Verdict) -> RecordResult {
         switch v.kind {
         case .normal:
-            return RecordResult(disposition: .normal, score: v.score, threshold: v.threshold)
+            return RecordResult(disposition: .normal, score: v.score, threshold: v.threshold, detectors: v.detectors)
         case .alert:
             var outputs: [OutgoingMessage] = []
             if let a = v.alert {
                 outputs.append(OutgoingMessage(topic: alertTopic, key: Array(a.accountID.utf8), value: AlertEncoder.encode(a),
                                                headers: [KafkaHeader("txguard.schema.version", Alert.schemaVersion), KafkaHeader("txguard.alert.id", a.alertID)]))
             }
-            return RecordResult(disposition: .alert, outputs: outputs, score: v.score, threshold: v.threshold)
+            return RecordResult(disposition: .alert, outputs: outputs, score: v.score, threshold: v.threshold, detectors: v.detectors)
         case .deadLetter:
             let reason = v.deadLetter?.error.code.rawValue ?? "invalid"
             var outputs: [OutgoingMessage] = []

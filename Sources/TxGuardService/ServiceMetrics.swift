@@ -17,6 +17,11 @@ struct ServiceMetrics: Sendable {
     let score = Recorder(label: "txguard_score")
     let threshold = Gauge(label: "txguard_threshold")
 
+    /// Per detector: the mean raw score and mean tail probability of the last batch.
+    func detectorMeans(_ name: String, score: Double, probability: Double) {
+        Gauge(label: "txguard_detector_score", dimensions: [("detector", name)]).record(score)
+        Gauge(label: "txguard_detector_tail_probability", dimensions: [("detector", name)]).record(probability)
+    }
     func deadLetter(_ reason: String) { Counter(label: "txguard_decisions_total", dimensions: [("decision", "dead_letter"), ("reason", reason)]).increment() }
     func lag(_ tp: TopicPartition, _ value: Int64) {
         Gauge(label: "txguard_consumer_lag", dimensions: [("topic", tp.topic), ("partition", "\(tp.partition)")]).record(Double(value))

@@ -96,6 +96,12 @@ struct PipelineEndToEndTests {
         #expect(dead == Double(bad.count + 1))
         #expect(metric(text, "txguard_decisions_total", labels: "reason=\"payload_too_large\"") == 1)
         #expect(metric(text, "txguard_decisions_total", labels: "reason=\"malformed_json\"") == 1)
+        for d in ["isolation_forest", "zscore", "ocsvm"] {
+            #expect(text.contains("txguard_detector_score{detector=\"\(d)\"}"), "per-detector score gauge for \(d)")
+            let p = metric(text, "txguard_detector_tail_probability", labels: "detector=\"\(d)\"")
+            #expect(p > 0 && p <= 1)
+        }
+        #expect(metric(text, "txguard_threshold") > 0)
         #expect(try httpGet(port: port, path: "/healthz").0 == 200)
         #expect(try httpGet(port: port, path: "/readyz").0 == 200)
 
