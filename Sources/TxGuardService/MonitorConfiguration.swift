@@ -18,6 +18,8 @@ public struct MonitorConfiguration: Sendable {
     public var commitIntervalMs: Int = 1000
     /// How often partition state is snapshotted (also on revoke and shutdown).
     public var snapshotIntervalMs: Int = 30_000
+    /// Input partitions are paused when a batch's outputs wait longer than this for acknowledgement.
+    public var pauseAfterMs: Int = 1000
     /// Back-off between attempts to re-send outputs the brokers did not acknowledge.
     public var retryBackoffMs: Int = 1000
 

@@ -217,7 +217,7 @@ public final class MonitorService: Service, @unchecked Sendable {
         if configuration.exactlyOnce {
             try await commitTransaction(outputs, offsets: next, producer: producer, consumer: consumer, jobs: jobs.map { $0.0 })
         } else {
-            try await deliver(outputs, producer: producer)
+            try await deliver(outputs, producer: producer, consumer: consumer)
             try consumer.storeOffsets(next)
         }
         totals.withLock { $0.add(counts) }
@@ -248,8 +248,30 @@ public final class MonitorService: Service, @unchecked Sendable {
     /// Sends outputs and waits until every one is acknowledged; re-sends after failures (a
     /// duplicate alert keeps its `alert_id`), so a batch's offsets are stored only after all of
     /// its outputs are safe. Stops trying only when the service is cancelled.
-    private func deliver(_ outputs: [OutgoingMessage], producer: KafkaProducer) async throws {
+    ///
+    /// Backpressure: when acknowledgements take longer than `pauseAfterMs` (brokers slow or an
+    /// output topic unavailable), the input partitions are paused — nothing more is fetched,
+    /// `/readyz` reports the stall — and resumed once the outputs are safe.
+    private func deliver(_ outputs: [OutgoingMessage], producer: KafkaProducer, consumer: KafkaConsumer) async throws {
         guard !outputs.isEmpty else { return }
+        let pauseAfter = configuration.pauseAfterMs
+        let pauser = Task { [weak self] in
+            try await Task.sleep(for: .milliseconds(pauseAfter))
+            self?.pauseInputs(consumer)
+        }
+        func finish() async {
+            pauser.cancel()
+            _ = await pauser.result  // a pause in progress completes before the resume
+            resumeInputs(consumer)
+        }
+        do { try await sendUntilAcknowledged(outputs, producer: producer) } catch {
+            await finish()
+            throw error
+        }
+        await finish()
+    }
+
+    private func sendUntilAcknowledged(_ outputs: [OutgoingMessage], producer: KafkaProducer) async throws {
         var attempt = 0
         while true {
             attempt += 1
@@ -267,8 +289,41 @@ public final class MonitorService: Service, @unchecked Sendable {
             ])
             health.withLock { $0.stalled = true }
             try await Task.sleep(for: .milliseconds(configuration.retryBackoffMs))
-            health.withLock { $0.stalled = false; $0.lastLoop = Date() }
+            let stillPaused = !paused.value.isEmpty
+            health.withLock { $0.stalled = stillPaused; $0.lastLoop = Date() }
         }
+    }
+
+    /// Partitions paused because outputs were not acknowledged in time.
+    public var pausedPartitions: [TopicPartition] { paused.value }
+    private let paused = Locked<[TopicPartition]>([])
+
+    private func pauseInputs(_ consumer: KafkaConsumer) {
+        guard let tps = try? consumer.assignment(), !tps.isEmpty else { return }
+        do {
+            try consumer.pause(tps)
+            paused.value = tps
+            metrics.pausedPartitions.record(Double(tps.count))
+            health.withLock { $0.stalled = true }
+            logger.warning("outputs not acknowledged in time; input partitions paused until they are", metadata: [
+                "partitions": "\(tps.count)", "after_ms": "\(configuration.pauseAfterMs)",
+            ])
+        } catch {
+            logger.error("could not pause input partitions", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func resumeInputs(_ consumer: KafkaConsumer) {
+        let tps = paused.withLock { p -> [TopicPartition] in defer { p = [] }; return p }
+        guard !tps.isEmpty else { return }
+        // Only partitions still assigned (a rebalance may have moved some meanwhile).
+        let current = Set((try? consumer.assignment()) ?? [])
+        do { try consumer.resume(tps.filter { current.contains($0) }) } catch {
+            logger.error("could not resume input partitions", metadata: ["error": "\(error)"])
+        }
+        metrics.pausedPartitions.record(0)
+        health.withLock { $0.stalled = false; $0.lastLoop = Date() }
+        logger.notice("outputs acknowledged; input partitions resumed", metadata: ["partitions": "\(tps.count)"])
     }
 
     /// Exactly-once: outputs and input offsets in one transaction. On an abortable failure the

@@ -16,6 +16,7 @@ struct ServiceMetrics: Sendable {
     let eventLatency = Metrics.Timer(label: "txguard_event_latency_seconds", preferredDisplayUnit: .seconds)
     let score = Recorder(label: "txguard_score")
     let threshold = Gauge(label: "txguard_threshold")
+    let pausedPartitions = Gauge(label: "txguard_paused_partitions")
 
     /// Per detector: the mean raw score and mean tail probability of the last batch.
     func detectorMeans(_ name: String, score: Double, probability: Double) {

@@ -127,8 +127,12 @@ struct DeliveryFaultTests {
             let stalled = try c.committed([TopicPartition("in", 0), TopicPartition("in", 1)]).map(\.offset).reduce(0) { $0 + max(0, $1) }
             #expect(stalled < Int64(n), "offsets must not pass records whose alerts are unacknowledged (committed \(stalled))")
             #expect(service.health.value.isAlive)
+            #expect(service.health.value.stalled, "/readyz reports the stall")
+            #expect(Set(service.pausedPartitions) == [TopicPartition("in", 0), TopicPartition("in", 1)], "inputs paused while outputs wait")
             mock.setTopicError("alerts", error: 0)
             #expect(try await waitCommitted(boot, group: "stall", topic: "in", partitions: 2, timeout: 60), "recovers once the topic is back")
+            #expect(service.pausedPartitions.isEmpty, "resumed once acknowledged")
+            #expect(!service.health.value.stalled)
             c.close()
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
