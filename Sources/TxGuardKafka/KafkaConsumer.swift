@@ -104,10 +104,10 @@ public final class KafkaConsumer: @unchecked Sendable {
     // MARK: - Polling
 
     /// Waits up to `timeoutMs` for the first record, then takes whatever else is already fetched,
-    /// up to `maxMessages`, without waiting further (a batch never waits to fill: under light
-    /// traffic that would add the whole timeout to every record's latency). Serves rebalance
-    /// callbacks. Prefer `nextBatch` from async code.
-    public func poll(maxMessages: Int = 1000, timeoutMs: Int = 100) -> KafkaMessageBatch {
+    /// up to `maxMessages`, waiting at most `fillMs` more for the batch to fill (default 0: a batch
+    /// never waits to fill; under light traffic that would add the wait to every record's
+    /// latency). Serves rebalance callbacks. Prefer `nextBatch` from async code.
+    public func poll(maxMessages: Int = 1000, timeoutMs: Int = 100, fillMs: Int = 0) -> KafkaMessageBatch {
         guard !closed.load(ordering: .acquiring) else { return KafkaMessageBatch(messages: [], errors: [], owner: handle) }
         let cap = max(1, maxMessages)
         var raw = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: cap)
@@ -115,7 +115,7 @@ public final class KafkaConsumer: @unchecked Sendable {
             guard let first = rd_kafka_consume_queue(rkqueue, Int32(timeoutMs)) else { return 0 }
             buf[0] = first
             guard cap > 1 else { return 1 }
-            let more = rd_kafka_consume_batch_queue(rkqueue, 0, buf.baseAddress! + 1, cap - 1)
+            let more = rd_kafka_consume_batch_queue(rkqueue, Int32(max(0, fillMs)), buf.baseAddress! + 1, cap - 1)
             return 1 + max(0, more)
         }
         var messages: [UnsafeMutablePointer<rd_kafka_message_t>] = []
@@ -137,9 +137,9 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     /// Waits for the next batch on the consumer's own thread (off the cooperative pool).
-    public func nextBatch(maxMessages: Int = 1000, timeoutMs: Int = 100) async -> KafkaMessageBatch {
+    public func nextBatch(maxMessages: Int = 1000, timeoutMs: Int = 100, fillMs: Int = 0) async -> KafkaMessageBatch {
         await withCheckedContinuation { (cont: CheckedContinuation<KafkaMessageBatch, Never>) in
-            queue.async { cont.resume(returning: self.poll(maxMessages: maxMessages, timeoutMs: timeoutMs)) }
+            queue.async { cont.resume(returning: self.poll(maxMessages: maxMessages, timeoutMs: timeoutMs, fillMs: fillMs)) }
         }
     }
 

@@ -9,7 +9,10 @@ public struct MonitorConfiguration: Sendable {
     public var deadLetterTopic: String
     /// Exactly-once: outputs and input offsets in one Kafka transaction per batch.
     public var exactlyOnce: Bool = false
-    /// Records taken from Kafka per batch.
+    /// Exactly-once: how long a batch (one transaction) may keep filling after its first record,
+    /// up to `batchSize` records. Longer means fewer, larger transactions and more latency.
+    public var transactionIntervalMs: Int = 100
+    /// Records taken from Kafka per batch (per transaction in exactly-once mode).
     public var batchSize: Int = 5000
     /// Longest wait for the first record of a batch (a batch is whatever is fetched by then; it
     /// never waits to fill). Bounds how long the loop is idle between housekeeping turns.

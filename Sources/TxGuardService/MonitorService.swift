@@ -133,7 +133,8 @@ public final class MonitorService: Service, @unchecked Sendable {
         while !stopping.value && !Task.isCancelled {
             if let fatal = producer.fatalError ?? consumer.fatalError { throw fatal }
             swapProcessorsIfRequested()
-            let batch = await consumer.nextBatch(maxMessages: configuration.batchSize, timeoutMs: configuration.pollTimeoutMs)
+            let batch = await consumer.nextBatch(maxMessages: configuration.batchSize, timeoutMs: configuration.pollTimeoutMs,
+                                                 fillMs: configuration.exactlyOnce ? configuration.transactionIntervalMs : 0)
             health.withLock { $0.lastLoop = Date(); $0.ready = true }
             for e in batch.errors { logger.warning("consumer error", metadata: ["error": "\(e)"]) }
             if !batch.isEmpty {

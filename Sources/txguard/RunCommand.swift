@@ -35,6 +35,8 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Exactly-once: outputs and input offsets in one Kafka transaction per batch.") var exactlyOnce = false
     @Option(name: .long, help: "transactional.id with --exactly-once: unique per instance and stable across its restarts (e.g. a StatefulSet pod name). Default: txguard-<group>-<hostname>.")
     var transactionalId: String?
+    @Option(name: .long, help: "With --exactly-once: milliseconds a transaction may keep collecting records after its first (up to --batch-size records). Default 100.")
+    var transactionIntervalMs: Int?
     @Option(name: .long, help: "Port for /metrics, /healthz and /readyz (0 = any free port; omit to disable).") var metricsPort: Int?
     @Option(name: .long, help: "Where partition state snapshots go: kafka (a compacted topic; partitions can move between machines) or directory.")
     var stateStore: String?
@@ -69,6 +71,7 @@ struct RunCommand: AsyncParsableCommand {
                                         alertTopic: s.alertTopic, deadLetterTopic: s.deadLetterTopic)
         conf.exactlyOnce = s.exactlyOnce
         if s.exactlyOnce { conf.producer.transactionalID = s.transactionalID }
+        conf.transactionIntervalMs = s.transactionIntervalMs
         conf.batchSize = s.batchSize
         // One metadata probe at start: missing topics (a common deployment slip) are named, and
         // the state topic is created when missing.
@@ -169,6 +172,7 @@ struct RunSettings: Sendable {
     var model: String
     var exactlyOnce: Bool
     var transactionalID: String
+    var transactionIntervalMs: Int
     var metricsPort: Int?
     var stateDir: String
     var stateStore: String
@@ -201,6 +205,8 @@ struct RunSettings: Sendable {
         transactionalID = pick(f.transactionalId, "TXGUARD_TRANSACTIONAL_ID", file.transactional_id, { $0 })
             ?? "txguard-\(group)-\(ProcessInfo.processInfo.hostName)"
         guard !transactionalID.isEmpty else { throw ValidationError("transactional_id must not be empty") }
+        transactionIntervalMs = pick(f.transactionIntervalMs, "TXGUARD_TRANSACTION_INTERVAL_MS", file.transaction_interval_ms, { Int($0) }) ?? 100
+        guard (0...60_000).contains(transactionIntervalMs) else { throw ValidationError("transaction_interval_ms must be 0...60000, got \(transactionIntervalMs)") }
         metricsPort = pick(f.metricsPort, "TXGUARD_METRICS_PORT", file.metrics_port, { Int($0) })
         let dir = pick(f.stateDir, "TXGUARD_STATE_DIR", file.state_dir, { $0 })
         stateDir = dir ?? "./txguard-state"
@@ -236,6 +242,7 @@ struct RunSettingsFile: Decodable {
     var model: String?
     var exactly_once: Bool?
     var transactional_id: String?
+    var transaction_interval_ms: Int?
     var metrics_port: Int?
     var state_dir: String?
     var state_store: String?
@@ -246,7 +253,7 @@ struct RunSettingsFile: Decodable {
     var mapping: String?
     var log_level: String?
 
-    static let keys: Set<String> = ["brokers", "input_topic", "alert_topic", "dead_letter_topic", "group", "model", "exactly_once", "transactional_id",
+    static let keys: Set<String> = ["brokers", "input_topic", "alert_topic", "dead_letter_topic", "group", "model", "exactly_once", "transactional_id", "transaction_interval_ms",
                                     "metrics_port", "state_dir", "state_store", "state_topic", "batch_size", "shutdown_deadline", "model_dir", "mapping", "log_level"]
 
     static func load(_ path: String?) throws -> RunSettingsFile {

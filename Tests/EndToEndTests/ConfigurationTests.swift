@@ -31,6 +31,10 @@ import Testing
         #expect(s4 != 0 && o4.contains("cannot be read"))
         let (s5, o5) = try await check(good.replacingOccurrences(of: "\"alert_topic\": \"alerts\"", with: "\"alert_topic\": \"tx\""), ws)
         #expect(s5 != 0 && o5.contains("must differ from the input topics"))
+        let (s9, o9) = try await check(good.replacingOccurrences(of: "\"group\": \"g\",", with: "\"group\": \"g\", \"transaction_interval_ms\": -5,"), ws)
+        #expect(s9 != 0 && o9.contains("transaction_interval_ms must be 0...60000"))
+        let (s10, o10) = try await check(good.replacingOccurrences(of: "\"group\": \"g\",", with: "\"group\": \"g\", \"transactional_id\": \"\","), ws)
+        #expect(s10 != 0 && o10.contains("transactional_id must not be empty"))
         let (s6, o6) = try await check("{ not json", ws)
         #expect(s6 != 0 && o6.contains("not a JSON object"))
 
