@@ -7,6 +7,7 @@ import ServiceLifecycle
 import TxGuardKafka
 import TxGuardPipeline
 import TxGuardService
+import Yams
 
 /// `txguard run`: the monitor service.
 struct RunCommand: AsyncParsableCommand {
@@ -19,13 +20,14 @@ struct RunCommand: AsyncParsableCommand {
         or a dead-letter record on --dead-letter-topic with its reason in headers. Offsets advance only after \
         the outputs are acknowledged (at-least-once; duplicates keep their alert_id), or inside one Kafka \
         transaction with --exactly-once (downstream consumers then need isolation.level=read_committed).
-        Settings come from flags, then TXGUARD_* environment variables, then --config FILE (JSON with the \
-        flag names as keys, e.g. {"brokers": "...", "input_topic": ["tx"], "group": "txguard"}), then defaults. \
+        Settings come from flags, then TXGUARD_* environment variables, then --config FILE (JSON, or YAML when \
+        named .yaml/.yml, with the flag names as keys, e.g. {"brokers": "...", "input_topic": ["tx"], "group": "txguard"}), \
+        then defaults. \
         The SASL password is read from TXGUARD_SASL_PASSWORD only. SIGTERM/SIGINT: drain, snapshot, commit, exit 0.
         """
     )
 
-    @Option(name: .long, help: "JSON configuration file (keys as the flags, with _ for -).") var config: String?
+    @Option(name: .long, help: "Configuration file, JSON or YAML (.yaml/.yml); keys as the flags, with _ for -.") var config: String?
     @OptionGroup var kafka: KafkaConnectionOptions
     @Option(name: .long, help: "Topic of transactions (repeatable).") var inputTopic: [String] = []
     @Option(name: .long, help: "Topic alerts are written to.") var alertTopic: String?
@@ -256,9 +258,21 @@ struct RunSettingsFile: Decodable {
     static let keys: Set<String> = ["brokers", "input_topic", "alert_topic", "dead_letter_topic", "group", "model", "exactly_once", "transactional_id", "transaction_interval_ms",
                                     "metrics_port", "state_dir", "state_store", "state_topic", "batch_size", "shutdown_deadline", "model_dir", "mapping", "log_level"]
 
+    /// Reads a JSON file, or YAML when the name ends in `.yaml`/`.yml` (the same keys).
     static func load(_ path: String?) throws -> RunSettingsFile {
         guard let path else { return RunSettingsFile() }
-        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--config \(path): cannot read the file") }
+        guard var data = FileManager.default.contents(atPath: path) else { throw ValidationError("--config \(path): cannot read the file") }
+        if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
+            let parsed: Any?
+            do { parsed = try Yams.load(yaml: String(decoding: data, as: UTF8.self)) } catch {
+                throw ValidationError("--config \(path): not valid YAML (\(error))")
+            }
+            guard let mapping = parsed as? [String: Any], JSONSerialization.isValidJSONObject(mapping),
+                  let json = try? JSONSerialization.data(withJSONObject: mapping) else {
+                throw ValidationError("--config \(path): not a YAML mapping of settings")
+            }
+            data = json
+        }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ValidationError("--config \(path): not a JSON object")
         }
@@ -279,7 +293,7 @@ struct ConfigCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Validate a `txguard run` configuration file (and the model it names).")
-        @Argument(help: "Configuration file (JSON).") var file: String
+        @Argument(help: "Configuration file (JSON, or YAML when named .yaml/.yml).") var file: String
 
         func run() throws {
             let f = try RunSettingsFile.load(file)

@@ -35,6 +35,25 @@ import Testing
         #expect(s9 != 0 && o9.contains("transaction_interval_ms must be 0...60000"))
         let (s10, o10) = try await check(good.replacingOccurrences(of: "\"group\": \"g\",", with: "\"group\": \"g\", \"transactional_id\": \"\","), ws)
         #expect(s10 != 0 && o10.contains("transactional_id must not be empty"))
+        // The same settings as YAML.
+        let yaml = """
+        brokers: 127.0.0.1:9092
+        input_topic: [tx]
+        alert_topic: alerts
+        dead_letter_topic: dlq
+        group: g
+        model: \(ws.path("m.txg"))
+        batch_size: 2000
+        """
+        try yaml.write(toFile: ws.path("c.yaml"), atomically: true, encoding: .utf8)
+        let (y0, yo0, ye0) = try await run(try txguardBinary(), ["config", "check", ws.path("c.yaml")])
+        #expect(y0 == 0 && yo0.contains("ok (group g"), "\(ye0)")
+        try yaml.replacingOccurrences(of: "batch_size", with: "batch_sise").write(toFile: ws.path("c2.yaml"), atomically: true, encoding: .utf8)
+        let (y1, _, ye1) = try await run(try txguardBinary(), ["config", "check", ws.path("c2.yaml")])
+        #expect(y1 != 0 && ye1.contains("unknown key \"batch_sise\""))
+        try "brokers: [unclosed".write(toFile: ws.path("c3.yml"), atomically: true, encoding: .utf8)
+        let (y2, _, ye2) = try await run(try txguardBinary(), ["config", "check", ws.path("c3.yml")])
+        #expect(y2 != 0 && ye2.contains("not valid YAML"))
         let (s6, o6) = try await check("{ not json", ws)
         #expect(s6 != 0 && o6.contains("not a JSON object"))
 
