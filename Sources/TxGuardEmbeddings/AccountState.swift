@@ -19,10 +19,22 @@ public struct AccountState: Sendable, Equatable, Codable {
     public var knownDevices: [UInt64]
     /// Exponentially weighted centroid of the account's projected text embeddings (empty without PCA).
     public var textCentroid: [Float]
+    /// Events with a value of the surprisal field (`FeatureSpec.surprisalField`).
+    public var categoryTotal: UInt32 = 0
+    /// Counted values of the surprisal field (hash, count), in storage order.
+    public var categoryCounts: [CategoryCount] = []
+
+    /// One counted categorical value.
+    public struct CategoryCount: Sendable, Equatable, Codable {
+        public var valueHash: UInt64
+        public var count: UInt32
+    }
 
     /// One remembered transaction.
     public struct RecentEvent: Sendable, Equatable, Codable {
         public var timestampMillis: Int64
         public var amount: Float
+        /// 32-bit hash of the event's surprisal-field value (0: none, or no surprisal feature).
+        public var categoryHash: UInt32 = 0
     }
 }

@@ -16,6 +16,8 @@ public struct AccountStore: Sendable {
         public var knownCapacity: Int
         /// Width of the text centroid (0 without text projection).
         public var centroidDimension: Int
+        /// Distinct categorical values counted for the surprisal feature (0 without it).
+        public var categoryCapacity: Int = 0
     }
 
     /// Largest number of accounts held.
@@ -41,14 +43,19 @@ public struct AccountStore: Sendable {
         var knownMerchants: UInt8 = 0
         var knownCountries: UInt8 = 0
         var knownDevices: UInt8 = 0
+        var categoryEntries: UInt8 = 0
+        var categoryTotal: UInt32 = 0  // events with a value of the surprisal field
     }
 
     var slotOf: SlotIndex
     var records: [Record] = []
     var ringTimes: [Int64] = []      // slot * R + i
     var ringAmounts: [Float] = []
+    var ringCategories: [UInt32] = []  // slot * R + i when categoryCapacity > 0: 32-bit value hash, 0 for none
     var known: [UInt64] = []         // (slot * 3 + set) * K + i, most recent first
     var centroids: [Float] = []      // slot * D + i
+    var categoryKeys: [UInt64] = []  // slot * C + i (unordered)
+    var categoryCounts: [UInt32] = []
     var head: Int32 = -1             // most recently active
     var tail: Int32 = -1             // least recently active
     var freeSlots: [Int32] = []
@@ -80,12 +87,12 @@ public struct AccountStore: Sendable {
     }
 
     func state(slot s: Int) -> AccountState {
-        let r = layout.recentCapacity, k = layout.knownCapacity, d = layout.centroidDimension
+        let r = layout.recentCapacity, k = layout.knownCapacity, d = layout.centroidDimension, c = layout.categoryCapacity
         var recent: [AccountState.RecentEvent] = []
         let rec = records[s]
         for i in 0..<Int(rec.ringCount) {
             let j = s * r + (Int(rec.ringStart) + i) % r
-            recent.append(.init(timestampMillis: ringTimes[j], amount: ringAmounts[j]))
+            recent.append(.init(timestampMillis: ringTimes[j], amount: ringAmounts[j], categoryHash: c > 0 ? ringCategories[j] : 0))
         }
         func set(_ which: Int) -> [UInt64] {
             let base = (s * 3 + which) * k
@@ -94,7 +101,11 @@ public struct AccountStore: Sendable {
         return AccountState(count: rec.count, lastTimestampMillis: rec.lastTimestamp, amountMean: rec.mean,
                             amountVariance: rec.variance, recentEvents: recent, knownMerchants: set(0),
                             knownCountries: set(1), knownDevices: set(2),
-                            textCentroid: Array(centroids[(s * d)..<((s + 1) * d)]))
+                            textCentroid: Array(centroids[(s * d)..<((s + 1) * d)]),
+                            categoryTotal: rec.categoryTotal,
+                            categoryCounts: (0..<Int(rec.categoryEntries)).map {
+                                .init(valueHash: categoryKeys[s * c + $0], count: categoryCounts[s * c + $0])
+                            })
     }
 
     // MARK: slots and recency
@@ -143,8 +154,11 @@ public struct AccountStore: Sendable {
         records.append(Record())
         ringTimes.append(contentsOf: repeatElement(0, count: r))
         ringAmounts.append(contentsOf: repeatElement(0, count: r))
+        if layout.categoryCapacity > 0 { ringCategories.append(contentsOf: repeatElement(0, count: r)) }
         known.append(contentsOf: repeatElement(0, count: 3 * k))
         centroids.append(contentsOf: repeatElement(0, count: d))
+        categoryKeys.append(contentsOf: repeatElement(0, count: layout.categoryCapacity))
+        categoryCounts.append(contentsOf: repeatElement(0, count: layout.categoryCapacity))
     }
 
     private mutating func reset(_ s: Int, key: UInt64) {
@@ -180,18 +194,19 @@ public struct AccountStore: Sendable {
     // MARK: per-account updates used by the featurizer
 
     /// Appends an event to the slot's ring, dropping the oldest when full.
-    mutating func pushRecent(_ s: Int, time: Int64, amount: Float) {
+    mutating func pushRecent(_ s: Int, time: Int64, amount: Float, category: UInt32 = 0) {
         let r = layout.recentCapacity
         let c = Int(records[s].ringCount), start = Int(records[s].ringStart)
+        let j: Int
         if c < r {
-            let j = s * r + (start + c) % r
-            ringTimes[j] = time; ringAmounts[j] = amount
+            j = s * r + (start + c) % r
             records[s].ringCount = UInt8(c + 1)
         } else {
-            let j = s * r + start
-            ringTimes[j] = time; ringAmounts[j] = amount
+            j = s * r + start
             records[s].ringStart = UInt8((start + 1) % r)
         }
+        ringTimes[j] = time; ringAmounts[j] = amount
+        if layout.categoryCapacity > 0 { ringCategories[j] = category }
     }
 
     /// Whether `value` is in the set; then moves it (or inserts it) to the front, dropping the last when full.
@@ -207,6 +222,31 @@ public struct AccountStore: Sendable {
         known[base] = value
         if found < 0 && c < k { setKnownCount(s, set.rawValue, UInt8(c + 1)) }
         return found >= 0
+    }
+
+    /// The account's count of `value` and its total count, before this event; then counts `value`.
+    /// When all `categoryCapacity` entries are taken, a new value replaces the least counted entry
+    /// (the first of equals), starting at 1.
+    mutating func countCategory(_ s: Int, _ value: UInt64) -> (count: UInt32, total: UInt32) {
+        let c = layout.categoryCapacity
+        let total = records[s].categoryTotal
+        records[s].categoryTotal = total == .max ? total : total + 1
+        guard c > 0 else { return (0, total) }
+        let base = s * c, n = Int(records[s].categoryEntries)
+        var least = 0
+        for i in 0..<n {
+            if categoryKeys[base + i] == value {
+                let k = categoryCounts[base + i]
+                if k < .max { categoryCounts[base + i] = k + 1 }
+                return (k, total)
+            }
+            if categoryCounts[base + i] < categoryCounts[base + least] { least = i }
+        }
+        let slot = n < c ? n : least
+        if n < c { records[s].categoryEntries = UInt8(n + 1) }
+        categoryKeys[base + slot] = value
+        categoryCounts[base + slot] = 1
+        return (0, total)
     }
 
     @inline(__always)
@@ -230,13 +270,14 @@ public struct AccountStore: Sendable {
     // MARK: serialization
 
     private static let magic: UInt32 = 0x4147_5854  // "TXGA" little-endian
-    private static let version: UInt32 = 1
+    private static let version: UInt32 = 2  // 2 added the surprisal category counts; 1 is still read
 
     /// The whole store in a compact little-endian binary form (accounts from least to most recent).
     public func serialized() -> [UInt8] {
         var w = ByteWriter()
         w.write(Self.magic); w.write(Self.version)
         w.write(UInt32(layout.recentCapacity)); w.write(UInt32(layout.knownCapacity)); w.write(UInt32(layout.centroidDimension))
+        w.write(UInt32(layout.categoryCapacity))
         w.write(UInt64(capacity)); w.write(idleTTLMillis ?? -1); w.write(UInt64(evictions)); w.write(UInt64(count))
         var slot = tail
         while slot >= 0 {
@@ -245,12 +286,17 @@ public struct AccountStore: Sendable {
             w.write(records[s].id); w.write(st.count); w.write(st.lastTimestampMillis)
             w.write(st.amountMean); w.write(st.amountVariance)
             w.write(UInt8(st.recentEvents.count))
-            for e in st.recentEvents { w.write(e.timestampMillis); w.write(e.amount) }
+            for e in st.recentEvents {
+                w.write(e.timestampMillis); w.write(e.amount)
+                if layout.categoryCapacity > 0 { w.write(e.categoryHash) }
+            }
             for set in [st.knownMerchants, st.knownCountries, st.knownDevices] {
                 w.write(UInt8(set.count))
                 for v in set { w.write(v) }
             }
             for v in st.textCentroid { w.write(v) }
+            w.write(st.categoryTotal); w.write(UInt8(st.categoryCounts.count))
+            for e in st.categoryCounts { w.write(e.valueHash); w.write(e.count) }
             slot = records[s].previous
         }
         return w.bytes
@@ -261,11 +307,14 @@ public struct AccountStore: Sendable {
         var r = ByteReader(bytes)
         guard try r.read(UInt32.self) == Self.magic else { throw EmbeddingError.corruptState(reason: "not an account store (bad magic)") }
         let version = try r.read(UInt32.self)
-        guard version == Self.version else { throw EmbeddingError.corruptState(reason: "unsupported account store version \(version)") }
+        guard version == 1 || version == Self.version else {
+            throw EmbeddingError.corruptState(reason: "unsupported account store version \(version)")
+        }
         let layout = Layout(recentCapacity: Int(try r.read(UInt32.self)), knownCapacity: Int(try r.read(UInt32.self)),
-                            centroidDimension: Int(try r.read(UInt32.self)))
+                            centroidDimension: Int(try r.read(UInt32.self)),
+                            categoryCapacity: version >= 2 ? Int(try r.read(UInt32.self)) : 0)
         guard (1...255).contains(layout.recentCapacity), (1...255).contains(layout.knownCapacity),
-              (0...4096).contains(layout.centroidDimension) else {
+              (0...4096).contains(layout.centroidDimension), (0...255).contains(layout.categoryCapacity) else {
             throw EmbeddingError.corruptState(reason: "implausible layout \(layout)")
         }
         let capacity = try r.read(UInt64.self)
@@ -290,7 +339,10 @@ public struct AccountStore: Sendable {
             records[s].variance = try r.readDouble()
             let recent = Int(try r.read(UInt8.self))
             guard recent <= layout.recentCapacity else { throw EmbeddingError.corruptState(reason: "\(recent) recent events") }
-            for _ in 0..<recent { pushRecent(s, time: try r.read(Int64.self), amount: try r.readFloat()) }
+            for _ in 0..<recent {
+                let time = try r.read(Int64.self), amount = try r.readFloat()
+                pushRecent(s, time: time, amount: amount, category: layout.categoryCapacity > 0 ? try r.read(UInt32.self) : 0)
+            }
             for set in 0..<3 {
                 let c = Int(try r.read(UInt8.self))
                 guard c <= layout.knownCapacity else { throw EmbeddingError.corruptState(reason: "\(c) known values") }
@@ -298,6 +350,16 @@ public struct AccountStore: Sendable {
                 for i in 0..<c { known[(s * 3 + set) * layout.knownCapacity + i] = try r.read(UInt64.self) }
             }
             for i in 0..<layout.centroidDimension { centroids[s * layout.centroidDimension + i] = try r.readFloat() }
+            if version >= 2 {
+                records[s].categoryTotal = try r.read(UInt32.self)
+                let c = Int(try r.read(UInt8.self))
+                guard c <= layout.categoryCapacity else { throw EmbeddingError.corruptState(reason: "\(c) category counts") }
+                records[s].categoryEntries = UInt8(c)
+                for i in 0..<c {
+                    categoryKeys[s * layout.categoryCapacity + i] = try r.read(UInt64.self)
+                    categoryCounts[s * layout.categoryCapacity + i] = try r.read(UInt32.self)
+                }
+            }
             slotOf.set(key, slot)
             pushFront(slot)
         }

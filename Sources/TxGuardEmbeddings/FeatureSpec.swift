@@ -42,6 +42,21 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
     public var amountStdFloor: Double = 0.1
     /// Distinct merchants / countries / devices remembered per account (least recently seen dropped).
     public var knownValueCapacity: Int = 8
+    /// Categorical field whose per-account surprisal is a feature (`acct_surprisal_<field>`, present once
+    /// training has fitted `surprisalPrior`); nil for none. See `CategoryPrior.surprisal`.
+    public var surprisalField: String? = "merchant_category"
+    /// Dirichlet concentration α of the per-account surprisal: the weight of the global prior, in
+    /// pseudo-events (1: the global distribution counts as one earlier event; the usual uninformed choice).
+    public var surprisalAlpha: Double = 1
+    /// The account's events of the last this many seconds (as far as the recent-event ring reaches) are
+    /// left out of the history the surprisal is measured against, so a burst of events in a value new
+    /// to the account stays surprising for its first day instead of only at its first event.
+    public var surprisalSettleSeconds: Int = 86_400
+    /// Distinct values of `surprisalField` counted per account; when full, a new value replaces the
+    /// least counted one (whose count is lost, which can only make values look rarer).
+    public var surprisalCapacity: Int = 16
+    /// Global frequencies of `surprisalField`, fitted at training (`acct_surprisal_<field>`; absent when nil).
+    public var surprisalPrior: CategoryPrior?
     /// Robust scaling of log1p(amount), fitted at training (`amount_robust`; absent when nil).
     public var amountScaling: RobustScaling?
     /// PCA of text embeddings, fitted at training (`text_pca_<i>` and `text_novelty`; absent when nil).
@@ -57,6 +72,12 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         guard windowSeconds.allSatisfy({ $0 > 0 }) else { throw fail("windowSeconds must be positive") }
         guard recentEventCapacity >= 1, recentEventCapacity <= 255 else { throw fail("recentEventCapacity outside 1...255") }
         guard knownValueCapacity >= 1, knownValueCapacity <= 255 else { throw fail("knownValueCapacity outside 1...255") }
+        guard surprisalAlpha > 0, surprisalAlpha.isFinite else { throw fail("surprisalAlpha \(surprisalAlpha) must be positive") }
+        guard surprisalSettleSeconds >= 0 else { throw fail("surprisalSettleSeconds must not be negative") }
+        guard surprisalCapacity >= 1, surprisalCapacity <= 255 else { throw fail("surprisalCapacity outside 1...255") }
+        if let p = surprisalPrior, p.field != surprisalField || p.total < 0 || p.counts.values.contains(where: { $0 < 0 }) {
+            throw fail("surprisalPrior must be fitted for surprisalField with non-negative counts")
+        }
         guard ewmaAlpha > 0, ewmaAlpha <= 1 else { throw fail("ewmaAlpha \(ewmaAlpha) outside (0, 1]") }
         guard amountStdFloor > 0 else { throw fail("amountStdFloor must be positive") }
         guard currencyRates.values.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw fail("currency rates must be positive") }
@@ -78,6 +99,7 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         names += ["acct_first_seen", "acct_history_log1p", "acct_since_last_log1p_s"]
         for w in windowSeconds { names += ["acct_count_\(w)s", "acct_sum_log1p_\(w)s"] }
         names += ["acct_amount_z", "acct_new_merchant", "acct_new_country", "acct_new_device"]
+        if let p = surprisalPrior { names.append("acct_surprisal_\(p.field)") }
         if let p = textProjection {
             names.append("text_novelty")
             names += (0..<p.outputDimension).map { "text_pca_\($0)" }

@@ -4,12 +4,15 @@ extension FeatureSpec {
         TabularFeaturizer.signedLog1p((amount.isFinite ? amount : 0) * (currencyRates[currency] ?? 1))
     }
 
-    /// A copy with the training-time parts fitted: `amountScaling` (median/IQR of the log amounts)
-    /// and, when `textEmbeddings` holds at least two vectors, `textProjection` (PCA to
+    /// A copy with the training-time parts fitted: `amountScaling` (median/IQR of the log amounts),
+    /// `surprisalPrior` (frequencies of `surprisalField` in `categories`, when given) and, when `textEmbeddings` holds at least two vectors, `textProjection` (PCA to
     /// `min(textComponents, 16, width)` dimensions).
     public func fitted(amounts: [(amount: Double, currency: String)], textEmbeddings: [[Float]] = [],
-                       textComponents: Int = 16) throws -> FeatureSpec {
+                       textComponents: Int = 16, categories: [FeatureInput]? = nil) throws -> FeatureSpec {
         var spec = self
+        if let field = surprisalField, let inputs = categories {
+            spec.surprisalPrior = CategoryPrior.fit(field: field, values: inputs.lazy.map { $0.categoricalValue(field) })
+        }
         spec.amountScaling = try RobustScaling.fit(amounts.map { logAmount($0.amount, currency: $0.currency) })
         if textEmbeddings.count >= 2, let width = textEmbeddings.first?.count {
             spec.textProjection = try PCAProjection.fit(textEmbeddings, componentCount: min(textComponents, 16, width))

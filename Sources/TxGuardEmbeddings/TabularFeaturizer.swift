@@ -11,6 +11,10 @@ import Foundation
 ///   event (0 for an account's first event); update `d = x − m; m += αd; v = (1 − α)(v + αd²)`;
 /// - new merchant/country/device: 1 when the value is present and not among the account's last
 ///   `knownValueCapacity` distinct values (values compared ASCII-case-insensitively);
+/// - `acct_surprisal_<field> = −ln[(k + α·P₀(v)) / (n + α)]` for the event's value v of
+///   `surprisalField`: k the account's count of v and n its count of all values among its earlier events
+///   except those of the last `surprisalSettleSeconds` still in the recent ring ("settled" history),
+///   P₀ the smoothed training frequency (`CategoryPrior`), α = `surprisalAlpha`; 0 when v is absent;
 /// - `text_novelty = 1 − cos(p, c)`, p the PCA projection of this event's embedding, c the account's
 ///   EW centroid of earlier projections (0 without one).
 public struct TabularFeaturizer: Sendable {
@@ -27,6 +31,11 @@ public struct TabularFeaturizer: Sendable {
     private let fieldSources: [FeatureInput.CategoricalSource]
     /// `textProjection` components flattened row-major, for contiguous SIMD dot products.
     private let projectionRows: [Float]
+    /// Smoothed prior probability per value hash of the surprisal field, and of an unseen value.
+    private let surprisalPrior: [UInt64: Double]
+    private let surprisalUnseen: Double
+    private let surprisalSource: FeatureInput.CategoricalSource?
+    static let surprisalSeed: UInt64 = 0x5EED_CA7E
 
     /// Validates `spec` and prepares the featurizer.
     public init(spec: FeatureSpec) throws {
@@ -34,10 +43,22 @@ public struct TabularFeaturizer: Sendable {
         self.spec = spec
         self.featureNames = spec.featureNames
         self.layout = AccountStore.Layout(recentCapacity: spec.recentEventCapacity, knownCapacity: spec.knownValueCapacity,
-                                          centroidDimension: spec.textProjection?.outputDimension ?? 0)
+                                          centroidDimension: spec.textProjection?.outputDimension ?? 0,
+                                          categoryCapacity: spec.surprisalPrior == nil ? 0 : spec.surprisalCapacity)
         self.fieldSeeds = spec.categoricalFields.map { FeatureHash.hash($0) }
         self.fieldSources = spec.categoricalFields.map { FeatureInput.CategoricalSource($0) }
         self.projectionRows = spec.textProjection?.components.flatMap { $0 } ?? []
+        if let prior = spec.surprisalPrior {
+            var table: [UInt64: Double] = [:]
+            for key in prior.counts.keys { table[Self.caseInsensitiveHash(key, seed: Self.surprisalSeed)] = prior.probability(key) }
+            self.surprisalPrior = table
+            self.surprisalUnseen = prior.unseenProbability
+            self.surprisalSource = FeatureInput.CategoricalSource(prior.field)
+        } else {
+            self.surprisalPrior = [:]
+            self.surprisalUnseen = 1
+            self.surprisalSource = nil
+        }
     }
 
     /// An empty account store sized for this spec.
@@ -131,6 +152,30 @@ public struct TabularFeaturizer: Sendable {
         put(novel(&store, s, .merchant, input.merchantName))
         put(novel(&store, s, .country, input.country))
         put(novel(&store, s, .device, input.deviceID))
+        var categoryTag: UInt32 = 0
+        if let source = surprisalSource {
+            var surprisal = 0.0
+            if let value = input.value(of: source), !value.isEmpty {
+                let h = Self.caseInsensitiveHash(value, seed: Self.surprisalSeed)
+                categoryTag = max(1, UInt32(truncatingIfNeeded: h))
+                var (k, n) = store.countCategory(s, h)
+                // Leave out the unsettled recent events (same value / any value).
+                let from = t - Int64(spec.surprisalSettleSeconds) * 1000
+                var recentSame: UInt32 = 0, recentAll: UInt32 = 0
+                for i in 0..<ringCount {
+                    let j = s * r + (ringStart + i) % r
+                    let c = store.ringCategories[j]
+                    if c != 0 && store.ringTimes[j] > from {
+                        recentAll += 1
+                        if c == categoryTag { recentSame += 1 }
+                    }
+                }
+                k -= min(k, recentSame); n -= min(n, recentAll)
+                surprisal = CategoryPrior.surprisal(accountCount: Double(k), accountTotal: Double(n),
+                                                    prior: surprisalPrior[h] ?? surprisalUnseen, alpha: spec.surprisalAlpha)
+            }
+            put(surprisal)
+        }
 
         if count == 0 {
             store.records[s].mean = x
@@ -142,7 +187,7 @@ public struct TabularFeaturizer: Sendable {
         }
         store.records[s].count = count &+ 1
         store.records[s].lastTimestamp = count == 0 ? t : max(record.lastTimestamp, t)
-        store.pushRecent(s, time: t, amount: Float(base))
+        store.pushRecent(s, time: t, amount: Float(base), category: categoryTag)
 
         // Text: novelty against the centroid, then the PCA components.
         if let projection = spec.textProjection {

@@ -17,6 +17,9 @@ enum FeatureNames {
         case "text_novelty": return "merchant text unlike this account's usual merchants"
         default: break
         }
+        if name.hasPrefix("acct_surprisal_") {
+            return "\(name.dropFirst(15).replacingOccurrences(of: "_", with: " ")) unusual for this account (and rare overall)"
+        }
         if name.hasPrefix("acct_count_"), let s = Int(name.dropFirst(11).dropLast()) { return "transactions of this account in the last \(window(s))" }
         if name.hasPrefix("acct_sum_log1p_"), let s = Int(name.dropFirst(15).dropLast()) { return "amount spent by this account in the last \(window(s))" }
         if name.hasPrefix("text_pca_") { return "what the merchant text is about (semantic component \(name.dropFirst(9)))" }

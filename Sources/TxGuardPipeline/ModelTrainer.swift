@@ -18,8 +18,8 @@ public struct TrainingOptions: Sendable {
     public var onlineRefit = OnlineRefitSettings()
     /// How the detectors' calibrated tail probabilities are combined.
     public var ensemble: EnsembleCombiner.Method = .fisher
-    /// Features the Z-score detector watches per account.
-    public var zScoreInputs = ["amount_log1p", "acct_count_3600s", "acct_sum_log1p_86400s"]
+    /// Features the Z-score detector watches per account (names the spec does not produce are skipped).
+    public var zScoreInputs = ["amount_log1p", "acct_count_3600s", "acct_sum_log1p_86400s", "acct_surprisal_merchant_category"]
     /// Most training scores kept to start thresholds.
     public var maxCalibrationScores = 50_000
     public var modelDirectory: String?
@@ -60,7 +60,7 @@ public enum ModelTrainer {
             projectionEmbeddings = try sample.compactMap { try text.embedding($0) }
         }
         spec = try spec.fitted(amounts: transactions.map { ($0.amountValue, $0.currency) }, textEmbeddings: projectionEmbeddings,
-                               textComponents: options.text.components)
+                               textComponents: options.text.components, categories: transactions.map(featureInput))
         let featurizer = try TabularFeaturizer(spec: spec)
 
         // 2. Features in event order (account state warms as it goes).

@@ -42,8 +42,11 @@ func trainedModel(_ txs: [Transaction], refit: OnlineRefitSettings? = nil) throw
         do { _ = try ModelFile.decode(altered); Issue.record("altered file accepted") } catch { #expect("\(error)".contains("checksum mismatch")) }
 
         let header = String(decoding: bytes.prefix { $0 != 10 }, as: UTF8.self)
-        let future = Array(header.replacingOccurrences(of: "TXGUARD-MODEL 1 ", with: "TXGUARD-MODEL 2 ").utf8) + bytes.drop { $0 != 10 }
-        do { _ = try ModelFile.decode(future); Issue.record("incompatible file accepted") } catch { #expect("\(error)".contains("format 2")) }
+        let future = Array(header.replacingOccurrences(of: "TXGUARD-MODEL \(TxGuardModel.formatVersion) ",
+                                                                 with: "TXGUARD-MODEL \(TxGuardModel.formatVersion + 1) ").utf8) + bytes.drop { $0 != 10 }
+        do { _ = try ModelFile.decode(future); Issue.record("incompatible file accepted") } catch {
+            #expect("\(error)".contains("format \(TxGuardModel.formatVersion + 1)"))
+        }
 
         do { _ = try ModelFile.decode(Array("{\"hello\": 1}\n".utf8)); Issue.record("non-model accepted") } catch { #expect("\(error)".contains("not a txguard model")) }
         do { _ = try ModelFile.read(path: "/nonexistent/model.txg"); Issue.record("missing file") } catch { #expect("\(error)".contains("txguard train")) }

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+@testable import TxGuardEmbeddings
+
+/// The per-account categorical surprisal `acct_surprisal_<field>` against hand-computed values.
+@Suite struct CategorySurprisalTests {
+    /// Training counts: grocery 3, crypto 1 (N = 4, V = 2): P₀ = 4/7, 2/7, unseen 1/7.
+    static let prior = CategoryPrior(field: "merchant_category", counts: ["grocery": 3, "crypto": 1], total: 4)
+
+    static func spec(capacity: Int = 2) -> FeatureSpec {
+        var spec = FeatureSpec()
+        spec.surprisalPrior = prior
+        spec.surprisalCapacity = capacity
+        spec.surprisalSettleSeconds = 3600
+        spec.surprisalAlpha = 1
+        return spec
+    }
+
+    static func event(_ seconds: Int64, _ category: String?, account: String = "A") -> FeatureInput {
+        FeatureInput(accountID: account, timestampMillis: 1_000_000_000_000 + seconds * 1000, amount: 10, currency: "EUR",
+                     merchantCategory: category)
+    }
+
+    @Test func priorIsLaplaceSmoothedWithAnUnseenClass() {
+        let p = Self.prior
+        #expect(abs(p.probability("grocery") - 4.0 / 7) < 1e-15)
+        #expect(abs(p.probability("GROCERY") - 4.0 / 7) < 1e-15, "case-insensitive")
+        #expect(abs(p.probability("crypto") - 2.0 / 7) < 1e-15)
+        #expect(abs(p.probability("shoes") - 1.0 / 7) < 1e-15)
+        #expect(abs(p.unseenProbability - 1.0 / 7) < 1e-15)
+        let fitted = CategoryPrior.fit(field: "merchant_category", values: ["Grocery", "grocery", nil, "", "GROCERY", "crypto"])
+        #expect(fitted == Self.prior)
+        // −ln[(k + α·p₀)/(n + α)] by hand: k = 2, n = 5, p₀ = 0.5, α = 2 → −ln(3/7).
+        #expect(abs(CategoryPrior.surprisal(accountCount: 2, accountTotal: 5, prior: 0.5, alpha: 2) - -log(3.0 / 7)) < 1e-15)
+    }
+
+    @Test func scriptedHistoryMatchesHandComputedSurprisal() throws {
+        let fz = try TabularFeaturizer(spec: Self.spec())
+        #expect(fz.featureNames.last == "acct_surprisal_merchant_category")
+        #expect(fz.layout.categoryCapacity == 2)
+        var store = fz.makeStore(capacity: 10)
+        func surprisal(_ e: FeatureInput) throws -> Double { Double(try fz.features(for: e, store: &store).last!) }
+        func close(_ a: Double, _ b: Double, _ what: String) { #expect(abs(a - b) < 1e-5, "\(what): \(a) vs \(b)") }
+        let pG = 4.0 / 7, pC = 2.0 / 7, pU = 1.0 / 7
+
+        close(try surprisal(Self.event(0, "grocery")), -log(pG), "no history: −ln P₀")
+        // 10 s later the first grocery event is not settled yet (within 3600 s): still no history.
+        close(try surprisal(Self.event(10, "Grocery")), -log(pG), "unsettled history left out")
+        // 2 h later both are settled: k = 2, n = 2.
+        close(try surprisal(Self.event(7200, "grocery")), -log((2 + pG) / 3), "settled")
+        // New value: k = 0; n = 3 minus the unsettled grocery at 7200 s.
+        close(try surprisal(Self.event(7300, "crypto")), -log(pC / 3), "new value")
+        // The same new value again within the settling time stays as surprising.
+        close(try surprisal(Self.event(7400, "CRYPTO")), -log(pC / 3), "burst stays surprising")
+        // A value unseen in training; the table (capacity 2: grocery 3, crypto 2) drops crypto for it.
+        close(try surprisal(Self.event(7500, "shoes")), -log(pU / 3), "unseen value")
+        // Much later: crypto's count was dropped, so k = 0 against n = 6 settled events.
+        close(try surprisal(Self.event(20_000, "crypto")), -log(pC / 7), "dropped count")
+        // An absent value gives 0 and is not counted.
+        close(try surprisal(Self.event(20_100, nil)), 0, "absent")
+        let state = try #require(store.state(forAccount: "A"))
+        #expect(state.categoryTotal == 7)
+        #expect(state.categoryCounts.map(\.count) == [3, 1], "grocery 3; crypto replaced shoes (least counted)")
+        // Another account starts from the prior.
+        close(try surprisal(Self.event(20_200, "crypto", account: "B")), -log(pC), "new account")
+    }
+
+    @Test func withoutAFittedPriorThereIsNoFeatureAndNoState() throws {
+        var spec = Self.spec()
+        spec.surprisalPrior = nil
+        let fz = try TabularFeaturizer(spec: spec)
+        #expect(!fz.featureNames.contains { $0.hasPrefix("acct_surprisal_") })
+        #expect(fz.layout.categoryCapacity == 0)
+        spec.surprisalPrior = CategoryPrior(field: "channel", counts: [:], total: 0)
+        #expect(throws: EmbeddingError.self) { try TabularFeaturizer(spec: spec) }  // prior of another field
+    }
+
+    @Test func storeRoundTripsCategoryStateAndReadsVersion1() throws {
+        let fz = try TabularFeaturizer(spec: Self.spec(capacity: 3))
+        var store = fz.makeStore(capacity: 4)
+        var rng = SystemRandomNumberGenerator()
+        let categories = ["grocery", "crypto", "shoes", "fuel", "Grocery"]
+        for i in 0..<60 {
+            _ = try fz.features(for: Self.event(Int64(i) * 900, categories.randomElement(using: &rng),
+                                                account: "a\(Int.random(in: 0..<6, using: &rng))"), store: &store)
+        }
+        let bytes = store.serialized()
+        var restored = try AccountStore(serialized: bytes)
+        #expect(restored.serialized() == bytes)
+        for id in (0..<6).map({ "a\($0)" }) { #expect(restored.state(forAccount: id) == store.state(forAccount: id)) }
+        for i in 0..<20 {
+            let e = Self.event(60 * 900 + Int64(i) * 600, categories[i % categories.count], account: "a\(i % 7)")
+            #expect(try fz.features(for: e, store: &store) == fz.features(for: e, store: &restored))
+        }
+
+        // A version-1 store (no category state) still reads, with a layout that counts no categories.
+        var w = ByteWriter()
+        w.write(UInt32(0x4147_5854)); w.write(UInt32(1))
+        w.write(UInt32(2)); w.write(UInt32(1)); w.write(UInt32(0))  // recent, known, centroid
+        w.write(UInt64(10)); w.write(Int64(-1)); w.write(UInt64(0)); w.write(UInt64(1))
+        w.write(UInt64(77)); w.write(UInt32(3)); w.write(Int64(5000)); w.write(1.5); w.write(0.25)
+        w.write(UInt8(1)); w.write(Int64(5000)); w.write(Float(12))
+        for _ in 0..<3 { w.write(UInt8(0)) }
+        let old = try AccountStore(serialized: w.bytes)
+        #expect(old.layout == AccountStore.Layout(recentCapacity: 2, knownCapacity: 1, centroidDimension: 0, categoryCapacity: 0))
+        #expect(old.count == 1)
+        #expect(old.layout != fz.layout, "a model with the surprisal feature refuses to adopt it")
+    }
+}
