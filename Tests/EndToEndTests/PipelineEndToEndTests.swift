@@ -137,13 +137,7 @@ struct PipelineEndToEndTests {
     @Test func crashesAndRebalancesLoseNothingAndChangeNoDecision() async throws {
         let ws = try Workspace()
         // About 100k live events (the mock keeps ~4 MB per partition, so 16 partitions).
-        try await ws.txguard(["simulate", "--accounts", "4500", "--days", "15", "--seed", "9", "--output", ws.path("tx.jsonl")])
-        let lines = String(decoding: try ws.bytes("tx.jsonl"), as: UTF8.self).split(separator: "\n").map(String.init)
-        let half = lines.count / 3
-        try lines[..<half].joined(separator: "\n").write(toFile: ws.path("train.jsonl"), atomically: true, encoding: .utf8)
-        try lines[half...].joined(separator: "\n").write(toFile: ws.path("live.jsonl"), atomically: true, encoding: .utf8)
-        let n = lines.count - half
-        try await ws.txguard(["train", "--input", ws.path("train.jsonl"), "--model", ws.path("m.txg"), "--text", "hashed"])
+        let n = try await ws.trainedModelAndLiveEvents(accounts: 4500, days: 15, seed: 9)
         let broker = try await BrokerProcess(topics: [("tx", 16), ("a-ref", 16), ("a-crash", 16), ("dlq", 16)])
         try await ws.txguard(["produce", "--brokers", broker.bootstrap, "--topic", "tx", ws.path("live.jsonl")])
 
@@ -186,16 +180,7 @@ struct PipelineEndToEndTests {
 
         let refAlerts = try await readTopic(broker.bootstrap, "a-ref")
         let crashAlerts = try await readTopic(broker.bootstrap, "a-crash")
-        func byTransaction(_ ms: [KafkaMessage]) -> [String: Set<String>] {
-            var out: [String: Set<String>] = [:]
-            for m in ms {
-                guard let o = try? JSONSerialization.jsonObject(with: Data(m.value)) as? [String: Any],
-                      let tx = o["transaction_id"] as? String, let id = o["alert_id"] as? String else { continue }
-                out[tx, default: []].insert(id)
-            }
-            return out
-        }
-        let refSet = byTransaction(refAlerts), crashSet = byTransaction(crashAlerts)
+        let refSet = alertIDsByTransaction(refAlerts), crashSet = alertIDsByTransaction(crashAlerts)
         #expect(!refSet.isEmpty)
         #expect(n >= 90_000)
         #expect(Set(crashSet.keys) == Set(refSet.keys), "same alerted transactions (ref \(refSet.count), crash \(crashSet.count), of \(n) events)")
@@ -213,13 +198,7 @@ struct PipelineEndToEndTests {
     /// broker and a read_committed consumer (README, "Delivery semantics" shows how to check it).
     @Test func exactlyOnceRunLosesNothingAcrossKill9() async throws {
         let ws = try Workspace()
-        try await ws.txguard(["simulate", "--accounts", "1500", "--days", "10", "--seed", "21", "--output", ws.path("tx.jsonl")])
-        let lines = String(decoding: try ws.bytes("tx.jsonl"), as: UTF8.self).split(separator: "\n").map(String.init)
-        let third = lines.count / 3
-        try lines[..<third].joined(separator: "\n").write(toFile: ws.path("train.jsonl"), atomically: true, encoding: .utf8)
-        try lines[third...].joined(separator: "\n").write(toFile: ws.path("live.jsonl"), atomically: true, encoding: .utf8)
-        let n = Double(lines.count - third)
-        try await ws.txguard(["train", "--input", ws.path("train.jsonl"), "--model", ws.path("m.txg"), "--text", "hashed"])
+        let n = Double(try await ws.trainedModelAndLiveEvents(accounts: 1500, days: 10, seed: 21))
         let broker = try await BrokerProcess(topics: [("tx", 8), ("a-ref", 8), ("a-eos", 8), ("dlq", 8)])
         try await ws.txguard(["produce", "--brokers", broker.bootstrap, "--topic", "tx", ws.path("live.jsonl")])
 
@@ -243,13 +222,7 @@ struct PipelineEndToEndTests {
             return text
         }
         func alertIDs(_ topic: String) async throws -> [String: Set<String>] {
-            var out: [String: Set<String>] = [:]
-            for m in try await readTopic(broker.bootstrap, topic) {
-                guard let o = try? JSONSerialization.jsonObject(with: Data(m.value)) as? [String: Any],
-                      let tx = o["transaction_id"] as? String, let id = o["alert_id"] as? String else { continue }
-                out[tx, default: []].insert(id)
-            }
-            return out
+            alertIDsByTransaction(try await readTopic(broker.bootstrap, topic))
         }
 
         // Reference: one uninterrupted exactly-once instance.
@@ -328,5 +301,30 @@ struct PipelineEndToEndTests {
         let alerts = try await readTopic(broker.bootstrap, "alerts")
         let versions = Set(alerts.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.value)) as? [String: Any])?["model_version"] as? String })
         #expect(versions.contains(version2), "alerts after the reload come from the new model (\(versions))")
+    }
+}
+
+/// transaction_id → the alert_ids seen for it (one, when re-sent alerts keep their id).
+func alertIDsByTransaction(_ ms: [KafkaMessage]) -> [String: Set<String>] {
+    var out: [String: Set<String>] = [:]
+    for m in ms {
+        guard let o = try? JSONSerialization.jsonObject(with: Data(m.value)) as? [String: Any],
+              let tx = o["transaction_id"] as? String, let id = o["alert_id"] as? String else { continue }
+        out[tx, default: []].insert(id)
+    }
+    return out
+}
+
+extension Workspace {
+    /// Simulates `accounts` × `days` (seed), trains `m.txg` (hashed text) on the first third and
+    /// writes the rest to `live.jsonl`; returns the number of live events.
+    func trainedModelAndLiveEvents(accounts: Int, days: Int, seed: Int) async throws -> Int {
+        try await txguard(["simulate", "--accounts", "\(accounts)", "--days", "\(days)", "--seed", "\(seed)", "--output", path("tx.jsonl")])
+        let lines = String(decoding: try bytes("tx.jsonl"), as: UTF8.self).split(separator: "\n").map(String.init)
+        let third = lines.count / 3
+        try lines[..<third].joined(separator: "\n").write(toFile: path("train.jsonl"), atomically: true, encoding: .utf8)
+        try lines[third...].joined(separator: "\n").write(toFile: path("live.jsonl"), atomically: true, encoding: .utf8)
+        try await txguard(["train", "--input", path("train.jsonl"), "--model", path("m.txg"), "--text", "hashed"])
+        return lines.count - third
     }
 }
