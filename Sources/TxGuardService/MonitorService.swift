@@ -192,11 +192,10 @@ public final class MonitorService: Service, @unchecked Sendable {
 
         var outputs: [OutgoingMessage] = []
         var next: [TopicPartitionOffset] = []
-        let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
         var counts = ServiceTotals()
         var detectorSums = DetectorSums()
-        for (j, (worker, indices)) in jobs.enumerated() {
-            for (k, res) in results[j].enumerated() {
+        for (j, (worker, _)) in jobs.enumerated() {
+            for res in results[j] {
                 outputs += res.outputs
                 switch res.disposition {
                 case .normal: counts.normal += 1; metrics.normal.increment()
@@ -206,8 +205,6 @@ public final class MonitorService: Service, @unchecked Sendable {
                 if let s = res.score { metrics.score.record(s) }
                 if let t = res.threshold { metrics.threshold.record(t) }
                 detectorSums.add(res.detectors)
-                let ts = batch[indices[k]].timestampMs
-                if ts > 0, nowMs >= ts { metrics.eventLatency.recordMilliseconds(nowMs - ts) }
             }
             next.append(TopicPartitionOffset(worker.partition, offset: worker.nextOffset))
         }
@@ -222,6 +219,12 @@ public final class MonitorService: Service, @unchecked Sendable {
             try consumer.storeOffsets(next)
         }
         totals.withLock { $0.add(counts) }
+        // Record timestamp (producer's create time) to final decision: outputs acknowledged.
+        let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+        for i in 0..<batch.count {
+            let ts = batch[i].timestampMs
+            if ts > 0, nowMs >= ts { metrics.eventLatency.recordMilliseconds(nowMs - ts) }
+        }
         acknowledgedBatches.value?(batch)
         metrics.batchLatency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds))
     }
