@@ -132,9 +132,11 @@ public final class MonitorService: Service, @unchecked Sendable {
         var lastCommit = Date(), lastSnapshot = Date(), lastLag = Date()
         while !stopping.value && !Task.isCancelled {
             if let fatal = producer.fatalError ?? consumer.fatalError { throw fatal }
-            swapProcessorsIfRequested()
             let batch = await consumer.nextBatch(maxMessages: configuration.batchSize, timeoutMs: configuration.pollTimeoutMs,
                                                  fillMs: configuration.exactlyOnce ? configuration.transactionIntervalMs : 0)
+            // After the poll: a batch polled after a replacement was requested is judged by the
+            // new processors (the poll itself may wait up to pollTimeoutMs).
+            swapProcessorsIfRequested()
             health.withLock { $0.lastLoop = Date(); $0.ready = true }
             for e in batch.errors { logger.warning("consumer error", metadata: ["error": "\(e)"]) }
             if !batch.isEmpty {
