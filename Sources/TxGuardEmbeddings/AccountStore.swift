@@ -18,6 +18,10 @@ public struct AccountStore: Sendable {
         public var centroidDimension: Int
         /// Distinct categorical values counted for the surprisal feature (0 without it).
         public var categoryCapacity: Int = 0
+        /// Merchants kept by the partition's `MerchantStore` (0 without the merchant burst feature).
+        public var merchantCapacity: Int = 0
+        /// Recent events kept per merchant (0 without the merchant burst feature).
+        public var merchantRecentCapacity: Int = 0
     }
 
     /// Largest number of accounts held.
@@ -28,6 +32,8 @@ public struct AccountStore: Sendable {
     public let layout: Layout
     /// Accounts evicted so far (capacity or TTL).
     public private(set) var evictions: Int = 0
+    /// The partition's per-merchant state (the merchant burst feature), serialised with the accounts.
+    public internal(set) var merchants: MerchantStore
 
     /// The scalar state of one account, one cache line, so an event's scalar reads and writes are local.
     struct Record: Sendable {
@@ -69,6 +75,7 @@ public struct AccountStore: Sendable {
         self.idleTTLMillis = idleTTLMillis
         self.layout = layout
         self.slotOf = SlotIndex(capacity: max(1, capacity))
+        self.merchants = MerchantStore(capacity: layout.merchantCapacity, recentCapacity: layout.merchantRecentCapacity)
     }
 
     /// Accounts currently held.
@@ -270,7 +277,7 @@ public struct AccountStore: Sendable {
     // MARK: serialization
 
     private static let magic: UInt32 = 0x4147_5854  // "TXGA" little-endian
-    private static let version: UInt32 = 2  // 2 added the surprisal category counts; 1 is still read
+    private static let version: UInt32 = 3  // 2 added the surprisal category counts, 3 the merchant store; 1 and 2 are still read
 
     /// The whole store in a compact little-endian binary form (accounts from least to most recent).
     public func serialized() -> [UInt8] {
@@ -278,6 +285,7 @@ public struct AccountStore: Sendable {
         w.write(Self.magic); w.write(Self.version)
         w.write(UInt32(layout.recentCapacity)); w.write(UInt32(layout.knownCapacity)); w.write(UInt32(layout.centroidDimension))
         w.write(UInt32(layout.categoryCapacity))
+        w.write(UInt32(layout.merchantCapacity)); w.write(UInt32(layout.merchantRecentCapacity))
         w.write(UInt64(capacity)); w.write(idleTTLMillis ?? -1); w.write(UInt64(evictions)); w.write(UInt64(count))
         var slot = tail
         while slot >= 0 {
@@ -299,6 +307,7 @@ public struct AccountStore: Sendable {
             for e in st.categoryCounts { w.write(e.valueHash); w.write(e.count) }
             slot = records[s].previous
         }
+        w.bytes += merchants.serialized()
         return w.bytes
     }
 
@@ -307,14 +316,17 @@ public struct AccountStore: Sendable {
         var r = ByteReader(bytes)
         guard try r.read(UInt32.self) == Self.magic else { throw EmbeddingError.corruptState(reason: "not an account store (bad magic)") }
         let version = try r.read(UInt32.self)
-        guard version == 1 || version == Self.version else {
+        guard (1...Self.version).contains(version) else {
             throw EmbeddingError.corruptState(reason: "unsupported account store version \(version)")
         }
         let layout = Layout(recentCapacity: Int(try r.read(UInt32.self)), knownCapacity: Int(try r.read(UInt32.self)),
                             centroidDimension: Int(try r.read(UInt32.self)),
-                            categoryCapacity: version >= 2 ? Int(try r.read(UInt32.self)) : 0)
+                            categoryCapacity: version >= 2 ? Int(try r.read(UInt32.self)) : 0,
+                            merchantCapacity: version >= 3 ? Int(try r.read(UInt32.self)) : 0,
+                            merchantRecentCapacity: version >= 3 ? Int(try r.read(UInt32.self)) : 0)
         guard (1...255).contains(layout.recentCapacity), (1...255).contains(layout.knownCapacity),
-              (0...4096).contains(layout.centroidDimension), (0...255).contains(layout.categoryCapacity) else {
+              (0...4096).contains(layout.centroidDimension), (0...255).contains(layout.categoryCapacity),
+              (0...(1 << 30)).contains(layout.merchantCapacity), (0...255).contains(layout.merchantRecentCapacity) else {
             throw EmbeddingError.corruptState(reason: "implausible layout \(layout)")
         }
         let capacity = try r.read(UInt64.self)
@@ -362,6 +374,13 @@ public struct AccountStore: Sendable {
             }
             slotOf.set(key, slot)
             pushFront(slot)
+        }
+        if version >= 3 {
+            let m = try MerchantStore(reading: &r)
+            guard m.capacity == layout.merchantCapacity, layout.merchantCapacity == 0 || m.recentCapacity == layout.merchantRecentCapacity else {
+                throw EmbeddingError.corruptState(reason: "merchant store \(m.capacity)×\(m.recentCapacity) does not match the layout \(layout)")
+            }
+            merchants = m
         }
         guard r.offset == bytes.count else {
             throw EmbeddingError.corruptState(reason: "\(bytes.count - r.offset) trailing bytes")

@@ -57,6 +57,20 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
     public var surprisalCapacity: Int = 16
     /// Global frequencies of `surprisalField`, fitted at training (`acct_surprisal_<field>`; absent when nil).
     public var surprisalPrior: CategoryPrior?
+    /// Whether training fits `merchantRatePrior`, which turns on `merchant_accounts_surprisal`: the
+    /// surprisal of the number of distinct accounts a merchant charged in the last
+    /// `merchantWindowSeconds`, given its age and earlier activity (`MerchantBurst`). Opt-in.
+    public var merchantBurst: Bool = false
+    /// Window of the merchant burst feature, seconds (24 h: one daily cycle of traffic).
+    public var merchantWindowSeconds: Int = 86_400
+    /// Shape α of the Gamma prior on a merchant's event rate (1: exponential prior of the fitted mean).
+    public var merchantAlpha: Double = 1
+    /// Merchants whose activity is kept per partition (least recently active evicted first).
+    public var merchantCapacity: Int = 100_000
+    /// Recent events kept per merchant: distinct-account counts are exact while a window holds fewer.
+    public var merchantRecentCapacity: Int = 32
+    /// Mean events per merchant per window, fitted at training (`merchant_accounts_surprisal`; absent when nil).
+    public var merchantRatePrior: MerchantRatePrior?
     /// Robust scaling of log1p(amount), fitted at training (`amount_robust`; absent when nil).
     public var amountScaling: RobustScaling?
     /// PCA of text embeddings, fitted at training (`text_pca_<i>` and `text_novelty`; absent when nil).
@@ -77,6 +91,13 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         guard surprisalCapacity >= 1, surprisalCapacity <= 255 else { throw fail("surprisalCapacity outside 1...255") }
         if let p = surprisalPrior, p.field != surprisalField || p.total < 0 || p.counts.values.contains(where: { $0 < 0 }) {
             throw fail("surprisalPrior must be fitted for surprisalField with non-negative counts")
+        }
+        guard merchantWindowSeconds > 0 else { throw fail("merchantWindowSeconds must be positive") }
+        guard merchantAlpha > 0, merchantAlpha.isFinite else { throw fail("merchantAlpha \(merchantAlpha) must be positive") }
+        guard merchantCapacity >= 1, merchantCapacity <= 1 << 30 else { throw fail("merchantCapacity outside 1...2^30") }
+        guard merchantRecentCapacity >= 1, merchantRecentCapacity <= 255 else { throw fail("merchantRecentCapacity outside 1...255") }
+        if let p = merchantRatePrior, !(p.meanRate > 0 && p.meanRate.isFinite) || p.events < 0 || p.merchants < 0 {
+            throw fail("merchantRatePrior must have a positive finite mean rate")
         }
         guard ewmaAlpha > 0, ewmaAlpha <= 1 else { throw fail("ewmaAlpha \(ewmaAlpha) outside (0, 1]") }
         guard amountStdFloor > 0 else { throw fail("amountStdFloor must be positive") }
@@ -100,6 +121,7 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         for w in windowSeconds { names += ["acct_count_\(w)s", "acct_sum_log1p_\(w)s"] }
         names += ["acct_amount_z", "acct_new_merchant", "acct_new_country", "acct_new_device"]
         if let p = surprisalPrior { names.append("acct_surprisal_\(p.field)") }
+        if merchantRatePrior != nil { names.append("merchant_accounts_surprisal") }
         if let p = textProjection {
             names.append("text_novelty")
             names += (0..<p.outputDimension).map { "text_pca_\($0)" }

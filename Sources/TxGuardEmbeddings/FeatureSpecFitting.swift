@@ -5,13 +5,18 @@ extension FeatureSpec {
     }
 
     /// A copy with the training-time parts fitted: `amountScaling` (median/IQR of the log amounts),
-    /// `surprisalPrior` (frequencies of `surprisalField` in `categories`, when given) and, when `textEmbeddings` holds at least two vectors, `textProjection` (PCA to
+    /// `surprisalPrior` (frequencies of `surprisalField` in `categories`, when given), `merchantRatePrior` (from
+    /// the merchants and times of `categories`, when given and `merchantBurst`) and, when `textEmbeddings` holds at least two vectors, `textProjection` (PCA to
     /// `min(textComponents, 16, width)` dimensions).
     public func fitted(amounts: [(amount: Double, currency: String)], textEmbeddings: [[Float]] = [],
                        textComponents: Int = 16, categories: [FeatureInput]? = nil) throws -> FeatureSpec {
         var spec = self
         if let field = surprisalField, let inputs = categories {
             spec.surprisalPrior = CategoryPrior.fit(field: field, values: inputs.lazy.map { $0.categoricalValue(field) })
+        }
+        if merchantBurst, let inputs = categories {
+            spec.merchantRatePrior = MerchantRatePrior.fit(inputs.lazy.map { ($0.merchantName, $0.timestampMillis) },
+                                                           windowSeconds: merchantWindowSeconds)
         }
         spec.amountScaling = try RobustScaling.fit(amounts.map { logAmount($0.amount, currency: $0.currency) })
         if textEmbeddings.count >= 2, let width = textEmbeddings.first?.count {

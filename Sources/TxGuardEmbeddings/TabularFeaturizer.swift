@@ -15,6 +15,10 @@ import Foundation
 ///   `surprisalField`: k the account's count of v and n its count of all values among its earlier events
 ///   except those of the last `surprisalSettleSeconds` still in the recent ring ("settled" history),
 ///   P₀ the smoothed training frequency (`CategoryPrior`), α = `surprisalAlpha`; 0 when v is absent;
+/// - `merchant_accounts_surprisal = −ln P(K ≥ k)` (`MerchantBurst`): k the distinct accounts of the
+///   merchant's events in the last `merchantWindowSeconds` (this one included), K the negative
+///   binomial count predicted from the merchant's earlier activity in the partition's `MerchantStore`
+///   and the fitted mean rate (`MerchantRatePrior`); 0 when the merchant name is absent;
 /// - `text_novelty = 1 − cos(p, c)`, p the PCA projection of this event's embedding, c the account's
 ///   EW centroid of earlier projections (0 without one).
 public struct TabularFeaturizer: Sendable {
@@ -44,7 +48,9 @@ public struct TabularFeaturizer: Sendable {
         self.featureNames = spec.featureNames
         self.layout = AccountStore.Layout(recentCapacity: spec.recentEventCapacity, knownCapacity: spec.knownValueCapacity,
                                           centroidDimension: spec.textProjection?.outputDimension ?? 0,
-                                          categoryCapacity: spec.surprisalPrior == nil ? 0 : spec.surprisalCapacity)
+                                          categoryCapacity: spec.surprisalPrior == nil ? 0 : spec.surprisalCapacity,
+                                          merchantCapacity: spec.merchantRatePrior == nil ? 0 : spec.merchantCapacity,
+                                          merchantRecentCapacity: spec.merchantRatePrior == nil ? 0 : spec.merchantRecentCapacity)
         self.fieldSeeds = spec.categoricalFields.map { FeatureHash.hash($0) }
         self.fieldSources = spec.categoricalFields.map { FeatureInput.CategoricalSource($0) }
         self.projectionRows = spec.textProjection?.components.flatMap { $0 } ?? []
@@ -173,6 +179,16 @@ public struct TabularFeaturizer: Sendable {
                 k -= min(k, recentSame); n -= min(n, recentAll)
                 surprisal = CategoryPrior.surprisal(accountCount: Double(k), accountTotal: Double(n),
                                                     prior: surprisalPrior[h] ?? surprisalUnseen, alpha: spec.surprisalAlpha)
+            }
+            put(surprisal)
+        }
+        if let prior = spec.merchantRatePrior {
+            var surprisal = 0.0
+            if let name = input.merchantName, !name.isEmpty {
+                let o = store.merchants.observe(MerchantBurst.key(name), account: UInt32(truncatingIfNeeded: store.records[s].id),
+                                                now: t, windowMillis: Int64(spec.merchantWindowSeconds) * 1000)
+                surprisal = MerchantBurst.surprisal(windowAccounts: o.windowAccounts, settledEvents: o.settledEvents,
+                                                    settledExposure: o.settledExposure, priorMean: prior.meanRate, alpha: spec.merchantAlpha)
             }
             put(surprisal)
         }

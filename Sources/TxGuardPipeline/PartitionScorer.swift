@@ -206,7 +206,7 @@ public final class PartitionScorer {
         let base = FeatureNames.describe(feature)
         if feature.hasPrefix("amount") || feature == "acct_amount_z" { return "\(base): \(tx.amount) \(tx.currency)" }
         if feature == "acct_new_country", let c = tx.country { return "\(base): \(c)" }
-        if feature == "acct_new_merchant" || feature == "text_novelty" || feature.hasPrefix("text_pca"), let m = tx.merchantName { return "\(base): \(m)" }
+        if feature == "acct_new_merchant" || feature == "merchant_accounts_surprisal" || feature == "text_novelty" || feature.hasPrefix("text_pca"), let m = tx.merchantName { return "\(base): \(m)" }
         if feature == "acct_new_device", let d = tx.deviceID { return "\(base): \(d)" }
         return base
     }

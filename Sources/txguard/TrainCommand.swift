@@ -75,6 +75,8 @@ struct TrainingFlags: ParsableArguments {
     var ensemble: EnsembleCombiner.Method = .fisher
     @Option(name: .long, help: "Online refit of Isolation Forest and SVM every N non-alerted events per partition (default 0: off; see README).")
     var refitEvery: Int = 0
+    @Flag(name: .long, help: "Add the merchant burst feature (distinct accounts a merchant charged in 24 h vs its age and history; opt-in: off by default, see MerchantBurst in TxGuardEmbeddings).")
+    var merchantBurst = false
     @Option(name: .long, help: "Random seed (recorded in the model).")
     var seed: UInt64 = 42
     @Option(name: .long, help: "Field mapping (JSON: txguard field -> {path, default}) for your own transaction shape.")
@@ -91,6 +93,7 @@ struct TrainingFlags: ParsableArguments {
         o.alertRate = alertRate
         o.thresholdMethod = threshold
         o.ensemble = ensemble
+        o.merchantBurst = merchantBurst
         o.onlineRefit = OnlineRefitSettings(every: refitEvery)
         o.modelDirectory = modelDir
         o.progress = { log($0) }

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+@testable import TxGuardEmbeddings
+
+/// The merchant burst feature `merchant_accounts_surprisal` and its `MerchantStore`, against
+/// hand-computed values.
+@Suite struct MerchantBurstTests {
+    static let day: Int64 = 86_400_000
+    static let t0: Int64 = 1_000_000_000_000
+
+    @Test func negativeBinomialTailMatchesHandComputedValues() {
+        // New merchant, α = 1, μ = 1: a = 1, b = 1, q = ½ — geometric, P(K ≥ k) = 2^−k.
+        for k in [1, 2, 3, 10, 40] {
+            let s = MerchantBurst.surprisal(windowAccounts: k, settledEvents: 0, settledExposure: 0, priorMean: 1, alpha: 1)
+            #expect(abs(s - Double(k) * log(2)) < 1e-12, "k = \(k): \(s)")
+        }
+        // α = 1, μ = 2 (β = ½), n = 3 events over e = 1.5 windows: a = 4, b = 2, q = ⅔.
+        // P(K ≥ 2) = 1 − q⁴ − 4q⁴(1 − q) = 131/243 (the lower-sum branch, k ≤ mean + 1 = 3).
+        let s2 = MerchantBurst.surprisal(windowAccounts: 2, settledEvents: 3, settledExposure: 1.5, priorMean: 2, alpha: 1)
+        #expect(abs(s2 - log(243.0 / 131)) < 1e-12)
+        // P(K ≥ 6) = 1 − Σ_{j<6} C(j+3, j) q⁴ (1 − q)^j = 835/19683 (the upper-sum branch).
+        let s6 = MerchantBurst.surprisal(windowAccounts: 6, settledEvents: 3, settledExposure: 1.5, priorMean: 2, alpha: 1)
+        #expect(abs(s6 - log(19683.0 / 835)) < 1e-12)
+        // No accounts: no surprise; one account at a merchant with a long busy history (≈ 10 a window) is unsurprising.
+        #expect(MerchantBurst.surprisal(windowAccounts: 0, settledEvents: 0, settledExposure: 0, priorMean: 1, alpha: 1) == 0)
+        let busy = MerchantBurst.surprisal(windowAccounts: 1, settledEvents: 1000, settledExposure: 100, priorMean: 1, alpha: 1)
+        #expect(busy >= 0 && busy < 1e-3)
+        // Monotone in k, and a large k far in the tail stays finite.
+        let far = MerchantBurst.surprisal(windowAccounts: 250, settledEvents: 0, settledExposure: 30, priorMean: 0.5, alpha: 1)
+        #expect(far.isFinite && far > 500)
+        #expect(s6 > s2)
+    }
+
+    @Test func priorIsThePooledRateOfMerchantsThatAppearedLater() {
+        // Stream from 0 to 3 d. "A" (first at 0) is in the first window: left out. "b" first at 1 d
+        // (2 events, exposed 2 windows), "C" first at 3 d (1 event, at least 1 window): μ = 3/3.
+        let events: [(String?, Int64)] = [("A", 0), ("b", Self.day), ("a", Self.day), (nil, Self.day), ("", 2 * Self.day),
+                                          ("B", 2 * Self.day), ("C", 3 * Self.day)]
+        let p = MerchantRatePrior.fit(events, windowSeconds: 86_400)
+        #expect(p.events == 3 && p.merchants == 2)
+        #expect(abs(p.exposureWindows - 3) < 1e-12)
+        #expect(abs(p.meanRate - 1) < 1e-12)
+        // All merchants in the first window: all of them are used ("A" 2 events over 1 window (minimum), "b" 1).
+        let early = MerchantRatePrior.fit([("A", 0), ("b", Self.day / 2), ("a", Self.day / 2)], windowSeconds: 86_400)
+        #expect(early.events == 3 && early.merchants == 2 && abs(early.exposureWindows - 2) < 1e-12)
+        #expect(MerchantRatePrior(events: 0, merchants: 0, exposureWindows: 0).meanRate == 1)
+    }
+
+    @Test func storeCountsDistinctAccountsInTheWindowAndSettledHistory() {
+        var m = MerchantStore(capacity: 4, recentCapacity: 4)
+        let w: Int64 = 10_000
+        var o = m.observe(7, account: 1, now: 0, windowMillis: w)
+        #expect(o == .init(isNew: true, windowAccounts: 1, settledEvents: 0, settledExposure: 0))
+        o = m.observe(7, account: 2, now: 5000, windowMillis: w)
+        #expect(o == .init(isNew: false, windowAccounts: 2, settledEvents: 0, settledExposure: 0))
+        o = m.observe(7, account: 1, now: 6000, windowMillis: w)
+        #expect(o == .init(isNew: false, windowAccounts: 2, settledEvents: 0, settledExposure: 0), "account 1 again is not distinct")
+        // 25 s: the window (15 s, 25 s] is empty; 3 settled events over (15 − 0)/10 = 1.5 windows.
+        o = m.observe(7, account: 3, now: 25_000, windowMillis: w)
+        #expect(o == .init(isNew: false, windowAccounts: 1, settledEvents: 3, settledExposure: 1.5))
+        // 25 s's event is exactly one window old at 35 s, so outside the window (25 s, 35 s].
+        o = m.observe(7, account: 4, now: 35_000, windowMillis: w)
+        #expect(o == .init(isNew: false, windowAccounts: 1, settledEvents: 4, settledExposure: 2.5))
+        #expect(m.state(forKey: 7)?.events == 5)
+        #expect(m.state(forKey: 7)?.firstSeenMillis == 0)
+    }
+
+    @Test func ringSaturatesAndLeastRecentMerchantIsEvicted() {
+        var m = MerchantStore(capacity: 2, recentCapacity: 2)
+        for (i, a) in [UInt32(1), 2, 3].enumerated() { _ = m.observe(1, account: a, now: Int64(i), windowMillis: 1000) }
+        // Only the last 2 events are remembered: 2 distinct + this one; the forgotten one counts as settled.
+        let o = m.observe(1, account: 9, now: 3, windowMillis: 1000)
+        #expect(o.windowAccounts == 3 && o.settledEvents == 1)
+        _ = m.observe(2, account: 1, now: 4, windowMillis: 1000)
+        _ = m.observe(1, account: 1, now: 5, windowMillis: 1000)   // 1 is now the most recent
+        _ = m.observe(3, account: 1, now: 6, windowMillis: 1000)   // evicts 2
+        #expect(m.count == 2 && m.evictions == 1)
+        #expect(m.state(forKey: 2) == nil && m.state(forKey: 1) != nil)
+        #expect(m.observe(2, account: 1, now: 7, windowMillis: 1000).isNew, "an evicted merchant starts over")
+    }
+
+    static func spec() -> FeatureSpec {
+        var spec = FeatureSpec()
+        spec.surprisalPrior = nil
+        spec.merchantRatePrior = MerchantRatePrior(events: 2, merchants: 1, exposureWindows: 1)  // μ = 2 per window
+        spec.merchantWindowSeconds = 3600
+        spec.merchantCapacity = 3
+        spec.merchantRecentCapacity = 4
+        return spec
+    }
+
+    static func event(_ seconds: Int64, merchant: String?, account: String) -> FeatureInput {
+        FeatureInput(accountID: account, timestampMillis: t0 + seconds * 1000, amount: 10, currency: "EUR", merchantName: merchant)
+    }
+
+    @Test func featurizerEmitsTheBurstSurprisal() throws {
+        let fz = try TabularFeaturizer(spec: Self.spec())
+        #expect(fz.featureNames.last == "merchant_accounts_surprisal")
+        #expect(fz.layout.merchantCapacity == 3 && fz.layout.merchantRecentCapacity == 4)
+        var store = fz.makeStore(capacity: 10)
+        func burst(_ e: FeatureInput) throws -> Double { Double(try fz.features(for: e, store: &store).last!) }
+        // New merchant, μ = 2, α = 1: a = 1, b = ½, q = ⅓ — P(K ≥ k) = (⅔)^k.
+        #expect(abs(try burst(Self.event(0, merchant: "Shop", account: "a")) - -log(2.0 / 3)) < 1e-6)
+        #expect(abs(try burst(Self.event(60, merchant: "SHOP", account: "b")) - -2 * log(2.0 / 3)) < 1e-6, "case-insensitive")
+        #expect(abs(try burst(Self.event(120, merchant: "shop", account: "a")) - -2 * log(2.0 / 3)) < 1e-6, "a repeat account")
+        #expect(abs(try burst(Self.event(180, merchant: "shop", account: "c")) - -3 * log(2.0 / 3)) < 1e-6)
+        #expect(try burst(Self.event(240, merchant: nil, account: "c")) == 0)
+        // At 2 h: 4 settled events over (2 h − 1 h − 0)/1 h = 1 window → a = 5, b = 1.5, q = 0.6;
+        // one account: P(K ≥ 1) = 1 − 0.6⁵.
+        let later = try burst(Self.event(7200, merchant: "shop", account: "d"))
+        #expect(abs(later - -log(1 - pow(0.6, 5))) < 1e-5, "\(later)")
+    }
+
+    @Test func merchantStoreSurvivesTheAccountStoreSnapshot() throws {
+        let fz = try TabularFeaturizer(spec: Self.spec())
+        var store = fz.makeStore(capacity: 10)
+        var rng = SystemRandomNumberGenerator()
+        for i in 0..<200 {
+            _ = try fz.features(for: Self.event(Int64(i) * 97, merchant: "m\(Int.random(in: 0..<5, using: &rng))",
+                                                account: "a\(Int.random(in: 0..<8, using: &rng))"), store: &store)
+        }
+        #expect(store.merchants.count == 3 && store.merchants.evictions > 0)
+        let bytes = store.serialized()
+        var restored = try AccountStore(serialized: bytes)
+        #expect(restored.serialized() == bytes)
+        #expect(restored.merchants == store.merchants)
+        #expect(restored.layout == fz.layout)
+        for i in 0..<50 {
+            let e = Self.event(200 * 97 + Int64(i) * 300, merchant: "m\(i % 6)", account: "a\(i % 9)")
+            #expect(try fz.features(for: e, store: &store) == fz.features(for: e, store: &restored))
+        }
+        #expect(restored.merchants == store.merchants)
+        // A corrupted merchant section is refused.
+        var bad = bytes
+        bad[bad.count - 1] ^= 0xFF
+        bad.append(0)
+        #expect(throws: EmbeddingError.self) { try AccountStore(serialized: bad) }
+    }
+}
