@@ -15,7 +15,7 @@ enum FeatureNames {
         case "acct_new_country": return "country never used before by this account"
         case "acct_new_device": return "device never used before by this account"
         case "text_novelty": return "merchant text unlike this account's usual merchants"
-        case "merchant_accounts_surprisal": return "many distinct accounts charged by this merchant in the last 24 hours for its age and usual activity"
+        case "merchant_accounts_surprisal": return "many distinct accounts charged by this merchant recently (within the burst window) for its age and usual activity"
         default: break
         }
         if name.hasPrefix("acct_surprisal_") {
