@@ -30,7 +30,7 @@ public final class PartitionScorer {
     public init(runtime: ScoringRuntime) throws {
         self.runtime = runtime
         accounts = runtime.featurizer.makeStore(capacity: runtime.accountCapacity, idleTTLSeconds: runtime.accountIdleTTLSeconds)
-        threshold = try PartitionThreshold(settings: runtime.model.threshold)
+        threshold = runtime.initialThreshold
         scoring = runtime.model.scoring
         refit = RefitState(width: runtime.featurizer.dimension, capacity: (runtime.model.onlineRefit ?? OnlineRefitSettings()).reservoirSize,
                            seed: runtime.model.seed ^ 0x5EED_0F_4EF1)

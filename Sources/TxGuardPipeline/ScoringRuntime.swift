@@ -11,6 +11,9 @@ public struct ScoringRuntime: Sendable {
     /// Accounts kept per partition before the least recently seen are evicted.
     public let accountCapacity: Int
     public let accountIdleTTLSeconds: Int?
+    /// The threshold every partition starts from (fitted once from the model's calibration
+    /// sample, not once per assigned partition).
+    public let initialThreshold: PartitionThreshold
 
     public init(model: TxGuardModel, decoder: JSONTransactionDecoder, text: TextFeatureEncoder,
                 accountCapacity: Int = 1_000_000, accountIdleTTLSeconds: Int? = 90 * 86400) throws {
@@ -20,6 +23,7 @@ public struct ScoringRuntime: Sendable {
         self.text = text
         self.accountCapacity = accountCapacity
         self.accountIdleTTLSeconds = accountIdleTTLSeconds
+        self.initialThreshold = try PartitionThreshold(settings: model.threshold)
         guard featurizer.featureNames == model.scoring.featureNames else {
             throw PipelineError.input("model is inconsistent: feature specification and detectors disagree on features")
         }
