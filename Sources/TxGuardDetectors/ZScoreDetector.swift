@@ -48,6 +48,38 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
     private var absoluteDeviations: [P2Quantile]
     /// Global Welford moments: the scale fallback when an input's MAD is 0 (e.g. mostly-zero inputs).
     private var global: AccountStats
+    /// `median(i)` and `robustScale(i)` as plain numbers, refreshed whenever the global statistics
+    /// change: scoring reads them per input per event, and reading them from the P² estimators
+    /// meant copying (retaining and releasing) four arrays each time. Derived, not encoded.
+    @usableFromInline var medianCache: [Float] = []
+    @usableFromInline var scaleCache: [Float] = []
+
+    private enum CodingKeys: String, CodingKey { case configuration, medians, absoluteDeviations, global }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        configuration = try c.decode(Configuration.self, forKey: .configuration)
+        medians = try c.decode([P2Quantile].self, forKey: .medians)
+        absoluteDeviations = try c.decode([P2Quantile].self, forKey: .absoluteDeviations)
+        global = try c.decode(AccountStats.self, forKey: .global)
+        guard medians.count == configuration.inputNames.count, absoluteDeviations.count == medians.count else {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "Z-score statistics do not match the inputs"))
+        }
+        refreshCache()
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(configuration, forKey: .configuration)
+        try c.encode(medians, forKey: .medians)
+        try c.encode(absoluteDeviations, forKey: .absoluteDeviations)
+        try c.encode(global, forKey: .global)
+    }
+
+    private mutating func refreshCache() {
+        medianCache = (0..<medians.count).map { computedMedian($0) }
+        scaleCache = (0..<medians.count).map { computedRobustScale($0) }
+    }
 
     /// Number of inputs.
     public var inputCount: Int { configuration.inputNames.count }
@@ -68,18 +100,25 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
         absoluteDeviations = medians
         global = AccountStats(inputCount: training.columnCount)
         for r in 0..<training.rowCount {
-            training.withRow(r) { updateGlobal($0) }
+            training.withRow(r) { observeGlobal($0) }
         }
+        refreshCache()
     }
 
     /// Global median of input i.
-    public func median(_ i: Int) -> Float { Float(medians[i].estimate ?? 0) }
+    @inlinable
+    public func median(_ i: Int) -> Float { medianCache[i] }
 
     /// Global robust scale 1.4826·MAD of input i; the global standard deviation when the MAD is 0;
     /// never zero.
-    public func robustScale(_ i: Int) -> Float {
+    @inlinable
+    public func robustScale(_ i: Int) -> Float { scaleCache[i] }
+
+    private func computedMedian(_ i: Int) -> Float { Float(medians[i].estimate ?? 0) }
+
+    private func computedRobustScale(_ i: Int) -> Float {
         let mad = Float(absoluteDeviations[i].estimate ?? 0) * 1.4826
-        let floor = 1e-6 * max(1, abs(median(i)))
+        let floor = 1e-6 * max(1, abs(computedMedian(i)))
         if mad > floor { return mad }
         return max(global.variance(i).squareRoot(), floor)
     }
@@ -132,6 +171,11 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
 
     /// Learns a (non-alerted) event into the global robust statistics.
     public mutating func updateGlobal(_ inputs: UnsafeBufferPointer<Float>) {
+        observeGlobal(inputs)
+        refreshCache()
+    }
+
+    private mutating func observeGlobal(_ inputs: UnsafeBufferPointer<Float>) {
         if (0..<inputCount).allSatisfy({ inputs[$0].isFinite }) { global.learn(inputs, alpha: 1) }
         for i in 0..<inputCount {
             let v = Double(inputs[i])

@@ -161,12 +161,17 @@ public final class PartitionScorer {
             stats[key] = KeyedStats(stats: scoring.newAccountStats(), lastSeenMillis: tx.timestampMillis)
             if stats.count > runtime.accountCapacity + runtime.accountCapacity / 8 { pruneStats(keeping: key) }
         }
-        let s = x.withUnsafeBufferPointer { scoring.score($0, accountStats: stats[key]!.stats) }
+        // Scored in place: reading `scoring` off the class would copy (retain) all its arrays.
+        let s = withUnsafePointer(to: &scoring) { model in
+            x.withUnsafeBufferPointer { model.pointee.score($0, accountStats: stats[key]!.stats) }
+        }
         let decision = threshold.observe(s.combined)
         // Mutated in place (no copy of the statistics' arrays).
         stats[key]!.lastSeenMillis = tx.timestampMillis
         if !decision.isAlert {
-            x.withUnsafeBufferPointer { scoring.learn($0, accountStats: &stats[key]!.stats) }
+            withUnsafePointer(to: &scoring) { model in
+                x.withUnsafeBufferPointer { model.pointee.learn($0, accountStats: &stats[key]!.stats) }
+            }
             learnForRefit(x)
         }
 
