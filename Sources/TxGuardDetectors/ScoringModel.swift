@@ -123,7 +123,7 @@ public struct ScoringModel: Sendable, Codable, Equatable {
         precondition(x.count >= featureCount, "feature vector too short")
         let forestScore = isolationForest.score(x)
         let svmScore = oneClassSVM.score(x)
-        let z = withZInputs(x) { zScore.score($0, state: accountStats) }
+        let z = zScore.score(x, at: zScoreInputIndices, state: accountStats)
         let raw = DetectorTriple(isolationForest: forestScore, oneClassSVM: svmScore, zScore: z.score)
         let logs = DetectorTriple(
             isolationForest: calibrators.isolationForest.logUpperTail(forestScore),
@@ -142,7 +142,7 @@ public struct ScoringModel: Sendable, Codable, Equatable {
 
     /// Learns a non-alerted event into the account's Z-score statistics.
     public func learn(_ x: UnsafeBufferPointer<Float>, accountStats: inout AccountStats) {
-        withZInputs(x) { zScore.update($0, state: &accountStats) }
+        zScore.update(x, at: zScoreInputIndices, state: &accountStats)
     }
 
     /// Learns a non-alerted event into the global robust Z-score statistics (model-wide state).
@@ -190,14 +190,6 @@ public struct ScoringModel: Sendable, Codable, Equatable {
         let zs = zInputs.indices.map { abs(zScore.zScore($0, zInputs[$0], state: accountStats)) }
         add(zs, names: zScore.configuration.inputNames, inputs: zInputs, source: .zScore, weight: score.contributions.zScore)
         return Array(out.sorted { $0.contribution > $1.contribution }.prefix(limit))
-    }
-
-    private func withZInputs<R>(_ x: UnsafeBufferPointer<Float>, _ body: (UnsafeBufferPointer<Float>) -> R) -> R {
-        let indices = zScoreInputIndices
-        return withUnsafeTemporaryAllocation(of: Float.self, capacity: indices.count) { buf in
-            for (k, i) in indices.enumerated() { buf[k] = x[i] }
-            return body(UnsafeBufferPointer(buf))
-        }
     }
 }
 

@@ -141,11 +141,21 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
 
     /// Scores one event without changing any state; no allocation.
     public func score(_ inputs: UnsafeBufferPointer<Float>, state: AccountStats) -> ZScoreResult {
+        score(state: state) { inputs[$0] }
+    }
+
+    /// Scores the inputs found at `indices` of a whole feature vector (no gathering copy).
+    public func score(_ features: UnsafeBufferPointer<Float>, at indices: [Int], state: AccountStats) -> ZScoreResult {
+        score(state: state) { features[indices[$0]] }
+    }
+
+    @inline(__always)
+    private func score(state: AccountStats, input: (Int) -> Float) -> ZScoreResult {
         var sumSquares: Float = 0
         var top = 0
         var topZ: Float = 0
         for i in 0..<inputCount {
-            var z = zScore(i, inputs[i], state: state)
+            var z = zScore(i, input(i), state: state)
             if !z.isFinite { z = configuration.clip }
             z = max(-configuration.clip, min(configuration.clip, z))
             sumSquares += z * z
@@ -167,6 +177,14 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
     public func update(_ inputs: UnsafeBufferPointer<Float>, state: inout AccountStats) {
         guard state.mean.count == inputCount else { state = newAccountStats(); return }
         state.learn(inputs, alpha: configuration.alpha)
+    }
+
+    /// Learns the inputs found at `indices` of a whole feature vector into the account state.
+    public func update(_ features: UnsafeBufferPointer<Float>, at indices: [Int], state: inout AccountStats) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: indices.count) { buf in
+            for (k, i) in indices.enumerated() { buf[k] = features[i] }
+            update(UnsafeBufferPointer(buf), state: &state)
+        }
     }
 
     /// Learns a (non-alerted) event into the global robust statistics.

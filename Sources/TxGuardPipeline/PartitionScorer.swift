@@ -131,7 +131,8 @@ public final class PartitionScorer {
     public func judge(_ txs: ArraySlice<Transaction>, sources: [SourceContext], emit: [Bool]) -> [Verdict] {
         let texts = txs.map { runtime.text.isEnabled ? TextFeatureEncoder.text(of: $0) : nil }
         if runtime.text.needsPrefetch { try? runtime.text.prefetch(texts.compactMap { $0 }) }
-        return zip(txs, texts).enumerated().map { i, p in judge(p.0, text: p.1, source: sources[i], emit: emit[i]) }
+        // By index: zipping would copy every transaction (its strings retained and released).
+        return texts.indices.map { i in judge(txs[txs.startIndex + i], text: texts[i], source: sources[i], emit: emit[i]) }
     }
 
     /// Judges decoded transactions in order, all with the same `emit`, sources from `source(i)`.
@@ -146,7 +147,6 @@ public final class PartitionScorer {
 
     /// Judges `tx` whose normalised text is `text`.
     private func judge(_ tx: Transaction, text: String?, source: SourceContext, emit: Bool) -> Verdict {
-        let model = runtime.model
         let embedding = text.flatMap { try? runtime.text.embedding($0) }
         let x: [Float]
         do {
