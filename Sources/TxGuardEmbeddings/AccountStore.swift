@@ -7,7 +7,7 @@
 /// recency list, so an event touches a few cache lines and allocates nothing. One store belongs to
 /// one partition's task (a value type; `inout` access). `serialized()` / `init(serialized:)`
 /// round-trip the state exactly, recency order included.
-public struct AccountStore: Sendable {
+public struct AccountStore: Sendable, RecencyOrder {
     /// Fixed per-account sizes, set by the featurizer's spec.
     public struct Layout: Sendable, Equatable {
         /// Recent events kept for the velocity windows.
@@ -31,12 +31,12 @@ public struct AccountStore: Sendable {
     /// Per-account sizes.
     public let layout: Layout
     /// Accounts evicted so far (capacity or TTL).
-    public private(set) var evictions: Int = 0
+    public internal(set) var evictions: Int = 0
     /// The partition's per-merchant state (the merchant burst feature), serialised with the accounts.
     public internal(set) var merchants: MerchantStore
 
     /// The scalar state of one account, one cache line, so an event's scalar reads and writes are local.
-    struct Record: Sendable {
+    struct Record: Sendable, RecencySlot {
         var id: UInt64 = 0
         var lastTimestamp: Int64 = 0
         var mean: Double = 0
@@ -120,25 +120,7 @@ public struct AccountStore: Sendable {
     /// The slot of `key`, made most recently active; a new zeroed slot (evicting when full) if absent.
     mutating func acquire(_ key: UInt64, now: Int64) -> (slot: Int, isNew: Bool) {
         evictIdle(now: now)
-        if let slot = slotOf[key] {
-            moveToFront(slot)
-            return (Int(slot), false)
-        }
-        let slot: Int32
-        if let free = freeSlots.popLast() {
-            slot = free
-        } else if records.count < capacity {
-            slot = Int32(records.count)
-            grow()
-        } else {
-            slot = tail
-            evict(slot)
-            _ = freeSlots.popLast()
-        }
-        reset(Int(slot), key: key)
-        slotOf.set(key, slot)
-        pushFront(slot)
-        return (Int(slot), true)
+        return acquireSlot(key)
     }
 
     /// Evicts accounts whose latest event is older than `now − idleTTLMillis`, least recent first.
@@ -149,14 +131,7 @@ public struct AccountStore: Sendable {
         }
     }
 
-    private mutating func evict(_ slot: Int32) {
-        unlink(slot)
-        slotOf.remove(records[Int(slot)].id)
-        freeSlots.append(slot)
-        evictions += 1
-    }
-
-    private mutating func grow() {
+    mutating func growSlots() {
         let r = layout.recentCapacity, k = layout.knownCapacity, d = layout.centroidDimension
         records.append(Record())
         ringTimes.append(contentsOf: repeatElement(0, count: r))
@@ -168,50 +143,18 @@ public struct AccountStore: Sendable {
         categoryCounts.append(contentsOf: repeatElement(0, count: layout.categoryCapacity))
     }
 
-    private mutating func reset(_ s: Int, key: UInt64) {
+    mutating func resetSlot(_ s: Int, key: UInt64) {
         records[s] = Record(id: key)
         let d = layout.centroidDimension
         for i in 0..<d { centroids[s * d + i] = 0 }
     }
 
-    private mutating func moveToFront(_ slot: Int32) {
-        guard slot != head else { return }
-        unlink(slot)
-        pushFront(slot)
-    }
-
-    private mutating func unlink(_ slot: Int32) {
-        let s = Int(slot)
-        let p = records[s].previous, n = records[s].next
-        if p >= 0 { records[Int(p)].next = n } else { head = n }
-        if n >= 0 { records[Int(n)].previous = p } else { tail = p }
-        records[s].previous = -1
-        records[s].next = -1
-    }
-
-    private mutating func pushFront(_ slot: Int32) {
-        let s = Int(slot)
-        records[s].previous = -1
-        records[s].next = head
-        if head >= 0 { records[Int(head)].previous = slot }
-        head = slot
-        if tail < 0 { tail = slot }
-    }
 
     // MARK: per-account updates used by the featurizer
 
     /// Appends an event to the slot's ring, dropping the oldest when full.
     mutating func pushRecent(_ s: Int, time: Int64, amount: Float, category: UInt32 = 0) {
-        let r = layout.recentCapacity
-        let c = Int(records[s].ringCount), start = Int(records[s].ringStart)
-        let j: Int
-        if c < r {
-            j = s * r + (start + c) % r
-            records[s].ringCount = UInt8(c + 1)
-        } else {
-            j = s * r + start
-            records[s].ringStart = UInt8((start + 1) % r)
-        }
+        let j = nextRingIndex(s, capacity: layout.recentCapacity)
         ringTimes[j] = time; ringAmounts[j] = amount
         if layout.categoryCapacity > 0 { ringCategories[j] = category }
     }
@@ -342,7 +285,7 @@ public struct AccountStore: Sendable {
             let key = try r.read(UInt64.self)
             guard key != 0, slotOf[key] == nil else { throw EmbeddingError.corruptState(reason: "account key \(key) is 0 or appears twice") }
             let slot = Int32(records.count)
-            grow()
+            growSlots()
             let s = Int(slot)
             records[s].id = key
             records[s].count = try r.read(UInt32.self)

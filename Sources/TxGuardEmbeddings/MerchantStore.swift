@@ -15,15 +15,15 @@ import Darwin
 /// and saturate beyond). Merchants are keyed by a 64-bit hash of the case-folded merchant name.
 /// A value type owned by one partition's task; `serialized()` / `init(serialized:)` round-trip it
 /// exactly, recency order included.
-public struct MerchantStore: Sendable, Equatable {
+public struct MerchantStore: Sendable, Equatable, RecencyOrder {
     /// Largest number of merchants held (0: the store is disabled).
     public let capacity: Int
     /// Recent events kept per merchant.
     public let recentCapacity: Int
     /// Merchants evicted so far.
-    public private(set) var evictions: Int = 0
+    public internal(set) var evictions: Int = 0
 
-    struct Record: Sendable, Equatable {
+    struct Record: Sendable, Equatable, RecencySlot {
         var id: UInt64 = 0
         var firstSeen: Int64 = 0
         var lastSeen: Int64 = 0
@@ -144,66 +144,18 @@ public struct MerchantStore: Sendable, Equatable {
 
     // MARK: slots and recency
 
-    mutating func acquire(_ key: UInt64) -> (slot: Int, isNew: Bool) {
-        if let slot = slotOf[key] {
-            moveToFront(slot)
-            return (Int(slot), false)
-        }
-        let slot: Int32
-        if let free = freeSlots.popLast() {
-            slot = free
-        } else if records.count < capacity {
-            slot = Int32(records.count)
-            records.append(Record())
-            ringTimes.append(contentsOf: repeatElement(0, count: recentCapacity))
-            ringAccounts.append(contentsOf: repeatElement(0, count: recentCapacity))
-        } else {
-            slot = tail
-            unlink(slot)
-            slotOf.remove(records[Int(slot)].id)
-            evictions += 1
-        }
-        records[Int(slot)] = Record(id: key)
-        slotOf.set(key, slot)
-        pushFront(slot)
-        return (Int(slot), true)
+    mutating func acquire(_ key: UInt64) -> (slot: Int, isNew: Bool) { acquireSlot(key) }
+
+    mutating func growSlots() {
+        records.append(Record())
+        ringTimes.append(contentsOf: repeatElement(0, count: recentCapacity))
+        ringAccounts.append(contentsOf: repeatElement(0, count: recentCapacity))
     }
 
-    private mutating func moveToFront(_ slot: Int32) {
-        guard slot != head else { return }
-        unlink(slot)
-        pushFront(slot)
-    }
-
-    private mutating func unlink(_ slot: Int32) {
-        let s = Int(slot)
-        let p = records[s].previous, n = records[s].next
-        if p >= 0 { records[Int(p)].next = n } else { head = n }
-        if n >= 0 { records[Int(n)].previous = p } else { tail = p }
-        records[s].previous = -1
-        records[s].next = -1
-    }
-
-    private mutating func pushFront(_ slot: Int32) {
-        let s = Int(slot)
-        records[s].previous = -1
-        records[s].next = head
-        if head >= 0 { records[Int(head)].previous = slot }
-        head = slot
-        if tail < 0 { tail = slot }
-    }
+    mutating func resetSlot(_ s: Int, key: UInt64) { records[s] = Record(id: key) }
 
     private mutating func pushRecent(_ s: Int, time: Int64, account: UInt32) {
-        let r = recentCapacity
-        let c = Int(records[s].ringCount), start = Int(records[s].ringStart)
-        let j: Int
-        if c < r {
-            j = s * r + (start + c) % r
-            records[s].ringCount = UInt8(c + 1)
-        } else {
-            j = s * r + start
-            records[s].ringStart = UInt8((start + 1) % r)
-        }
+        let j = nextRingIndex(s, capacity: recentCapacity)
         ringTimes[j] = time
         ringAccounts[j] = account
     }
