@@ -75,7 +75,7 @@ public struct JSONWriter: Sendable {
             for k in 0...9 {
                 let m = (value * scale).rounded()
                 if m / scale == value {
-                    appendFixed(Int64(m), decimals: k)
+                    appendFixedPoint(Int64(m).magnitude, negative: m < 0, decimals: k)
                     return
                 }
                 scale *= 10
@@ -88,15 +88,15 @@ public struct JSONWriter: Sendable {
         text.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
-    private mutating func appendFixed(_ m: Int64, decimals k: Int) {
-        guard k > 0 else { appendInteger(m); return }
-        var p: Int64 = 1
-        for _ in 0..<k { p *= 10 }
-        let magnitude = m.magnitude
-        if m < 0 { bytes.append(UInt8(ascii: "-")) }
-        appendInteger(Int64(magnitude / UInt64(p)))
+    /// `magnitude / 10^k` in decimal with exactly `k` fraction digits (zero-padded), signed.
+    private mutating func appendFixedPoint(_ magnitude: UInt64, negative: Bool, decimals k: Int) {
+        if negative { bytes.append(UInt8(ascii: "-")) }
+        var scale: UInt64 = 1
+        for _ in 0..<k { scale *= 10 }
+        appendUnsigned(magnitude / scale)
+        guard k > 0 else { return }
         bytes.append(UInt8(ascii: "."))
-        var frac = magnitude % UInt64(p)
+        var frac = magnitude % scale
         let start = bytes.count
         for _ in 0..<k { bytes.append(0x30) }
         var i = start + k - 1
@@ -111,23 +111,7 @@ public struct JSONWriter: Sendable {
     public mutating func money(_ amount: Money) {
         valueStart()
         bytes.append(UInt8(ascii: "\""))
-        if amount.minorUnits < 0 { bytes.append(UInt8(ascii: "-")) }
-        let magnitude = amount.minorUnits.magnitude
-        let k = min(max(amount.exponent, 0), 8)
-        let scale = UInt64(Money.powersOfTen[k])
-        appendUnsigned(magnitude / scale)
-        if k > 0 {
-            bytes.append(UInt8(ascii: "."))
-            var frac = magnitude % scale
-            let start = bytes.count
-            for _ in 0..<k { bytes.append(0x30) }
-            var i = start + k - 1
-            while frac > 0 {
-                bytes[i] = UInt8(48 + frac % 10)
-                frac /= 10
-                i -= 1
-            }
-        }
+        appendFixedPoint(amount.minorUnits.magnitude, negative: amount.minorUnits < 0, decimals: min(max(amount.exponent, 0), 8))
         bytes.append(UInt8(ascii: "\""))
         needsComma = true
     }

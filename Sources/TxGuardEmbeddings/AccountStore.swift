@@ -98,7 +98,7 @@ public struct AccountStore: Sendable, RecencyOrder {
         var recent: [AccountState.RecentEvent] = []
         let rec = records[s]
         for i in 0..<Int(rec.ringCount) {
-            let j = s * r + (Int(rec.ringStart) + i) % r
+            let j = ringIndex(s, i, capacity: r)
             recent.append(.init(timestampMillis: ringTimes[j], amount: ringAmounts[j], categoryHash: c > 0 ? ringCategories[j] : 0))
         }
         func set(_ which: Int) -> [UInt64] {

@@ -91,7 +91,7 @@ public struct MerchantStore: Sendable, Equatable, RecencyOrder {
     func state(slot s: Int) -> State {
         let r = recentCapacity, rec = records[s]
         let recent = (0..<Int(rec.ringCount)).map { i -> (Int64, UInt32) in
-            let j = s * r + (Int(rec.ringStart) + i) % r
+            let j = ringIndex(s, i, capacity: r)
             return (ringTimes[j], ringAccounts[j])
         }
         return State(key: rec.id, firstSeenMillis: rec.firstSeen, lastSeenMillis: rec.lastSeen, events: rec.events, recent: recent)
@@ -115,7 +115,7 @@ public struct MerchantStore: Sendable, Equatable, RecencyOrder {
     /// `now − window < e.time ≤ now`), then records this event (time `now`, `account` tag).
     public mutating func observe(_ key: UInt64, account: UInt32, now: Int64, windowMillis: Int64) -> Observation {
         precondition(capacity > 0, "merchant store is disabled")
-        let (s, isNew) = acquire(key)
+        let (s, isNew) = acquireSlot(key)
         let r = recentCapacity, rec = records[s]
         let from = now - windowMillis
         let tag = max(1, account)
@@ -123,7 +123,7 @@ public struct MerchantStore: Sendable, Equatable, RecencyOrder {
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: r + 1) { seen in
             seen[0] = tag
             for i in 0..<Int(rec.ringCount) {
-                let j = s * r + (Int(rec.ringStart) + i) % r
+                let j = ringIndex(s, i, capacity: r)
                 let t = ringTimes[j]
                 guard t > from && t <= now else { continue }
                 inWindow += 1
@@ -143,8 +143,6 @@ public struct MerchantStore: Sendable, Equatable, RecencyOrder {
     }
 
     // MARK: slots and recency
-
-    mutating func acquire(_ key: UInt64) -> (slot: Int, isNew: Bool) { acquireSlot(key) }
 
     mutating func growSlots() {
         records.append(Record())
@@ -201,7 +199,7 @@ public struct MerchantStore: Sendable, Equatable, RecencyOrder {
         for _ in 0..<n {
             let key = try r.read(UInt64.self)
             guard key != 0, slotOf[key] == nil else { throw EmbeddingError.corruptState(reason: "merchant key \(key) is 0 or appears twice") }
-            let (s, _) = acquire(key)
+            let (s, _) = acquireSlot(key)
             records[s].firstSeen = try r.read(Int64.self)
             records[s].lastSeen = try r.read(Int64.self)
             records[s].events = try r.read(UInt32.self)
@@ -266,18 +264,16 @@ public enum MerchantBurst {
     /// ln(1 − P(K < k)) from the terms below k, relative to P(k − 1); nil when P(K < k) is too close
     /// to 1 for the difference to be accurate.
     private static func logOneMinusLowerSum(_ k: Int, a: Double, q: Double, logPMFBelow: Double) -> Double? {
-        do {
-            // 1 − P(K < k): sum P(k−1), P(k−2), … relative to P(k−1).
-            var rel = 1.0, sum = 1.0
-            var j = k - 1
-            while j > 0 {
-                rel *= Double(j) / ((a + Double(j) - 1) * (1 - q))  // P(j−1)/P(j)
-                sum += rel
-                j -= 1
-            }
-            let logCDF = logPMFBelow + log(sum)
-            return logCDF < log(0.99) ? log1p(-exp(logCDF)) : nil
+        // 1 − P(K < k): sum P(k−1), P(k−2), … relative to P(k−1).
+        var rel = 1.0, sum = 1.0
+        var j = k - 1
+        while j > 0 {
+            rel *= Double(j) / ((a + Double(j) - 1) * (1 - q))  // P(j−1)/P(j)
+            sum += rel
+            j -= 1
         }
+        let logCDF = logPMFBelow + log(sum)
+        return logCDF < log(0.99) ? log1p(-exp(logCDF)) : nil
     }
 }
 

@@ -83,6 +83,13 @@ extension RecencyOrder {
         if tail < 0 { tail = slot }
     }
 
+    /// Index (in the per-slot ring storage, `r` entries per slot) of slot `s`'s `i`-th recent event,
+    /// oldest first.
+    @inline(__always)
+    func ringIndex(_ s: Int, _ i: Int, capacity r: Int) -> Int {
+        s * r + (Int(records[s].ringStart) + i) % r
+    }
+
     /// Index (in the per-slot ring storage) where slot `s`'s next recent event goes: the next free
     /// place, or the oldest entry once the ring of `r` entries is full.
     mutating func nextRingIndex(_ s: Int, capacity r: Int) -> Int {

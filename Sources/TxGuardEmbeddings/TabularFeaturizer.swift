@@ -141,13 +141,13 @@ public struct TabularFeaturizer: Sendable {
         put(log1p(Double(count)))
         put(count == 0 ? 0 : log1p(Double(max(0, t - record.lastTimestamp)) / 1000))
         let r = spec.recentEventCapacity
-        let ringCount = Int(record.ringCount), ringStart = Int(record.ringStart)
+        let ringCount = Int(record.ringCount)
         for w in spec.windowSeconds {
             let from = t - Int64(w) * 1000
             var n = 0
             var sum = 0.0
             for i in 0..<ringCount {
-                let j = s * r + (ringStart + i) % r
+                let j = store.ringIndex(s, i, capacity: r)
                 let e = store.ringTimes[j]
                 if e > from && e <= t { n += 1; sum += Double(store.ringAmounts[j]) }
             }
@@ -169,7 +169,7 @@ public struct TabularFeaturizer: Sendable {
                 let from = t - Int64(spec.surprisalSettleSeconds) * 1000
                 var recentSame: UInt32 = 0, recentAll: UInt32 = 0
                 for i in 0..<ringCount {
-                    let j = s * r + (ringStart + i) % r
+                    let j = store.ringIndex(s, i, capacity: r)
                     let c = store.ringCategories[j]
                     if c != 0 && store.ringTimes[j] > from {
                         recentAll += 1

@@ -23,7 +23,7 @@ public struct TrainingOptions: Sendable {
                                "merchant_accounts_surprisal"]
     /// Adds the merchant burst feature `merchant_accounts_surprisal` (`FeatureSpec.merchantBurst`). Off by
     /// default: on simulated data it separates compromised-merchant events on its own but did not lift
-    /// their recall in the ensemble and lowered PR-AUC on one data set (commit message of the change that added it).
+    /// their recall in the ensemble and lowered PR-AUC on one data set (README, "Configuration").
     public var merchantBurst = false
     /// Most training scores kept to start thresholds.
     public var maxCalibrationScores = 50_000
@@ -65,8 +65,9 @@ public enum ModelTrainer {
             }
             projectionEmbeddings = try sample.compactMap { try text.embedding($0) }
         }
+        let inputs = transactions.map(featureInput)
         spec = try spec.fitted(amounts: transactions.map { ($0.amountValue, $0.currency) }, textEmbeddings: projectionEmbeddings,
-                               textComponents: options.text.components, categories: transactions.map(featureInput))
+                               textComponents: options.text.components, categories: inputs)
         let featurizer = try TabularFeaturizer(spec: spec)
 
         // 2. Features in event order (account state warms as it goes).
@@ -77,8 +78,8 @@ public enum ModelTrainer {
         let width = featurizer.dimension
         var all: [Float] = []
         all.reserveCapacity(transactions.count * width)
-        for tx in transactions {
-            all += try featurizer.features(for: featureInput(tx), textEmbedding: try embedding(tx, text), store: &store)
+        for (tx, input) in zip(transactions, inputs) {
+            all += try featurizer.features(for: input, textEmbedding: try embedding(tx, text), store: &store)
         }
         let stride = max(1, Int((Double(transactions.count) / Double(options.maxTrainingRows)).rounded(.up)))
         var rows: [Float] = []

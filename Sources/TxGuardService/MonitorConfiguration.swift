@@ -1,3 +1,4 @@
+import Foundation
 import TxGuardKafka
 
 /// Everything `txguard run` needs to know about topics, delivery and timing.
@@ -25,6 +26,12 @@ public struct MonitorConfiguration: Sendable {
     public var pauseAfterMs: Int = 1000
     /// Back-off between attempts to re-send outputs the brokers did not acknowledge.
     public var retryBackoffMs: Int = 1000
+
+    /// The transactional.id an instance uses unless told otherwise: one per instance (producers
+    /// sharing an id fence each other), stable across its restarts (so it fences its own zombie).
+    public static func defaultTransactionalID(group: String) -> String {
+        "txguard-\(group)-\(ProcessInfo.processInfo.hostName)"
+    }
 
     public init(consumer: KafkaConsumerConfiguration, producer: KafkaProducerConfiguration, inputTopics: [String], alertTopic: String, deadLetterTopic: String) {
         self.consumer = consumer

@@ -76,8 +76,7 @@ public final class MonitorService: Service, @unchecked Sendable {
     public func run() async throws {
         var producerConf = configuration.producer
         if configuration.exactlyOnce, producerConf.transactionalID == nil {
-            // One per instance (producers sharing a transactional.id fence each other).
-            producerConf.transactionalID = "txguard-\(group)-\(ProcessInfo.processInfo.hostName)"
+            producerConf.transactionalID = MonitorConfiguration.defaultTransactionalID(group: group)
         }
         let producer = try KafkaProducer(configuration: producerConf, logger: logger)
         if configuration.exactlyOnce {

@@ -202,10 +202,8 @@ struct RunSettings: Sendable {
         group = try need(pick(f.group, "TXGUARD_GROUP", file.group, { $0 }), "group")
         model = try need(pick(f.model, "TXGUARD_MODEL", file.model, { $0 }), "model")
         exactlyOnce = f.exactlyOnce || env["TXGUARD_EXACTLY_ONCE"] == "true" || (file.exactly_once ?? false)
-        // Each member of the group needs its own transactional.id: two producers sharing one fence
-        // each other. Stable across restarts so a restarted instance fences its own zombie.
         transactionalID = pick(f.transactionalId, "TXGUARD_TRANSACTIONAL_ID", file.transactional_id, { $0 })
-            ?? "txguard-\(group)-\(ProcessInfo.processInfo.hostName)"
+            ?? MonitorConfiguration.defaultTransactionalID(group: group)
         guard !transactionalID.isEmpty else { throw ValidationError("transactional_id must not be empty") }
         transactionIntervalMs = pick(f.transactionIntervalMs, "TXGUARD_TRANSACTION_INTERVAL_MS", file.transaction_interval_ms, { Int($0) }) ?? 100
         guard (0...60_000).contains(transactionIntervalMs) else { throw ValidationError("transaction_interval_ms must be 0...60000, got \(transactionIntervalMs)") }

@@ -19,7 +19,7 @@ final class ScoreRecorder {
     init(scoresPath: String?, labels: [String: LabelRecord]) throws {
         externalLabels = labels
         if let p = scoresPath {
-            FileManager.default.createFile(atPath: p, contents: nil)
+            _ = FileManager.default.createFile(atPath: p, contents: nil)  // failure shows in the next line
             guard let h = FileHandle(forWritingAtPath: p) else { throw PipelineError.input("cannot write \(p)") }
             out = h
         }

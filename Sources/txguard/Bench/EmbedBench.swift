@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TxGuardDetectors
 import TxGuardEmbeddings
 
 /// `txguard bench embed`: MiniLM encoder throughput against the machine's sgemm rate, the cache hit
@@ -23,7 +24,7 @@ struct EmbedBench: AsyncParsableCommand {
 
     func run() async throws {
         print(String(format: "machine load average %.1f on %d cores", loadAverage(), ProcessInfo.processInfo.activeProcessorCount))
-        var generator = SplitMix(seed: 42)
+        var generator = SeededGenerator(seed: 42)
         let merchants = (0..<4096).map { _ in MerchantText.random(&generator) }
         print("== sgemm (OpenBLAS)")
         var sgemmRates: [Int: Double] = [:]
@@ -186,19 +187,6 @@ func loadAverage() -> Double {
     return getloadavg(&loads, 3) > 0 ? loads[0] : .nan
 }
 
-/// Deterministic generator for benchmark inputs.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Card-statement style merchant strings ("SQ *BLUE BOTTLE COFFEE #1234 SEATTLE WA").
 enum MerchantText {
     static let prefixes = ["", "", "SQ *", "TST* ", "PAYPAL *", "AMZN Mktp ", "UBER *"]
@@ -208,7 +196,7 @@ enum MerchantText {
                         "7-ELEVEN", "COSTCO WHSE", "APPLE.COM/BILL", "LYFT RIDE", "DOORDASH DASHPASS"]
     static let cities = ["SEATTLE WA", "AUSTIN TX", "NEW YORK NY", "CHICAGO IL", "LONDON GB", "PARIS FR", "BERLIN DE"]
 
-    static func random(_ g: inout SplitMix) -> String {
+    static func random(_ g: inout SeededGenerator) -> String {
         let p = prefixes[Int(g.next() % UInt64(prefixes.count))]
         let n = names[Int(g.next() % UInt64(names.count))]
         let c = cities[Int(g.next() % UInt64(cities.count))]

@@ -43,17 +43,8 @@ struct PipelineBench: AsyncParsableCommand {
 
         // 1. Scorer alone, one core, batches of 1000.
         let scorer = try PartitionScorer(runtime: runtime)
-        var lat: [Double] = []
         let t0 = monotonicNanos()
-        for start in stride(from: 0, to: live.count, by: 1000) {
-            let chunk = live[start..<min(start + 1000, live.count)]
-            let s = monotonicNanos()
-            withExtendedLifetime(chunk) {
-                let inputs = chunk.map { l in l.withUnsafeBytes { PartitionScorer.RecordInput(value: $0, key: nil, headers: [], source: .unknown, emit: true) } }
-                _ = scorer.judgeBatch(inputs)
-            }
-            lat.append(Double(monotonicNanos() - s) / Double(chunk.count))
-        }
+        let lat = Self.judgeInChunks(live[...], scorer: scorer, emit: true)
         print(BenchResult(name: "scorer alone (decode..alert), 1 core", operations: live.count, seconds: Double(monotonicNanos() - t0) / 1e9, latenciesNanos: lat).line + "  [per event, per 1000-batch]")
 
         // 2. End to end through the mock broker: C consume loop vs the monitor service.
@@ -95,13 +86,7 @@ struct PipelineBench: AsyncParsableCommand {
         // part (not the live events themselves, which would make every lookup a hit).
         let latencyRuntime = try ScoringRuntime.load(model: model)
         let before = lines[..<(lines.count - events)]
-        let warm = try PartitionScorer(runtime: latencyRuntime)
-        for start in stride(from: before.startIndex, to: before.endIndex, by: 1000) {
-            let chunk = before[start..<min(start + 1000, before.endIndex)]
-            withExtendedLifetime(chunk) {
-                _ = warm.judgeBatch(chunk.map { l in l.withUnsafeBytes { PartitionScorer.RecordInput(value: $0, key: nil, headers: [], source: .unknown, emit: false) } })
-            }
-        }
+        _ = Self.judgeInChunks(before, scorer: try PartitionScorer(runtime: latencyRuntime), emit: false)
         async let service = runService(boot: boot, group: "lat", runtime: latencyRuntime, until: feed.count, topic: "lat", probe: probe, ready: ready, quiet: quiet)
         while !ready.value { try await Task.sleep(for: .milliseconds(20)) }
         let start = Date()
@@ -122,6 +107,23 @@ struct PipelineBench: AsyncParsableCommand {
         print(BenchResult(name: "send->final decision latency at \(rate)/s", operations: l.count, seconds: Double(latencySeconds), latenciesNanos: l).line
               + String(format: "  [outputs acknowledged, offset stored]  CPU %.0f%% of one core", 100 * cpuAtRate))
         print(String(format: "peak RSS %.0f MiB", peakRSSMiB()))
+    }
+
+    /// Judges `lines` in order, 1000 records per `judgeBatch`; returns each chunk's time per record (ns).
+    private static func judgeInChunks(_ lines: ArraySlice<[UInt8]>, scorer: PartitionScorer, emit: Bool) -> [Double] {
+        var perRecord: [Double] = []
+        for start in stride(from: lines.startIndex, to: lines.endIndex, by: 1000) {
+            let chunk = lines[start..<min(start + 1000, lines.endIndex)]
+            let s = monotonicNanos()
+            // The inputs point into the chunk's arrays, which stay alive (and unmoved) meanwhile.
+            withExtendedLifetime(chunk) {
+                _ = scorer.judgeBatch(chunk.map { l in
+                    l.withUnsafeBytes { PartitionScorer.RecordInput(value: $0, key: nil, headers: [], source: .unknown, emit: emit) }
+                })
+            }
+            perRecord.append(Double(monotonicNanos() - s) / Double(chunk.count))
+        }
+        return perRecord
     }
 
     /// Runs the monitor until `until` events were decided; returns the seconds taken from the

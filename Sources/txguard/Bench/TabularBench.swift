@@ -1,11 +1,12 @@
 import Foundation
+import TxGuardDetectors
 import TxGuardEmbeddings
 
 /// Tabular featurizer throughput with many accounts in state (part of `txguard bench embed`).
 enum TabularBench {
     static func run(accounts: Int) throws -> [String] {
         var lines: [String] = []
-        var g = SplitMix(seed: 7)
+        var g = SeededGenerator(seed: 7)
         let ids = (0..<accounts).map { "acct-\($0)" }
         let merchants = (0..<512).map { _ in MerchantText.random(&g) }
         let countries = ["US", "DE", "FR", "GB", "NL", "ES", "IT", "PL"]
