@@ -87,14 +87,18 @@ extension BacktestReport {
 
     private static func fraudTypeRecall(_ labeled: [ScoredEvent], thresholds: [Double]) -> [FraudTypeRecall] {
         let frauds = labeled.filter { $0.label == true }
+        let legitimate = labeled.filter { $0.label == false }.map(\.score)
         let byType = Dictionary(grouping: frauds) { $0.fraudType ?? "untyped" }
         return byType.keys.sorted().compactMap { type in
             guard let group = byType[type], !group.isEmpty else { return nil }
             let n = Double(group.count)
+            let versusLegitimate = try? ThresholdCounts(scores: group.map(\.score) + legitimate,
+                                                        labels: group.map { _ in true } + legitimate.map { _ in false })
             return FraudTypeRecall(
                 type: type, count: group.count,
                 liveRecall: Double(group.filter(\.alert).count) / n,
-                budgetRecall: thresholds.map { t in Double(group.filter { $0.score >= t }.count) / n })
+                budgetRecall: thresholds.map { t in Double(group.filter { $0.score >= t }.count) / n },
+                rocAUCVersusLegitimate: versusLegitimate.flatMap { ROCCurve($0).auc })
         }
     }
 

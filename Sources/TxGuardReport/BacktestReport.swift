@@ -133,6 +133,11 @@ public struct FraudTypeRecall: Sendable, Hashable, Codable {
     public var liveRecall: Double
     /// Share flagged at each budget, in the order of `BacktestReport.budgets`.
     public var budgetRecall: [Double]
+    /// ROC-AUC of this type's frauds against the legitimate events (other fraud types left out):
+    /// the chance that one of its frauds outranks a legitimate event (0.5 = chance). Unlike recall at a
+    /// budget it does not depend on how much louder fraud competes for the same alerts. `nil` without
+    /// legitimate events.
+    public var rocAUCVersusLegitimate: Double?
 }
 
 /// How often legitimate look-alike events (tagged, label false) are flagged.

@@ -15,7 +15,9 @@ public enum HTMLReport {
         charts += figure("Score distribution", ReportCharts.histogram(r),
                          "Shared bins; dashed lines are the budget thresholds (score of the k-th highest event).")
         body += section("Ranking quality", "<div class=\"grid\">\(charts)</div>")
-        body += section("Recall per fraud type", ReportCharts.typeRecall(r).map { "<figure class=\"wide\">\($0)</figure>" } ?? noData("no labelled frauds"))
+        body += section("Recall per fraud type", ReportCharts.typeRecall(r).map {
+            "<figure class=\"wide\">\($0)<p class=\"note\">AUC: ROC-AUC of the type's frauds against the legitimate events (0.5 is chance). Unlike recall at a budget, it does not depend on how much louder fraud competes for the same alerts.</p></figure>"
+        } ?? noData("no labelled frauds"))
         if let (rate, threshold) = ReportCharts.timeline(r) {
             body += section("Over event time", "<figure class=\"wide\"><figcaption>Alert rate per bucket (\(r.timeline.buckets.count) buckets of equal event-time width)</figcaption>\(rate)</figure><figure class=\"wide\"><figcaption>Threshold in force</figcaption>\(threshold)</figure>")
         } else {

@@ -123,7 +123,9 @@ enum ReportCharts {
         guard !types.isEmpty else { return nil }
         let seriesCount = 1 + r.budgets.count
         let n = Double(types.count)
-        let labels = types.map { "\($0.type) (\(ReportFormat.integer($0.count)))" }
+        let labels = types.map { t in
+            "\(t.type) (\(ReportFormat.integer(t.count))\(t.rocAUCVersusLegitimate.map { ", AUC " + ReportFormat.metric($0) } ?? ""))"
+        }
         let leftMargin = min(320, 24 + 7.0 * Double(labels.map(\.count).max() ?? 10))
         let height = 90 + Double(types.count) * (Double(seriesCount) * 15 + 12)
         var p = SVGPlot(id: "chart-type-recall", width: 1330, height: max(height, 220), x: (0, 1.1, false), y: (0, n, false),

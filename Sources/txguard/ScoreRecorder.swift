@@ -111,4 +111,10 @@ func printSummary(_ r: BacktestReport, to say: (String) -> Void) {
     for b in r.budgets {
         say(String(format: "alert budget %@: recall %.3f  precision %.3f", b.label, b.metrics.recall, b.metrics.precision))
     }
+    let budgetLabels = r.budgets.map(\.label)
+    for t in r.fraudTypes {
+        let atBudgets = zip(budgetLabels, t.budgetRecall).map { String(format: "%@ %.2f", $0, $1) }.joined(separator: ", ")
+        let auc = t.rocAUCVersusLegitimate.map { String(format: "%.3f", $0) } ?? "n/a"
+        say("  \(t.type) (\(t.count)): recall at budgets \(atBudgets); ROC-AUC vs legitimate \(auc)")
+    }
 }

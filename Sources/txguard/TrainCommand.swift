@@ -61,12 +61,14 @@ struct TrainCommand: AsyncParsableCommand {
     }
 }
 
-/// Model-fitting flags shared by `train`, `backtest` and `demo`.
+/// Model-fitting flags shared by `train` and `backtest`.
 struct TrainingFlags: ParsableArguments {
     @Option(name: .long, help: "Text embedder: minilm (pretrained all-MiniLM-L6-v2, needs scripts/fetch-model.sh), hashed (char n-grams), none.")
     var text: TextSettings.Embedder = .minilm
     @Option(name: .long, help: "Directory of the MiniLM files (default: $TXGUARD_MODEL_DIR or ./models/all-MiniLM-L6-v2).")
     var modelDir: String?
+    @Option(name: .long, help: "PCA components of the text embedding given to the detectors (1...16), besides text_novelty.")
+    var textComponents: Int = TextSettings(embedder: .minilm).components
     @Option(name: .long, help: "Target alert rate: the fraction of events the threshold lets through as alerts.")
     var alertRate: Double = 0.005
     @Option(name: .long, help: "Adaptive threshold: spot, dspot or quantile.")
@@ -84,12 +86,13 @@ struct TrainingFlags: ParsableArguments {
 
     func validate() throws {
         guard alertRate > 0, alertRate < 0.5 else { throw ValidationError("--alert-rate must be in (0, 0.5), got \(alertRate)") }
+        guard (1...16).contains(textComponents) else { throw ValidationError("--text-components must be in 1...16, got \(textComponents)") }
     }
 
     func options() -> TrainingOptions {
         var o = TrainingOptions()
         o.seed = seed
-        o.text = TextSettings(embedder: text)
+        o.text = TextSettings(embedder: text, components: textComponents)
         o.alertRate = alertRate
         o.thresholdMethod = threshold
         o.ensemble = ensemble

@@ -77,6 +77,13 @@ import Testing
             for (j, b) in r.budgets.enumerated() {
                 #expect(t.budgetRecall[j] == Double(group.filter { $0.score >= b.threshold }.count) / Double(group.count))
             }
+            // ROC-AUC against legitimate events equals the Mann–Whitney statistic
+            // P(fraud score > legitimate score) + ½·P(tie), counted over all pairs.
+            let legit = s.events.filter { $0.label == false }.map(\.score)
+            var wins = 0.0
+            for f in group.map(\.score) { for l in legit { wins += f > l ? 1 : (f == l ? 0.5 : 0) } }
+            let auc = try #require(t.rocAUCVersusLegitimate)
+            #expect(abs(auc - wins / Double(group.count * legit.count)) < 1e-12, "\(t.type)")
         }
         let looks = s.events.filter { $0.lookalike != nil && $0.label == false }
         #expect(r.lookalikes.count == looks.count && looks.count > 0)
