@@ -3,6 +3,8 @@
 public struct AccountState: Sendable, Equatable, Codable {
     /// Transactions seen.
     public var count: UInt32
+    /// Event time of the first transaction seen, epoch milliseconds (0 before any).
+    public var firstTimestampMillis: Int64 = 0
     /// Event time of the latest transaction, epoch milliseconds.
     public var lastTimestampMillis: Int64
     /// Exponentially weighted mean of signed log1p(base amount).

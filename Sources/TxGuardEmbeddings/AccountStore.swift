@@ -39,6 +39,7 @@ public struct AccountStore: Sendable, RecencyOrder {
     struct Record: Sendable, RecencySlot {
         var id: UInt64 = 0
         var lastTimestamp: Int64 = 0
+        var firstTimestamp: Int64 = 0
         var mean: Double = 0
         var variance: Double = 0
         var count: UInt32 = 0
@@ -105,7 +106,7 @@ public struct AccountStore: Sendable, RecencyOrder {
             let base = (s * 3 + which) * k
             return Array(known[base..<(base + Int(knownCount(s, which)))])
         }
-        return AccountState(count: rec.count, lastTimestampMillis: rec.lastTimestamp, amountMean: rec.mean,
+        return AccountState(count: rec.count, firstTimestampMillis: rec.firstTimestamp, lastTimestampMillis: rec.lastTimestamp, amountMean: rec.mean,
                             amountVariance: rec.variance, recentEvents: recent, knownMerchants: set(0),
                             knownCountries: set(1), knownDevices: set(2),
                             textCentroid: Array(centroids[(s * d)..<((s + 1) * d)]),
@@ -220,7 +221,9 @@ public struct AccountStore: Sendable, RecencyOrder {
     // MARK: serialization
 
     private static let magic: UInt32 = 0x4147_5854  // "TXGA" little-endian
-    private static let version: UInt32 = 3  // 2 added the surprisal category counts, 3 the merchant store; 1 and 2 are still read
+    // 2 added the surprisal category counts, 3 the merchant store, 4 each account's first event time;
+    // 1 to 3 are still read (an account's first event time then reads as its latest).
+    private static let version: UInt32 = 4
 
     /// The whole store in a compact little-endian binary form (accounts from least to most recent).
     public func serialized() -> [UInt8] {
@@ -234,7 +237,7 @@ public struct AccountStore: Sendable, RecencyOrder {
         while slot >= 0 {
             let s = Int(slot)
             let st = state(slot: s)
-            w.write(records[s].id); w.write(st.count); w.write(st.lastTimestampMillis)
+            w.write(records[s].id); w.write(st.count); w.write(st.lastTimestampMillis); w.write(st.firstTimestampMillis)
             w.write(st.amountMean); w.write(st.amountVariance)
             w.write(UInt8(st.recentEvents.count))
             for e in st.recentEvents {
@@ -290,6 +293,7 @@ public struct AccountStore: Sendable, RecencyOrder {
             records[s].id = key
             records[s].count = try r.read(UInt32.self)
             records[s].lastTimestamp = try r.read(Int64.self)
+            records[s].firstTimestamp = version >= 4 ? try r.read(Int64.self) : records[s].lastTimestamp
             records[s].mean = try r.readDouble()
             records[s].variance = try r.readDouble()
             let recent = Int(try r.read(UInt8.self))

@@ -30,7 +30,7 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
     /// Units of the base currency per unit of each currency; amounts in unlisted currencies are used as
     /// they are and flagged by `currency_rate_unknown` (an empty table means "single currency").
     public var currencyRates: [String: Double] = [:]
-    /// Velocity windows, seconds (`acct_count_<w>s`, `acct_sum_log1p_<w>s`).
+    /// Velocity windows, seconds (`acct_count_<w>s` or `acct_burst_<w>s`, and `acct_sum_log1p_<w>s`).
     public var windowSeconds: [Int] = [60, 3600, 86400]
     /// Recent events kept per account for the windows: counts are exact while a window holds fewer
     /// than this many earlier events, and saturate at it beyond.
@@ -57,9 +57,21 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
     public var surprisalCapacity: Int = 16
     /// Global frequencies of `surprisalField`, fitted at training (`acct_surprisal_<field>`; absent when nil).
     public var surprisalPrior: CategoryPrior?
+    /// Whether training fits `accountRatePrior`, which turns the raw window counts `acct_count_<w>s`
+    /// into `acct_burst_<w>s`: the surprisal of the account's earlier events in the window given its own
+    /// rate so far (`BurstSurprisal`). Raw counts make every busy account look like a burst to the
+    /// distance- and isolation-based detectors; the surprisal measures each account against itself.
+    public var accountBurst: Bool = true
+    /// Mean events per account per `accountRateWindowSeconds`, fitted at training (`acct_burst_<w>s`;
+    /// raw counts when nil).
+    public var accountRatePrior: EventRatePrior?
+    /// Window the account rate prior is fitted in (its mean scales linearly to each velocity window).
+    public var accountRateWindowSeconds: Int = 86_400
+    /// Shape α of the Gamma prior on an account's event rate (1: exponential prior of the fitted mean).
+    public var accountAlpha: Double = 1
     /// Whether training fits `merchantRatePrior`, which turns on `merchant_accounts_surprisal`: the
     /// surprisal of the number of distinct accounts a merchant charged in the last
-    /// `merchantWindowSeconds`, given its age and earlier activity (`MerchantBurst`). Opt-in.
+    /// `merchantWindowSeconds`, given its age and earlier activity (`BurstSurprisal`). Opt-in.
     public var merchantBurst: Bool = false
     /// Window of the merchant burst feature, seconds (24 h: one daily cycle of traffic).
     public var merchantWindowSeconds: Int = 86_400
@@ -70,7 +82,7 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
     /// Recent events kept per merchant: distinct-account counts are exact while a window holds fewer.
     public var merchantRecentCapacity: Int = 32
     /// Mean events per merchant per window, fitted at training (`merchant_accounts_surprisal`; absent when nil).
-    public var merchantRatePrior: MerchantRatePrior?
+    public var merchantRatePrior: EventRatePrior?
     /// Robust scaling of log1p(amount), fitted at training (`amount_robust`; absent when nil).
     public var amountScaling: RobustScaling?
     /// PCA of text embeddings, fitted at training (`text_pca_<i>` and `text_novelty`; absent when nil).
@@ -96,9 +108,13 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         guard merchantAlpha > 0, merchantAlpha.isFinite else { throw fail("merchantAlpha \(merchantAlpha) must be positive") }
         guard merchantCapacity >= 1, merchantCapacity <= 1 << 30 else { throw fail("merchantCapacity outside 1...2^30") }
         guard merchantRecentCapacity >= 1, merchantRecentCapacity <= 255 else { throw fail("merchantRecentCapacity outside 1...255") }
-        if let p = merchantRatePrior, !(p.meanRate > 0 && p.meanRate.isFinite) || p.events < 0 || p.merchants < 0 {
-            throw fail("merchantRatePrior must have a positive finite mean rate")
+        for (name, prior) in [("merchantRatePrior", merchantRatePrior), ("accountRatePrior", accountRatePrior)] {
+            if let p = prior, !(p.meanRate > 0 && p.meanRate.isFinite) || p.events < 0 || p.keys < 0 {
+                throw fail("\(name) must have a positive finite mean rate")
+            }
         }
+        guard accountRateWindowSeconds > 0 else { throw fail("accountRateWindowSeconds must be positive") }
+        guard accountAlpha > 0, accountAlpha.isFinite else { throw fail("accountAlpha \(accountAlpha) must be positive") }
         guard ewmaAlpha > 0, ewmaAlpha <= 1 else { throw fail("ewmaAlpha \(ewmaAlpha) outside (0, 1]") }
         guard amountStdFloor > 0 else { throw fail("amountStdFloor must be positive") }
         guard currencyRates.values.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw fail("currency rates must be positive") }
@@ -118,7 +134,8 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         for field in categoricalFields { names += (0..<hashBuckets).map { "\(field)_h\($0)" } }
         names += numericFields.map { "num_\($0.name)" }
         names += ["acct_first_seen", "acct_history_log1p", "acct_since_last_log1p_s"]
-        for w in windowSeconds { names += ["acct_count_\(w)s", "acct_sum_log1p_\(w)s"] }
+        let velocity = accountRatePrior == nil ? "acct_count" : "acct_burst"
+        for w in windowSeconds { names += ["\(velocity)_\(w)s", "acct_sum_log1p_\(w)s"] }
         names += ["acct_amount_z", "acct_new_merchant", "acct_new_country", "acct_new_device"]
         if let p = surprisalPrior { names.append("acct_surprisal_\(p.field)") }
         if merchantRatePrior != nil { names.append("merchant_accounts_surprisal") }

@@ -6,7 +6,8 @@ extension FeatureSpec {
 
     /// A copy with the training-time parts fitted: `amountScaling` (median/IQR of the log amounts),
     /// `surprisalPrior` (frequencies of `surprisalField` in `categories`, when given), `merchantRatePrior` (from
-    /// the merchants and times of `categories`, when given and `merchantBurst`) and, when `textEmbeddings` holds at least two vectors, `textProjection` (PCA to
+    /// the merchants and times of `categories`, when given and `merchantBurst`), `accountRatePrior` (likewise, from the
+    /// accounts, when `accountBurst`) and, when `textEmbeddings` holds at least two vectors, `textProjection` (PCA to
     /// `min(textComponents, 16, width)` dimensions).
     public func fitted(amounts: [(amount: Double, currency: String)], textEmbeddings: [[Float]] = [],
                        textComponents: Int = 16, categories: [FeatureInput]? = nil) throws -> FeatureSpec {
@@ -14,8 +15,12 @@ extension FeatureSpec {
         if let field = surprisalField, let inputs = categories {
             spec.surprisalPrior = CategoryPrior.fit(field: field, values: inputs.lazy.map { $0.categoricalValue(field) })
         }
+        if accountBurst, let inputs = categories {
+            spec.accountRatePrior = EventRatePrior.fit(keyed: inputs.lazy.map { (AccountStore.key($0.accountID), $0.timestampMillis) },
+                                                       windowSeconds: accountRateWindowSeconds)
+        }
         if merchantBurst, let inputs = categories {
-            spec.merchantRatePrior = MerchantRatePrior.fit(inputs.lazy.map { ($0.merchantName, $0.timestampMillis) },
+            spec.merchantRatePrior = EventRatePrior.fit(inputs.lazy.map { ($0.merchantName, $0.timestampMillis) },
                                                            windowSeconds: merchantWindowSeconds)
         }
         spec.amountScaling = try RobustScaling.fit(amounts.map { logAmount($0.amount, currency: $0.currency) })

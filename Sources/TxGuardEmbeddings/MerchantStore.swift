@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// Per-merchant activity state of one partition's stream, for the merchant burst feature
-/// (`merchant_accounts_surprisal`, see `MerchantBurst`): when each merchant was first seen, how many
+/// (`merchant_accounts_surprisal`, see `BurstSurprisal`): when each merchant was first seen, how many
 /// events it has had, and a ring of its most recent events (time, 32-bit account tag) from which the
 /// distinct accounts of the last window are counted.
 ///
@@ -213,23 +213,28 @@ public struct MerchantStore: Sendable, Equatable, RecencyOrder {
     }
 }
 
-/// The merchant burst surprisal: how unlikely it is that a merchant charges this many distinct
-/// accounts within one window, given how long it has been seen and how busy it was before.
+/// The burst surprisal: how unlikely it is that a key (a merchant, an account) has this many events
+/// within one window, given how long it has been seen and how busy it was before.
 ///
-/// Gamma–Poisson model. A merchant's events arrive at an unknown rate λ per window with a Gamma(α, β)
-/// prior, β = α/μ, μ the mean rate per merchant fitted at training (`MerchantRatePrior`) and α the
+/// Gamma–Poisson model. A key's events arrive at an unknown rate λ per window with a Gamma(α, β)
+/// prior, β = α/μ, μ the mean rate per key fitted at training (`EventRatePrior`) and α the
 /// prior's shape (1: an exponential prior, the maximum-entropy choice for a positive rate of known
 /// mean). Its settled history — n events before the current window over an exposure of e windows
 /// since it was first seen — gives the posterior Gamma(α + n, β + e), and the number K of events in a
 /// window is then negative binomial: `P(K = j) = C(j + a − 1, j) q^a (1 − q)^j` with a = α + n,
-/// q = b/(b + 1), b = β + e. The feature is `−ln P(K ≥ k)`, k the distinct accounts of the window
-/// (the current event's included). Events upper-bound distinct accounts, so measuring the history in
-/// events can only lower the surprisal (conservative). A merchant never seen before is judged by the
-/// prior alone: a new merchant that charges many accounts at once stands out; an established busy
-/// merchant does not.
-public enum MerchantBurst {
+/// q = b/(b + 1), b = β + e. The surprisal is `−ln P(K ≥ k)`.
+///
+/// - `merchant_accounts_surprisal`: k the distinct accounts of the merchant's window (the current
+///   event's included). Events upper-bound distinct accounts, so measuring the history in events can
+///   only lower the surprisal (conservative). A merchant never seen before is judged by the prior
+///   alone: a new merchant that charges many accounts at once stands out; an established busy
+///   merchant does not.
+/// - `acct_burst_<w>s`: k the account's earlier events in the last w seconds (0 → 0). The velocity of
+///   an account measured against its own rate, so a busy account's ordinary pace is not an anomaly
+///   and a quiet account's burst is.
+public enum BurstSurprisal {
     /// −ln P(K ≥ k) for K ~ NegativeBinomial(a, q) as above; 0 for k ≤ 0.
-    public static func surprisal(windowAccounts k: Int, settledEvents n: Int, settledExposure e: Double,
+    public static func surprisal(windowCount k: Int, settledEvents n: Int, settledExposure e: Double,
                                  priorMean mu: Double, alpha: Double) -> Double {
         guard k > 0 else { return 0 }
         let a = alpha + Double(max(0, n))
@@ -277,51 +282,56 @@ public enum MerchantBurst {
     }
 }
 
-/// The prior mean μ of `MerchantBurst`: the pooled rate of events per merchant per window of the
-/// merchants that appeared new in the training stream — those first seen at least one window after the
-/// first training event (in the first window every merchant is new to the stream, busy ones included;
-/// later arrivals are what a warmed scorer meets as "new merchants") —
-/// `events / Σ_m max(1, (t_end − first_m)/window)`, each such merchant exposed from its first training
-/// event to the last one, at least one window. Without any late arrival, all merchants are used.
+/// The prior mean μ of `BurstSurprisal`: the pooled rate of events per key (merchant, account) per
+/// window of the keys that appeared new in the training stream — those first seen at least one window
+/// after the first training event (in the first window every key is new to the stream, busy ones
+/// included; later arrivals are what a warmed scorer meets as new keys) —
+/// `events / Σ_m max(1, (t_end − first_m)/window)`, each such key exposed from its first training
+/// event to the last one, at least one window. Without any late arrival, all keys are used.
 /// Fitted at training.
-public struct MerchantRatePrior: Codable, Sendable, Equatable {
-    /// Training events of the merchants used.
+public struct EventRatePrior: Codable, Sendable, Equatable {
+    /// Training events of the keys used.
     public var events: Int
-    /// Merchants used.
-    public var merchants: Int
+    /// Keys used.
+    public var keys: Int
     /// Σ exposure, in windows.
     public var exposureWindows: Double
 
-    public init(events: Int, merchants: Int, exposureWindows: Double) {
+    public init(events: Int, keys: Int, exposureWindows: Double) {
         self.events = events
-        self.merchants = merchants
+        self.keys = keys
         self.exposureWindows = exposureWindows
     }
 
-    /// μ, events per merchant per window (1 without training data).
+    /// μ, events per key per window (1 without training data).
     public var meanRate: Double { events > 0 && exposureWindows > 0 ? Double(events) / exposureWindows : 1 }
 
     /// Fits the prior from (merchant name, event time millis) pairs.
-    public static func fit(_ events: some Sequence<(String?, Int64)>, windowSeconds: Int) -> MerchantRatePrior {
+    public static func fit(_ events: some Sequence<(String?, Int64)>, windowSeconds: Int) -> EventRatePrior {
+        fit(keyed: events.lazy.map { (name, t) in (name.flatMap { $0.isEmpty ? nil : BurstSurprisal.merchantKey($0) }, t) },
+            windowSeconds: windowSeconds)
+    }
+
+    /// Fits the prior from (key, event time millis) pairs; nil keys are skipped.
+    public static func fit(keyed events: some Sequence<(UInt64?, Int64)>, windowSeconds: Int) -> EventRatePrior {
         var first: [UInt64: (time: Int64, events: Int)] = [:]
         var start = Int64.max, end = Int64.min
-        for (name, t) in events {
-            guard let name, !name.isEmpty else { continue }
+        for (key, t) in events {
+            guard let k = key else { continue }
             start = min(start, t); end = max(end, t)
-            let k = MerchantBurst.key(name)
             if let f = first[k] { first[k] = (min(f.time, t), f.events + 1) } else { first[k] = (t, 1) }
         }
         let w = Double(windowSeconds) * 1000
         var chosen = first.values.filter { Double($0.time - start) >= w }
         if chosen.isEmpty { chosen = Array(first.values) }
         let exposure = chosen.reduce(0.0) { $0 + max(1, Double(end - $1.time) / w) }
-        return MerchantRatePrior(events: chosen.reduce(0) { $0 + $1.events }, merchants: chosen.count, exposureWindows: exposure)
+        return EventRatePrior(events: chosen.reduce(0) { $0 + $1.events }, keys: chosen.count, exposureWindows: exposure)
     }
 }
 
-extension MerchantBurst {
+extension BurstSurprisal {
     /// The store key of a merchant name (case-folded ASCII, never 0).
-    public static func key(_ merchantName: String) -> UInt64 {
+    public static func merchantKey(_ merchantName: String) -> UInt64 {
         let h = TabularFeaturizer.caseInsensitiveHash(merchantName, seed: 0x4D45_5243)
         return h == 0 ? 1 : h
     }

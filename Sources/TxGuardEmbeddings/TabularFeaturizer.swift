@@ -15,10 +15,14 @@ import Foundation
 ///   `surprisalField`: k the account's count of v and n its count of all values among its earlier events
 ///   except those of the last `surprisalSettleSeconds` still in the recent ring ("settled" history),
 ///   P₀ the smoothed training frequency (`CategoryPrior`), α = `surprisalAlpha`; 0 when v is absent;
-/// - `merchant_accounts_surprisal = −ln P(K ≥ k)` (`MerchantBurst`): k the distinct accounts of the
+/// - `acct_burst_<w>s = −ln P(K ≥ n)` (`BurstSurprisal`, when `accountRatePrior` is fitted; otherwise the raw
+///   count `acct_count_<w>s = n`): n the account's earlier events in the window, K the negative binomial
+///   count predicted from its events before the window over the time since its first event, and the
+///   fitted mean rate per account scaled to w; 0 when n = 0;
+/// - `merchant_accounts_surprisal = −ln P(K ≥ k)` (`BurstSurprisal`): k the distinct accounts of the
 ///   merchant's events in the last `merchantWindowSeconds` (this one included), K the negative
 ///   binomial count predicted from the merchant's earlier activity in the partition's `MerchantStore`
-///   and the fitted mean rate (`MerchantRatePrior`); 0 when the merchant name is absent;
+///   and the fitted mean rate (`EventRatePrior`); 0 when the merchant name is absent;
 /// - `text_novelty = 1 − cos(p, c)`, p the PCA projection of this event's embedding, c the account's
 ///   EW centroid of earlier projections (0 without one).
 public struct TabularFeaturizer: Sendable {
@@ -151,7 +155,17 @@ public struct TabularFeaturizer: Sendable {
                 let e = store.ringTimes[j]
                 if e > from && e <= t { n += 1; sum += Double(store.ringAmounts[j]) }
             }
-            put(Double(n)); put(Self.signedLog1p(sum))
+            if let prior = spec.accountRatePrior {
+                // The account's own rate: its events before the window over the time from its first
+                // event to the window's start, in windows; the prior mean scaled to this window.
+                let exposure = count == 0 ? 0 : Double(max(0, from - record.firstTimestamp)) / (Double(w) * 1000)
+                put(BurstSurprisal.surprisal(windowCount: n, settledEvents: max(0, Int(count) - n), settledExposure: exposure,
+                                             priorMean: prior.meanRate * Double(w) / Double(spec.accountRateWindowSeconds),
+                                             alpha: spec.accountAlpha))
+            } else {
+                put(Double(n))
+            }
+            put(Self.signedLog1p(sum))
         }
         let mean = record.mean, variance = record.variance
         put(count == 0 ? 0 : (x - mean) / (variance + spec.amountStdFloor * spec.amountStdFloor).squareRoot())
@@ -185,9 +199,9 @@ public struct TabularFeaturizer: Sendable {
         if let prior = spec.merchantRatePrior {
             var surprisal = 0.0
             if let name = input.merchantName, !name.isEmpty {
-                let o = store.merchants.observe(MerchantBurst.key(name), account: UInt32(truncatingIfNeeded: store.records[s].id),
+                let o = store.merchants.observe(BurstSurprisal.merchantKey(name), account: UInt32(truncatingIfNeeded: store.records[s].id),
                                                 now: t, windowMillis: Int64(spec.merchantWindowSeconds) * 1000)
-                surprisal = MerchantBurst.surprisal(windowAccounts: o.windowAccounts, settledEvents: o.settledEvents,
+                surprisal = BurstSurprisal.surprisal(windowCount: o.windowAccounts, settledEvents: o.settledEvents,
                                                     settledExposure: o.settledExposure, priorMean: prior.meanRate, alpha: spec.merchantAlpha)
             }
             put(surprisal)
@@ -203,6 +217,7 @@ public struct TabularFeaturizer: Sendable {
         }
         store.records[s].count = count &+ 1
         store.records[s].lastTimestamp = count == 0 ? t : max(record.lastTimestamp, t)
+        if count == 0 { store.records[s].firstTimestamp = t }
         store.pushRecent(s, time: t, amount: Float(base), category: categoryTag)
 
         // Text: novelty against the centroid, then the PCA components.

@@ -22,6 +22,9 @@ enum FeatureNames {
             return "\(name.dropFirst(15).replacingOccurrences(of: "_", with: " ")) unusual for this account (and rare overall)"
         }
         if name.hasPrefix("acct_count_"), let s = Int(name.dropFirst(11).dropLast()) { return "transactions of this account in the last \(window(s))" }
+        if name.hasPrefix("acct_burst_"), let s = Int(name.dropFirst(11).dropLast()) {
+            return "more transactions of this account in the last \(window(s)) than its own usual rate predicts"
+        }
         if name.hasPrefix("acct_sum_log1p_"), let s = Int(name.dropFirst(15).dropLast()) { return "amount spent by this account in the last \(window(s))" }
         if name.hasPrefix("text_pca_") { return "what the merchant text is about (semantic component \(name.dropFirst(9)))" }
         if let r = name.range(of: "_h"), let _ = Int(name[r.upperBound...]) { return "\(name[..<r.lowerBound].replacingOccurrences(of: "_", with: " ")) (hashed category)" }

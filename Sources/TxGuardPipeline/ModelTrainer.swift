@@ -19,8 +19,11 @@ public struct TrainingOptions: Sendable {
     /// How the detectors' calibrated tail probabilities are combined.
     public var ensemble: EnsembleCombiner.Method = .fisher
     /// Features the Z-score detector watches per account (names the spec does not produce are skipped).
-    public var zScoreInputs = ["amount_log1p", "acct_count_3600s", "acct_sum_log1p_86400s", "acct_surprisal_merchant_category",
-                               "merchant_accounts_surprisal"]
+    public var zScoreInputs = ["amount_log1p", "acct_burst_3600s", "acct_count_3600s", "acct_sum_log1p_86400s",
+                               "acct_surprisal_merchant_category", "merchant_accounts_surprisal"]
+    /// Velocity as the surprisal of each window's count given the account's own rate (`acct_burst_<w>s`,
+    /// `FeatureSpec.accountBurst`) instead of raw counts (`acct_count_<w>s`).
+    public var accountBurst = true
     /// Adds the merchant burst feature `merchant_accounts_surprisal` (`FeatureSpec.merchantBurst`). Off by
     /// default: on simulated data it separates compromised-merchant events on its own but did not lift
     /// their recall in the ensemble and lowered PR-AUC on one data set (README, "Configuration").
@@ -50,6 +53,7 @@ public enum ModelTrainer {
         // 1. Amount scaling and the text projection.
         var spec = FeatureSpec()
         spec.merchantBurst = options.merchantBurst
+        spec.accountBurst = options.accountBurst
         var projectionEmbeddings: [[Float]] = []
         if text.isEnabled {
             var seen = Set<String>(), distinct: [String] = []

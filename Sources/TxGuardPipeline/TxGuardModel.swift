@@ -8,7 +8,7 @@ import TxGuardEmbeddings
 /// versioned, checksummed file (`ModelFile`).
 public struct TxGuardModel: Sendable, Codable, Equatable {
     /// File format version this build reads and writes.
-    public static let formatVersion = 3
+    public static let formatVersion = 4
 
     public var formatVersion: Int = TxGuardModel.formatVersion
     /// Identifies the model in alerts (`model_version`) and in `alert_id`s.

@@ -11,22 +11,22 @@ import Testing
     @Test func negativeBinomialTailMatchesHandComputedValues() {
         // New merchant, α = 1, μ = 1: a = 1, b = 1, q = ½ — geometric, P(K ≥ k) = 2^−k.
         for k in [1, 2, 3, 10, 40] {
-            let s = MerchantBurst.surprisal(windowAccounts: k, settledEvents: 0, settledExposure: 0, priorMean: 1, alpha: 1)
+            let s = BurstSurprisal.surprisal(windowCount: k, settledEvents: 0, settledExposure: 0, priorMean: 1, alpha: 1)
             #expect(abs(s - Double(k) * log(2)) < 1e-12, "k = \(k): \(s)")
         }
         // α = 1, μ = 2 (β = ½), n = 3 events over e = 1.5 windows: a = 4, b = 2, q = ⅔.
         // P(K ≥ 2) = 1 − q⁴ − 4q⁴(1 − q) = 131/243 (the lower-sum branch, k ≤ mean + 1 = 3).
-        let s2 = MerchantBurst.surprisal(windowAccounts: 2, settledEvents: 3, settledExposure: 1.5, priorMean: 2, alpha: 1)
+        let s2 = BurstSurprisal.surprisal(windowCount: 2, settledEvents: 3, settledExposure: 1.5, priorMean: 2, alpha: 1)
         #expect(abs(s2 - log(243.0 / 131)) < 1e-12)
         // P(K ≥ 6) = 1 − Σ_{j<6} C(j+3, j) q⁴ (1 − q)^j = 835/19683 (the upper-sum branch).
-        let s6 = MerchantBurst.surprisal(windowAccounts: 6, settledEvents: 3, settledExposure: 1.5, priorMean: 2, alpha: 1)
+        let s6 = BurstSurprisal.surprisal(windowCount: 6, settledEvents: 3, settledExposure: 1.5, priorMean: 2, alpha: 1)
         #expect(abs(s6 - log(19683.0 / 835)) < 1e-12)
         // No accounts: no surprise; one account at a merchant with a long busy history (≈ 10 a window) is unsurprising.
-        #expect(MerchantBurst.surprisal(windowAccounts: 0, settledEvents: 0, settledExposure: 0, priorMean: 1, alpha: 1) == 0)
-        let busy = MerchantBurst.surprisal(windowAccounts: 1, settledEvents: 1000, settledExposure: 100, priorMean: 1, alpha: 1)
+        #expect(BurstSurprisal.surprisal(windowCount: 0, settledEvents: 0, settledExposure: 0, priorMean: 1, alpha: 1) == 0)
+        let busy = BurstSurprisal.surprisal(windowCount: 1, settledEvents: 1000, settledExposure: 100, priorMean: 1, alpha: 1)
         #expect(busy >= 0 && busy < 1e-3)
         // Monotone in k, and a large k far in the tail stays finite.
-        let far = MerchantBurst.surprisal(windowAccounts: 250, settledEvents: 0, settledExposure: 30, priorMean: 0.5, alpha: 1)
+        let far = BurstSurprisal.surprisal(windowCount: 250, settledEvents: 0, settledExposure: 30, priorMean: 0.5, alpha: 1)
         #expect(far.isFinite && far > 500)
         #expect(s6 > s2)
     }
@@ -36,14 +36,14 @@ import Testing
         // (2 events, exposed 2 windows), "C" first at 3 d (1 event, at least 1 window): μ = 3/3.
         let events: [(String?, Int64)] = [("A", 0), ("b", Self.day), ("a", Self.day), (nil, Self.day), ("", 2 * Self.day),
                                           ("B", 2 * Self.day), ("C", 3 * Self.day)]
-        let p = MerchantRatePrior.fit(events, windowSeconds: 86_400)
-        #expect(p.events == 3 && p.merchants == 2)
+        let p = EventRatePrior.fit(events, windowSeconds: 86_400)
+        #expect(p.events == 3 && p.keys == 2)
         #expect(abs(p.exposureWindows - 3) < 1e-12)
         #expect(abs(p.meanRate - 1) < 1e-12)
         // All merchants in the first window: all of them are used ("A" 2 events over 1 window (minimum), "b" 1).
-        let early = MerchantRatePrior.fit([("A", 0), ("b", Self.day / 2), ("a", Self.day / 2)], windowSeconds: 86_400)
-        #expect(early.events == 3 && early.merchants == 2 && abs(early.exposureWindows - 2) < 1e-12)
-        #expect(MerchantRatePrior(events: 0, merchants: 0, exposureWindows: 0).meanRate == 1)
+        let early = EventRatePrior.fit([("A", 0), ("b", Self.day / 2), ("a", Self.day / 2)], windowSeconds: 86_400)
+        #expect(early.events == 3 && early.keys == 2 && abs(early.exposureWindows - 2) < 1e-12)
+        #expect(EventRatePrior(events: 0, keys: 0, exposureWindows: 0).meanRate == 1)
     }
 
     @Test func storeCountsDistinctAccountsInTheWindowAndSettledHistory() {
@@ -82,7 +82,7 @@ import Testing
     static func spec() -> FeatureSpec {
         var spec = FeatureSpec()
         spec.surprisalPrior = nil
-        spec.merchantRatePrior = MerchantRatePrior(events: 2, merchants: 1, exposureWindows: 1)  // μ = 2 per window
+        spec.merchantRatePrior = EventRatePrior(events: 2, keys: 1, exposureWindows: 1)  // μ = 2 per window
         spec.merchantWindowSeconds = 3600
         spec.merchantCapacity = 3
         spec.merchantRecentCapacity = 4
@@ -135,5 +135,50 @@ import Testing
         bad[bad.count - 1] ^= 0xFF
         bad.append(0)
         #expect(throws: EmbeddingError.self) { try AccountStore(serialized: bad) }
+    }
+
+    /// `acct_burst_<w>s` on a scripted account, against the closed forms of the negative binomial
+    /// tail: P(K ≥ 1) = 1 − qᵃ, with a = α + settled events, b = α/μ_w + exposure, q = b/(b + 1).
+    @Test func accountBurstMatchesTheClosedForm() throws {
+        var spec = FeatureSpec()
+        spec.surprisalPrior = nil
+        spec.windowSeconds = [60, 86_400]
+        spec.accountRatePrior = EventRatePrior(events: 2, keys: 1, exposureWindows: 1)  // μ = 2 per day
+        let fz = try TabularFeaturizer(spec: spec)
+        #expect(fz.featureNames.contains("acct_burst_60s") && !fz.featureNames.contains("acct_count_60s"))
+        var store = fz.makeStore(capacity: 10)
+        func run(_ seconds: Int64) throws -> (Double, Double) {
+            let f = try fz.features(for: Self.event(seconds, merchant: "m", account: "acct"), store: &store)
+            return (Double(f[fz.featureNames.firstIndex(of: "acct_burst_60s")!]),
+                    Double(f[fz.featureNames.firstIndex(of: "acct_burst_86400s")!]))
+        }
+        func tail(a: Double, b: Double) -> Double { -log(1 - pow(b / (b + 1), a)) }
+        let day = 86_400.0
+        // First event: nothing earlier in any window.
+        #expect(try run(0) == (0, 0))
+        // 30 s later: one earlier event in both windows, no settled history (the account is younger
+        // than either window): a = 1; μ₆₀ = 2·60/86400 → b = 720; μ_day = 2 → b = ½.
+        let (m1, d1) = try run(30)
+        #expect(abs(m1 - tail(a: 1, b: 720)) < 1e-4 && abs(m1 - log(721)) < 1e-4, "\(m1)")
+        #expect(abs(d1 - log(1.5)) < 1e-5, "\(d1)")
+        // Two days on: nothing in either window.
+        #expect(try run(2 * 86_400) == (0, 0))
+        // 10 s later: one earlier event in each window; two settled events; exposure from the first
+        // event to the window's start: (2 days + 10 s − 60 s)/60 s and (1 day + 10 s)/1 day.
+        let (m2, d2) = try run(2 * 86_400 + 10)
+        let e60 = (2 * day + 10 - 60) / 60, eDay = (day + 10) / day
+        #expect(abs(m2 - tail(a: 3, b: 720 + e60)) < 1e-4, "\(m2)")
+        #expect(abs(d2 - tail(a: 3, b: 0.5 + eDay)) < 1e-5, "\(d2)")
+        // The same two events 10 s apart on a busy account (an event every 10 minutes for two days)
+        // are far less surprising than on this quiet one.
+        var busy = 0.0
+        for i in 0...288 {
+            let f = try fz.features(for: Self.event(Int64(i) * 600 + (i == 288 ? -590 : 0), merchant: "m", account: "busy"), store: &store)
+            busy = Double(f[fz.featureNames.firstIndex(of: "acct_burst_60s")!])
+        }
+        #expect(busy > 0 && busy < m2 / 2, "busy \(busy) vs quiet \(m2)")
+        // The first event time survives a snapshot.
+        let restored = try AccountStore(serialized: store.serialized())
+        #expect(restored.state(forAccount: "acct")?.firstTimestampMillis == Self.t0)
     }
 }
