@@ -71,8 +71,8 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
     public var accountAlpha: Double = 1
     /// Whether training fits `merchantRatePrior`, which turns on `merchant_accounts_surprisal`: the
     /// surprisal of the number of distinct accounts a merchant charged in the last
-    /// `merchantWindowSeconds`, given its age and earlier activity (`BurstSurprisal`). Opt-in.
-    public var merchantBurst: Bool = false
+    /// `merchantWindowSeconds`, given its age and earlier activity (`BurstSurprisal`).
+    public var merchantBurst: Bool = true
     /// Window of the merchant burst feature, seconds (24 h: one daily cycle of traffic).
     public var merchantWindowSeconds: Int = 86_400
     /// Shape α of the Gamma prior on a merchant's event rate (1: exponential prior of the fitted mean).

@@ -21,7 +21,8 @@ public struct PCAProjection: Codable, Sendable, Equatable {
         self.explainedVariance = explainedVariance
     }
 
-    /// Fits `componentCount` components on `samples` (all of one width, at least two).
+    /// Fits `componentCount` components on `samples` (all of one width, at least two), fewer when the
+    /// samples span fewer directions (at least one).
     public static func fit(_ samples: [[Float]], componentCount: Int) throws -> PCAProjection {
         guard let d = samples.first?.count, d > 0, samples.count >= 2, samples.allSatisfy({ $0.count == d }) else {
             throw EmbeddingError.invalidConfiguration(reason: "PCA needs at least two samples of one non-zero width")
@@ -51,15 +52,19 @@ public struct PCAProjection: Codable, Sendable, Equatable {
             }
         }
         let (values, vectors) = try SymmetricEigen.decompose(covariance, n: d)
+        // Only directions the samples actually span: a component with no variance (fewer distinct
+        // texts than components) would be a constant, or, for unseen texts, noise from a direction no
+        // training text varies along. At least one is kept.
+        let spanned = values.prefix(componentCount).filter { $0 > 1e-9 * max(values.first ?? 0, .leastNormalMagnitude) }.count
         var components: [[Float]] = []
-        for k in 0..<componentCount {
+        for k in 0..<max(1, spanned) {
             var v = vectors[k]
             let pivot = v.indices.max { abs(v[$0]) < abs(v[$1]) } ?? 0
             if v[pivot] < 0 { v = v.map { -$0 } }
             components.append(v.map { Float($0) })
         }
         return PCAProjection(mean: mean.map { Float($0) }, components: components,
-                             explainedVariance: Array(values[0..<componentCount]))
+                             explainedVariance: Array(values[0..<components.count]))
     }
 
     /// Writes the projection of `vector` (width `inputDimension`) into `out` (width `outputDimension`).

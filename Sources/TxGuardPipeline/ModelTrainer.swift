@@ -24,10 +24,10 @@ public struct TrainingOptions: Sendable {
     /// Velocity as the surprisal of each window's count given the account's own rate (`acct_burst_<w>s`,
     /// `FeatureSpec.accountBurst`) instead of raw counts (`acct_count_<w>s`).
     public var accountBurst = true
-    /// Adds the merchant burst feature `merchant_accounts_surprisal` (`FeatureSpec.merchantBurst`). Off by
-    /// default: on simulated data it separates compromised-merchant events on its own but did not lift
-    /// their recall in the ensemble and lowered PR-AUC on one data set (README, "Configuration").
-    public var merchantBurst = false
+    /// Adds the merchant burst feature `merchant_accounts_surprisal` (`FeatureSpec.merchantBurst`): many
+    /// accounts charged by one merchant at once, for its age and history (compromised merchants, mule
+    /// fan-in). See README, "Detection quality", for the evidence behind the default.
+    public var merchantBurst = true
     /// Most training scores kept to start thresholds.
     public var maxCalibrationScores = 50_000
     public var modelDirectory: String?

@@ -48,10 +48,13 @@ public struct TextSettings: Sendable, Codable, Equatable {
     public var embedder: Embedder
     /// Width of the hashed embedder.
     public var hashedDimension: Int = 64
-    /// PCA components of the text embedding fed to the detectors (≤ 16).
-    public var components: Int = 8
+    /// PCA components of the text embedding fed to the detectors (≤ 16). One by default: with
+    /// `text_novelty` (the per-account semantic surprise) text gets two columns, so it cannot take over
+    /// the random feature choice of Isolation Forest or the kernel distances of the SVM when the text
+    /// says little (README, "Detection quality").
+    public var components: Int = 1
 
-    public init(embedder: Embedder, hashedDimension: Int = 64, components: Int = 8) {
+    public init(embedder: Embedder, hashedDimension: Int = 64, components: Int = 1) {
         self.embedder = embedder
         self.hashedDimension = hashedDimension
         self.components = components

@@ -77,8 +77,8 @@ struct TrainingFlags: ParsableArguments {
     var ensemble: EnsembleCombiner.Method = .fisher
     @Option(name: .long, help: "Online refit of Isolation Forest and SVM every N non-alerted events per partition (default 0: off; see README).")
     var refitEvery: Int = 0
-    @Flag(name: .long, help: "Add the merchant burst feature (distinct accounts a merchant charged in 24 h vs its age and history; opt-in: off by default, see BurstSurprisal in TxGuardEmbeddings).")
-    var merchantBurst = false
+    @Flag(inversion: .prefixedNo, help: "The merchant burst feature: distinct accounts a merchant charged in 24 h against its age and history (BurstSurprisal in TxGuardEmbeddings).")
+    var merchantBurst = true
     @Flag(inversion: .prefixedNo, help: "Velocity features as the surprisal of each window's count given the account's own rate (acct_burst_<w>s) rather than raw counts (acct_count_<w>s).")
     var accountBurst = true
     @Option(name: .long, help: "Random seed (recorded in the model).")

@@ -54,6 +54,15 @@ struct PCAReference: Decodable {
         #expect(throws: EmbeddingError.self) { try PCAProjection.fit([[1, 2]], componentCount: 1) }
         #expect(throws: EmbeddingError.self) { try PCAProjection.fit([[1, 2], [3, 4]], componentCount: 3) }
     }
+
+    @Test func keepsOnlyTheDirectionsTheSamplesSpan() throws {
+        // Three distinct points span a plane: two of the four requested components exist.
+        let plane = try PCAProjection.fit([[1, 0, 0, 0, 0], [0, 1, 0, 0, 0], [0, 0, 0, 0, 0], [1, 0, 0, 0, 0]], componentCount: 4)
+        #expect(plane.outputDimension == 2 && plane.explainedVariance.count == 2)
+        #expect(plane.explainedVariance.allSatisfy { $0 > 0.1 })
+        // Identical samples span nothing; one (zero-variance) component is still kept.
+        #expect(try PCAProjection.fit([[1, 2, 3], [1, 2, 3]], componentCount: 2).outputDimension == 1)
+    }
 }
 
 @Suite struct FeatureSpecFittingTests {
