@@ -34,6 +34,8 @@ public struct AccountStore: Sendable, RecencyOrder {
     public internal(set) var evictions: Int = 0
     /// The partition's per-merchant state (the merchant burst feature), serialised with the accounts.
     public internal(set) var merchants: MerchantStore
+    /// The partition's traffic level (scales the burst surprisals' expected counts).
+    public internal(set) var traffic = TrafficLevel()
 
     /// The scalar state of one account, one cache line, so an event's scalar reads and writes are local.
     struct Record: Sendable, RecencySlot {
@@ -221,7 +223,8 @@ public struct AccountStore: Sendable, RecencyOrder {
     // MARK: serialization
 
     private static let magic: UInt32 = 0x4147_5854  // "TXGA" little-endian
-    // 2 added the surprisal category counts, 3 the merchant store, 4 each account's first event time;
+    // 2 added the surprisal category counts, 3 the merchant store, 4 each account's first event time
+    // and the traffic level;
     // 1 to 3 are still read (an account's first event time then reads as its latest).
     private static let version: UInt32 = 4
 
@@ -233,6 +236,7 @@ public struct AccountStore: Sendable, RecencyOrder {
         w.write(UInt32(layout.categoryCapacity))
         w.write(UInt32(layout.merchantCapacity)); w.write(UInt32(layout.merchantRecentCapacity))
         w.write(UInt64(capacity)); w.write(idleTTLMillis ?? -1); w.write(UInt64(evictions)); w.write(UInt64(count))
+        traffic.write(to: &w)
         var slot = tail
         while slot >= 0 {
             let s = Int(slot)
@@ -284,6 +288,7 @@ public struct AccountStore: Sendable, RecencyOrder {
         }
         self.init(capacity: Int(capacity), idleTTLMillis: ttl < 0 ? nil : ttl, layout: layout)
         self.evictions = Int(evictions)
+        if version >= 4 { traffic = try TrafficLevel(reading: &r) }
         for _ in 0..<n {
             let key = try r.read(UInt64.self)
             guard key != 0, slotOf[key] == nil else { throw EmbeddingError.corruptState(reason: "account key \(key) is 0 or appears twice") }

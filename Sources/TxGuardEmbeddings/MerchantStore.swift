@@ -234,12 +234,15 @@ public struct MerchantStore: Sendable, Equatable, RecencyOrder {
 ///   and a quiet account's burst is.
 public enum BurstSurprisal {
     /// −ln P(K ≥ k) for K ~ NegativeBinomial(a, q) as above; 0 for k ≤ 0.
+    ///
+    /// `trafficFactor` g scales the expected count of the window for the whole stream's current pace
+    /// (`TrafficLevel`): K ~ Poisson(g·λ), so q = b/(b + g).
     public static func surprisal(windowCount k: Int, settledEvents n: Int, settledExposure e: Double,
-                                 priorMean mu: Double, alpha: Double) -> Double {
+                                 priorMean mu: Double, alpha: Double, trafficFactor g: Double = 1) -> Double {
         guard k > 0 else { return 0 }
         let a = alpha + Double(max(0, n))
         let b = alpha / mu + max(0, e)
-        let q = b / (b + 1)
+        let q = b / (b + g)
         return -logUpperTail(k, shape: a, q: q)
     }
 

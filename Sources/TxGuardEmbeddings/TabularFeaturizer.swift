@@ -157,11 +157,12 @@ public struct TabularFeaturizer: Sendable {
             }
             if let prior = spec.accountRatePrior {
                 // The account's own rate: its events before the window over the time from its first
-                // event to the window's start, in windows; the prior mean scaled to this window.
+                // event to the window's start, in windows; the prior mean scaled to this window; the
+                // expected count scaled by the stream's current pace.
                 let exposure = count == 0 ? 0 : Double(max(0, from - record.firstTimestamp)) / (Double(w) * 1000)
                 put(BurstSurprisal.surprisal(windowCount: n, settledEvents: max(0, Int(count) - n), settledExposure: exposure,
                                              priorMean: prior.meanRate * Double(w) / Double(spec.accountRateWindowSeconds),
-                                             alpha: spec.accountAlpha))
+                                             alpha: spec.accountAlpha, trafficFactor: store.traffic.factor(windowSeconds: w, now: t)))
             } else {
                 put(Double(n))
             }
@@ -202,7 +203,8 @@ public struct TabularFeaturizer: Sendable {
                 let o = store.merchants.observe(BurstSurprisal.merchantKey(name), account: UInt32(truncatingIfNeeded: store.records[s].id),
                                                 now: t, windowMillis: Int64(spec.merchantWindowSeconds) * 1000)
                 surprisal = BurstSurprisal.surprisal(windowCount: o.windowAccounts, settledEvents: o.settledEvents,
-                                                    settledExposure: o.settledExposure, priorMean: prior.meanRate, alpha: spec.merchantAlpha)
+                                                     settledExposure: o.settledExposure, priorMean: prior.meanRate, alpha: spec.merchantAlpha,
+                                                     trafficFactor: store.traffic.factor(windowSeconds: spec.merchantWindowSeconds, now: t))
             }
             put(surprisal)
         }
@@ -218,6 +220,7 @@ public struct TabularFeaturizer: Sendable {
         store.records[s].count = count &+ 1
         store.records[s].lastTimestamp = count == 0 ? t : max(record.lastTimestamp, t)
         if count == 0 { store.records[s].firstTimestamp = t }
+        store.traffic.observe(t)
         store.pushRecent(s, time: t, amount: Float(base), category: categoryTag)
 
         // Text: novelty against the centroid, then the PCA components.

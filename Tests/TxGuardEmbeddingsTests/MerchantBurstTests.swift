@@ -105,10 +105,13 @@ import Testing
         #expect(abs(try burst(Self.event(120, merchant: "shop", account: "a")) - -2 * log(2.0 / 3)) < 1e-6, "a repeat account")
         #expect(abs(try burst(Self.event(180, merchant: "shop", account: "c")) - -3 * log(2.0 / 3)) < 1e-6)
         #expect(try burst(Self.event(240, merchant: nil, account: "c")) == 0)
-        // At 2 h: 4 settled events over (2 h − 1 h − 0)/1 h = 1 window → a = 5, b = 1.5, q = 0.6;
-        // one account: P(K ≥ 1) = 1 − 0.6⁵.
+        // At 2 h: 4 settled events over (2 h − 1 h − 0)/1 h = 1 window → a = 5, b = 1.5; with the
+        // stream's traffic factor g (quiet since the first minutes, so g < 1; `TrafficLevelTests`),
+        // q = b/(b + g) and one account: P(K ≥ 1) = 1 − q⁵.
+        let g = store.traffic.factor(windowSeconds: 3600, now: Self.t0 + 7_200_000)
+        #expect(g < 1)
         let later = try burst(Self.event(7200, merchant: "shop", account: "d"))
-        #expect(abs(later - -log(1 - pow(0.6, 5))) < 1e-5, "\(later)")
+        #expect(abs(later - -log(1 - pow(1.5 / (1.5 + g), 5))) < 1e-5, "\(later)")
     }
 
     @Test func merchantStoreSurvivesTheAccountStoreSnapshot() throws {
@@ -138,7 +141,8 @@ import Testing
     }
 
     /// `acct_burst_<w>s` on a scripted account, against the closed forms of the negative binomial
-    /// tail: P(K ≥ 1) = 1 − qᵃ, with a = α + settled events, b = α/μ_w + exposure, q = b/(b + 1).
+    /// tail: P(K ≥ 1) = 1 − qᵃ, with a = α + settled events, b = α/μ_w + exposure, q = b/(b + g), g the
+    /// stream's traffic factor before the event (1 while the stream is young; `TrafficLevelTests`).
     @Test func accountBurstMatchesTheClosedForm() throws {
         var spec = FeatureSpec()
         spec.surprisalPrior = nil
@@ -152,7 +156,7 @@ import Testing
             return (Double(f[fz.featureNames.firstIndex(of: "acct_burst_60s")!]),
                     Double(f[fz.featureNames.firstIndex(of: "acct_burst_86400s")!]))
         }
-        func tail(a: Double, b: Double) -> Double { -log(1 - pow(b / (b + 1), a)) }
+        func tail(a: Double, b: Double, g: Double = 1) -> Double { -log(1 - pow(b / (b + g), a)) }
         let day = 86_400.0
         // First event: nothing earlier in any window.
         #expect(try run(0) == (0, 0))
@@ -165,18 +169,21 @@ import Testing
         #expect(try run(2 * 86_400) == (0, 0))
         // 10 s later: one earlier event in each window; two settled events; exposure from the first
         // event to the window's start: (2 days + 10 s − 60 s)/60 s and (1 day + 10 s)/1 day.
+        let now = Self.t0 + (2 * 86_400 + 10) * 1000
+        let g60 = store.traffic.factor(windowSeconds: 60, now: now), gDay = store.traffic.factor(windowSeconds: 86_400, now: now)
         let (m2, d2) = try run(2 * 86_400 + 10)
         let e60 = (2 * day + 10 - 60) / 60, eDay = (day + 10) / day
-        #expect(abs(m2 - tail(a: 3, b: 720 + e60)) < 1e-4, "\(m2)")
-        #expect(abs(d2 - tail(a: 3, b: 0.5 + eDay)) < 1e-5, "\(d2)")
+        #expect(abs(m2 - tail(a: 3, b: 720 + e60, g: g60)) < 1e-4, "\(m2)")
+        #expect(abs(d2 - tail(a: 3, b: 0.5 + eDay, g: gDay)) < 1e-5, "\(d2)")
         // The same two events 10 s apart on a busy account (an event every 10 minutes for two days)
-        // are far less surprising than on this quiet one.
+        // are less surprising than on this quiet one.
         var busy = 0.0
+        var busyStore = fz.makeStore(capacity: 10)
         for i in 0...288 {
-            let f = try fz.features(for: Self.event(Int64(i) * 600 + (i == 288 ? -590 : 0), merchant: "m", account: "busy"), store: &store)
+            let f = try fz.features(for: Self.event(Int64(i) * 600 + (i == 288 ? -590 : 0), merchant: "m", account: "busy"), store: &busyStore)
             busy = Double(f[fz.featureNames.firstIndex(of: "acct_burst_60s")!])
         }
-        #expect(busy > 0 && busy < m2 / 2, "busy \(busy) vs quiet \(m2)")
+        #expect(busy > 0 && busy < m2, "busy \(busy) vs quiet \(m2)")
         // The first event time survives a snapshot.
         let restored = try AccountStore(serialized: store.serialized())
         #expect(restored.state(forAccount: "acct")?.firstTimestampMillis == Self.t0)

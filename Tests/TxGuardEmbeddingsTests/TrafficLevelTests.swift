@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import TxGuardEmbeddings
+
+@Suite struct TrafficLevelTests {
+    static let minute: Int64 = 60_000
+    static let day: Int64 = 86_400_000
+
+    /// Feeds one event every `every` ms from `from` (inclusive) to `to` (exclusive); returns the next time.
+    @discardableResult
+    static func feed(_ level: inout TrafficLevel, from: Int64, to: Int64, every: Int64) -> Int64 {
+        var t = from
+        while t < to { level.observe(t); t += every }
+        return t
+    }
+
+    /// Continuous-time value of an exponentially weighted counter of time constant τ after a rate r₁
+    /// for d₁ then r₂ for d₂ (per ms), normalised as `TrafficLevel` does: the closed form the discrete
+    /// long-run counter approaches when events are dense relative to τ.
+    static func rate(tau: Double, r1: Double, d1: Double, r2: Double, d2: Double) -> Double {
+        let c = r2 * tau * -expm1(-d2 / tau) + exp(-d2 / tau) * r1 * tau * -expm1(-d1 / tau)
+        return c / (tau * -expm1(-(d1 + d2) / tau))
+    }
+
+    @Test func steadyTrafficIsFactorOneAndWarmUpIsNeutral() {
+        var level = TrafficLevel()
+        #expect(level.factor(windowSeconds: 86_400, now: 0) == 1)
+        let t = Self.feed(&level, from: 0, to: 40 * Self.minute, every: Self.minute)
+        // Younger than the span the short windows are measured over (the current 15-minute bucket
+        // and the three before it: 55 minutes at minute 40): neutral.
+        #expect(level.factor(windowSeconds: 60, now: t) == 1)
+        let later = Self.feed(&level, from: t, to: 10 * Self.day, every: Self.minute)
+        // A box count is within one event of the rate: 1/60 for an hour at one event a minute.
+        for w in [60, 3600, 86_400] {
+            #expect(abs(level.factor(windowSeconds: w, now: later) - 1) < 0.035, "window \(w)")
+        }
+    }
+
+    @Test func aSurgeRaisesTheFactorAsTheClosedFormSays() {
+        var level = TrafficLevel()
+        let t = Self.feed(&level, from: 0, to: 14 * Self.day, every: Self.minute)
+        // Three times the pace for two days.
+        let end = Self.feed(&level, from: t, to: t + 2 * Self.day, every: 20_000)
+        let d1 = Double(14 * Self.day), d2 = Double(2 * Self.day)
+        for w in [86_400, 3600] {
+            // The last hour and the last day both lie inside the surge: the box rate is 3 a minute.
+            let short = 3.0 / 60_000
+            let long = Self.rate(tau: 7 * 86_400_000, r1: 1.0 / 60_000, d1: d1, r2: 3.0 / 60_000, d2: d2)
+            let g = level.factor(windowSeconds: w, now: end)
+            #expect(abs(g - short / long) / (short / long) < 0.035, "window \(w): \(g) vs \(short / long)")
+            #expect(g > 1.8)
+        }
+        // Silence: 6 h without events → the last hour is empty, and the factor is held at its lower bound.
+        #expect(level.factor(windowSeconds: 60, now: end + 6 * 3_600_000) == 1.0 / 20)
+    }
+
+    @Test func lateEventsCountWithoutDecayAndTheStateRoundTrips() throws {
+        var level = TrafficLevel()
+        Self.feed(&level, from: 0, to: 3 * Self.day, every: Self.minute)
+        var late = level
+        late.observe(Self.minute)  // an event from long ago: counted at the newest time, in no bucket
+        #expect(late.latest == level.latest && late.buckets == level.buckets)
+        #expect(abs(late.long - level.long - 1) < 1e-9)
+        var recent = level
+        recent.observe(level.latest - 20 * Self.minute)  // a late event of the last day: its own bucket
+        let before: Double = level.buckets.reduce(0, +), after: Double = recent.buckets.reduce(0, +)
+        #expect(after == before + 1)
+
+        var w = ByteWriter()
+        level.write(to: &w)
+        var r = ByteReader(w.bytes)
+        #expect(try TrafficLevel(reading: &r) == level)
+        var bad = w.bytes
+        bad.replaceSubrange(bad.count - 8..<bad.count, with: withUnsafeBytes(of: (-1.0).bitPattern.littleEndian, Array.init))
+        var rb = ByteReader(bad)
+        #expect(throws: EmbeddingError.self) { try TrafficLevel(reading: &rb) }
+    }
+
+    @Test func theFactorScalesTheBurstSurprisal() {
+        // a = 1 + 2, b = 1/1 + 3 = 4, g = 2: P(K ≥ 1) = 1 − (4/6)³.
+        let s = BurstSurprisal.surprisal(windowCount: 1, settledEvents: 2, settledExposure: 3, priorMean: 1, alpha: 1, trafficFactor: 2)
+        #expect(abs(s - -log(1 - pow(4.0 / 6, 3))) < 1e-12)
+        // A busier stream makes the same count less surprising.
+        #expect(s < BurstSurprisal.surprisal(windowCount: 1, settledEvents: 2, settledExposure: 3, priorMean: 1, alpha: 1))
+    }
+}
