@@ -146,6 +146,8 @@ public struct TabularFeaturizer: Sendable {
         put(count == 0 ? 0 : log1p(Double(max(0, t - record.lastTimestamp)) / 1000))
         let r = spec.recentEventCapacity
         let ringCount = Int(record.ringCount)
+        // The stream's pace, read once per event for every burst window (account and merchant).
+        let traffic = spec.accountRatePrior == nil && spec.merchantRatePrior == nil ? .neutral : store.traffic.factors(now: t)
         for w in spec.windowSeconds {
             let from = t - Int64(w) * 1000
             var n = 0
@@ -162,7 +164,7 @@ public struct TabularFeaturizer: Sendable {
                 let exposure = count == 0 ? 0 : Double(max(0, from - record.firstTimestamp)) / (Double(w) * 1000)
                 put(BurstSurprisal.surprisal(windowCount: n, settledEvents: max(0, Int(count) - n), settledExposure: exposure,
                                              priorMean: prior.meanRate * Double(w) / Double(spec.accountRateWindowSeconds),
-                                             alpha: spec.accountAlpha, trafficFactor: store.traffic.factor(windowSeconds: w, now: t)))
+                                             alpha: spec.accountAlpha, trafficFactor: traffic.forWindow(seconds: w)))
             } else {
                 put(Double(n))
             }
@@ -204,7 +206,7 @@ public struct TabularFeaturizer: Sendable {
                                                 now: t, windowMillis: Int64(spec.merchantWindowSeconds) * 1000)
                 surprisal = BurstSurprisal.surprisal(windowCount: o.windowAccounts, settledEvents: o.settledEvents,
                                                      settledExposure: o.settledExposure, priorMean: prior.meanRate, alpha: spec.merchantAlpha,
-                                                     trafficFactor: store.traffic.factor(windowSeconds: spec.merchantWindowSeconds, now: t))
+                                                     trafficFactor: traffic.forWindow(seconds: spec.merchantWindowSeconds))
             }
             put(surprisal)
         }

@@ -45,24 +45,42 @@ public struct TrafficLevel: Sendable, Equatable {
     static func bucket(_ t: Int64) -> Int64 { t >= 0 ? t / bucketMillis : (t - bucketMillis + 1) / bucketMillis }
     static func slot(_ b: Int64) -> Int { Int(((b % Int64(bucketCount)) + Int64(bucketCount)) % Int64(bucketCount)) }
 
-    /// g for a window of `windowSeconds`, as of `now` (before the event at `now` is observed).
-    public func factor(windowSeconds: Int, now: Int64) -> Double {
-        guard let start else { return 1 }
-        let spanBuckets: Int64 = windowSeconds <= 3600 ? 4 : Int64(Self.bucketCount)
-        let current = Self.bucket(now)
-        let span = Double((spanBuckets - 1) * Self.bucketMillis + (now - current * Self.bucketMillis))
+    /// The factors of both spans as of one instant: what an event's windows read.
+    public struct Factors: Sendable, Equatable {
+        /// g over the last hour (windows up to an hour).
+        public var hour: Double
+        /// g over the last day (longer windows).
+        public var day: Double
+        /// Neutral factors (a stream too young to tell).
+        public static let neutral = Factors(hour: 1, day: 1)
+
+        /// g for a window of `windowSeconds`.
+        public func forWindow(seconds: Int) -> Double { seconds <= 3600 ? hour : day }
+    }
+
+    /// Both factors as of `now` (before the event at `now` is observed), sharing the long-run rate.
+    public func factors(now: Int64) -> Factors {
+        guard let start else { return .neutral }
         let elapsed = Double(max(now, latest) - start)
-        guard elapsed >= span, span > 0 else { return 1 }
-        var recent = 0.0
-        let from = max(current - spanBuckets + 1, head - Int64(Self.bucketCount) + 1)
-        if from <= min(current, head) {
-            for b in from...min(current, head) { recent += buckets[Self.slot(b)] }
-        }
         let dt = Double(max(0, now - latest))
         let longRate = long * exp(-dt / Self.longMillis) / (Self.longMillis * -expm1(-elapsed / Self.longMillis))
-        guard longRate > 0 else { return 1 }
-        return min(max(recent / span / longRate, Self.bounds.lowerBound), Self.bounds.upperBound)
+        guard longRate > 0 else { return .neutral }
+        let current = Self.bucket(now)
+        func factor(spanBuckets: Int64) -> Double {
+            let span = Double((spanBuckets - 1) * Self.bucketMillis + (now - current * Self.bucketMillis))
+            guard elapsed >= span, span > 0 else { return 1 }
+            var recent = 0.0
+            let from = max(current - spanBuckets + 1, head - Int64(Self.bucketCount) + 1)
+            if from <= min(current, head) {
+                for b in from...min(current, head) { recent += buckets[Self.slot(b)] }
+            }
+            return min(max(recent / span / longRate, Self.bounds.lowerBound), Self.bounds.upperBound)
+        }
+        return Factors(hour: factor(spanBuckets: 4), day: factor(spanBuckets: Int64(Self.bucketCount)))
     }
+
+    /// g for a window of `windowSeconds`, as of `now` (before the event at `now` is observed).
+    public func factor(windowSeconds: Int, now: Int64) -> Double { factors(now: now).forWindow(seconds: windowSeconds) }
 
     /// Counts one event at `time`.
     public mutating func observe(_ time: Int64) {
