@@ -3,11 +3,13 @@ import Foundation
 /// The BERT encoder forward pass (embeddings, self-attention layers with erf GELU, LayerNorm) plus
 /// sentence-transformers mean pooling and L2 normalisation, with matrix products through OpenBLAS.
 ///
-/// A batch is packed: the tokens of all sequences are stacked without padding rows, every linear
-/// layer runs once over the whole stack, and attention runs per sequence over its own tokens only.
-/// That is exactly what a padded batch with an attention mask computes for the real tokens (masked
-/// keys get zero weight), without spending FLOPs on padding. Weights are immutable and all scratch
-/// memory belongs to one call, so concurrent calls are safe.
+/// Each sequence is encoded on its own, so a text's vector is a function of its tokens alone: bit
+/// for bit the same whichever other texts share the call, whichever partition or batch asks first
+/// (a decision must not depend on how events were batched). Stacking several sequences into one
+/// matrix product would be faster, but sgemm rounds a row differently depending on where it falls
+/// in the product (edge kernels, thread split), which moved vectors by ~1e-7 between batches and
+/// from there the detectors' decisions. Weights are immutable and all scratch memory belongs to
+/// one call, so concurrent calls are safe.
 public struct BertEncoder: Sendable {
     /// The encoder's parameters.
     public let weights: BertWeights
@@ -23,9 +25,6 @@ public struct BertEncoder: Sendable {
     /// `[CLS]`…`[SEP]` and at most `maxSequenceLength` ids, all below the vocabulary size).
     public func embed(tokenSequences: [[Int32]]) throws -> [[Float]] {
         let c = configuration
-        let h = c.hiddenSize
-        var offsets: [Int] = []
-        var total = 0
         for (index, seq) in tokenSequences.enumerated() {
             guard !seq.isEmpty, seq.count <= c.maxSequenceLength else {
                 throw EmbeddingError.invalidConfiguration(reason: "sequence \(index) has \(seq.count) tokens (1...\(c.maxSequenceLength) allowed)")
@@ -33,6 +32,18 @@ public struct BertEncoder: Sendable {
             for id in seq where id < 0 || Int(id) >= c.vocabularySize {
                 throw EmbeddingError.invalidConfiguration(reason: "sequence \(index) has token id \(id) outside the vocabulary")
             }
+        }
+        return tokenSequences.map { encode([$0])[0] }
+    }
+
+    /// The forward pass over packed, already validated sequences (tokens stacked without padding,
+    /// attention per sequence). Called with one sequence at a time: see the type's note.
+    private func encode(_ tokenSequences: [[Int32]]) -> [[Float]] {
+        let c = configuration
+        let h = c.hiddenSize
+        var offsets: [Int] = []
+        var total = 0
+        for seq in tokenSequences {
             offsets.append(total)
             total += seq.count
         }

@@ -33,14 +33,20 @@ struct EncoderReference: Decodable {
         }
     }
 
-    @Test func batchedEqualsOneByOne() throws {
+    /// A text's vector is a function of the text alone, bit for bit: alone, in a batch of texts of
+    /// other lengths, at any position in the batch (a decision must not depend on batching).
+    @Test func batchedEqualsOneByOneBitForBit() throws {
         let embedder = try TestSupport.embedder()
-        let texts = ["short", "a much longer merchant description with many words in it", "STARBUCKS #1", ""]
+        let texts = ["short", "a much longer merchant description with many words in it", "starbucks", "",
+                     "amazon mktp", "uber trip help uber com", "tesco stores", "shell oil"]
+            + (0..<30).map { "merchant \(String(repeating: "x", count: $0 % 7)) store number \($0)" }
         let batched = try embedder.embedUncached(texts)
-        for (t, b) in zip(texts, batched) {
+        let reversed = try embedder.embedUncached(texts.reversed())
+        for (i, t) in texts.enumerated() {
             let single = try embedder.embedUncached([t])[0]
-            let maxDiff = zip(single, b).map { abs($0 - $1) }.max() ?? 1
-            #expect(maxDiff < 1e-5, "\(t)")
+            let inBatch = single == batched[i], inReversed = single == reversed[texts.count - 1 - i]
+            #expect(inBatch, "\(t.debugDescription) alone and at position \(i) of \(texts.count)")
+            #expect(inReversed, "\(t.debugDescription) in the reversed batch")
         }
     }
 
@@ -54,8 +60,8 @@ struct EncoderReference: Decodable {
                     group.addTask { (i, try embedder.embedUncached([t, "padding text of another length"])[0]) }
                 }
                 for try await (i, v) in group {
-                    let diff = zip(v, sequential[i]).map { abs($0 - $1) }.max() ?? 1
-                    #expect(diff < 1e-5, "round \(round) text \(i)")
+                    let same = v == sequential[i]
+                    #expect(same, "round \(round) text \(i): concurrent calls give the same bits")
                 }
             }
         }
