@@ -14,6 +14,8 @@ struct ProduceCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Topic to write to.") var topic: String
     @Option(name: .long, help: "Top-level JSON string field used as the record key (records of one account stay in order).")
     var keyField: String = "account_id"
+    @Option(name: .long, help: "Records per second (0 = as fast as possible). A steady rate feeds a live monitor the way production traffic does.")
+    var rate: Double = 0
     @Argument(help: "JSON-lines file; '-' or nothing reads stdin.") var file: String?
 
     func run() async throws {
@@ -27,6 +29,12 @@ struct ProduceCommand: AsyncParsableCommand {
         let start = Date()
         while let line = reader.next() {
             if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
+            if rate > 0 {
+                // Paced against the start, so a slow moment is caught up instead of accumulating.
+                let due = start.addingTimeInterval(Double(count) / rate)
+                let wait = due.timeIntervalSinceNow
+                if wait > 0 { try await Task.sleep(for: .microseconds(Int64(wait * 1e6))) }
+            }
             try producer.send(OutgoingMessage(topic: topic, key: extractStringField(line, keyField), value: line), tracker: tracker)
             count += 1
         }
