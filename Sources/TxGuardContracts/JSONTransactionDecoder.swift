@@ -75,19 +75,21 @@ extension DocumentScan {
         guard let accountID = try identifier(.accountID) else { throw missing(.accountID) }
         let timestamp = try timestampMicros()
         let (currency, exponent) = try currencyCode()
-        let amount = try money(exponent: exponent, currency: currency)
+        let (amount, amountRounded) = try money(exponent: exponent, currency: currency)
         let label = try flag(.label)
         let isFraud = try flag(.isFraud)
         if let label, let isFraud, label != isFraud {
             throw error(.invalidField, .isFraud, "disagrees with label")
         }
-        return Transaction(
+        var tx = Transaction(
             transactionID: transactionID, accountID: accountID, timestampMicros: timestamp,
             amount: amount, currency: currency,
             merchantName: try text(.merchantName), merchantCategory: try merchantCategory(),
             description: try text(.description), country: try country(), channel: try text(.channel),
             cardID: try identifier(.cardID), deviceID: try identifier(.deviceID),
             label: label ?? isFraud, fraudType: try text(.fraudType), unknownFields: unknown)
+        tx.amountRoundedFromBinaryFloat = amountRounded
+        return tx
     }
 
     // MARK: kinds of fields
@@ -214,7 +216,8 @@ extension DocumentScan {
         }
     }
 
-    func money(exponent: Int, currency: String) throws(DecodeError) -> Money {
+    /// The amount, and whether it was rounded from a binary floating-point rendering.
+    func money(exponent: Int, currency: String) throws(DecodeError) -> (Money, roundedFromBinaryFloat: Bool) {
         let field = TransactionField.amount
         let s = slots[field.slot]
         switch s.kind {
@@ -223,10 +226,10 @@ extension DocumentScan {
         case .number, .string:
             if s.hasEscapes { throw error(.invalidAmount, field, "must not contain escapes") }
             do throws(AmountParser.Problem) {
-                let minor = try AmountParser.minorUnits(
+                let parsed = try AmountParser.parse(
                     cursor.base, s.start, s.end, exponent: exponent, inMinorUnits: compiled.plan.amountInMinorUnits,
                     maxMajor: limits.maxAmountMajorUnits, allowNegative: limits.allowNegativeAmounts, currency: currency)
-                return Money(minorUnits: minor, exponent: exponent)
+                return (Money(minorUnits: parsed.minor, exponent: exponent), parsed.roundedFromBinaryFloat)
             } catch {
                 throw self.error(.invalidAmount, field, "\(cursor.excerpt(s)): \(error.message)")
             }

@@ -33,6 +33,9 @@ public struct Transaction: Sendable, Hashable {
     public var fraudType: String?
     /// Top-level fields no mapping consumed, kept verbatim.
     public var unknownFields: UnknownFields
+    /// The amount was written by a binary floating-point serializer (`420.06000000000006`) and
+    /// rounded to the minor unit it stands for (counted in `txguard_amounts_rounded_total`).
+    public var amountRoundedFromBinaryFloat = false
 
     /// A transaction with all of its parts.
     public init(

@@ -174,6 +174,45 @@ import Testing
         #expect(t.fraudType == "ato")
     }
 
+    /// Amounts written by binary floating-point serializers (the double nearest 420.06 printed in
+    /// full) are read as the minor units they stand for and marked rounded; real sub-minor-unit
+    /// precision is still refused.
+    @Test func binaryFloatNoiseIsRoundedAndRealPrecisionRefused() throws {
+        let refunds = try JSONTransactionDecoder(limits: DecodeLimits(allowNegativeAmounts: true))
+        let noisy: [(String, String, Int64)] = [("420.06000000000006", "BRL", 42006), ("89.39999999999998", "BRL", 8940),
+                                           ("\"0.30000000000000004\"", "EUR", 30), ("1.0150000000000001", "KWD", 1015),
+                                           ("-5.000000000000001", "EUR", -500)]
+        for (literal, currency, minor) in noisy {
+            let t = try refunds.decode(TestSupport.document(amount: literal, currency: "\"\(currency)\""))
+            #expect(t.amount.minorUnits == minor, "\(literal) \(currency)")
+            #expect(t.amountRoundedFromBinaryFloat, "\(literal) is marked rounded")
+        }
+        let exact = try decoder.decode(TestSupport.document(amount: "420.06", currency: "\"BRL\""))
+        #expect(!exact.amountRoundedFromBinaryFloat)
+        let precise: [(String, String)] = [("12.345", "BRL"), ("12.3450000001", "BRL"), ("0.001", "EUR"), ("1e-20", "EUR"),
+                                           ("123456789012.00000001", "EUR"), ("1.0001", "JPY")]
+        for (literal, currency) in precise {
+            do {
+                _ = try decoder.decode(TestSupport.document(amount: literal, currency: "\"\(currency)\""))
+                Issue.record("\(literal) \(currency) accepted")
+            } catch {
+                #expect(error.code == .invalidAmount, "\(literal) \(currency)")
+            }
+        }
+        // Closed form: sums of two cent amounts, printed as Swift (shortest round-trip) doubles,
+        // decode to the exact sum of the cents, noisy or not.
+        var rng = SplitMix64(seed: 11)
+        var roundedCount = 0
+        for _ in 0..<2000 {
+            let a = Int64(rng.next() % 500_000), b = Int64(rng.next() % 500_000)
+            let literal = "\(Double(a) / 100 + Double(b) / 100)"
+            let t = try decoder.decode(TestSupport.document(amount: literal, currency: "\"EUR\""))
+            #expect(t.amount.minorUnits == a + b, "\(literal)")
+            if t.amountRoundedFromBinaryFloat { roundedCount += 1 }
+        }
+        #expect(roundedCount > 100, "the sums include float noise (\(roundedCount) of 2000)")
+    }
+
     @Test func errorsCarryPathSourceAndAReadableMessage() throws {
         let mapping = FieldMapping([.amount: FieldSource(path: "/payment/amount/value")])
         let d = try JSONTransactionDecoder(mapping: mapping)
