@@ -7,7 +7,8 @@ public struct KafkaClientConfiguration: Sendable, Equatable {
     public var clientID: String = "txguard"
     /// Authentication and encryption.
     public var security: KafkaSecurity = .plaintext
-    /// Any other librdkafka property (see librdkafka's CONFIGURATION.md), applied last.
+    /// Any other librdkafka property (see librdkafka's CONFIGURATION.md), applied last, to the
+    /// clients it belongs to (consumer-only properties to consumers, producer-only to producers).
     public var properties: [String: String] = [:]
 
     public init(bootstrapServers: String, clientID: String = "txguard", security: KafkaSecurity = .plaintext, properties: [String: String] = [:]) {
@@ -115,7 +116,7 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
             ("enable.auto.commit", autoCommit ? "true" : "false"),
             ("enable.auto.offset.store", autoOffsetStore ? "true" : "false"),
             ("enable.partition.eof", "false"),
-        ] + client.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        ] + PropertyScope.applicable(client.properties, to: .consumer)
     }
 }
 
@@ -152,6 +153,6 @@ public struct KafkaProducerConfiguration: Sendable, Equatable {
         if let t = transactionalID {
             out += [("transactional.id", t), ("transaction.timeout.ms", String(transactionTimeoutMs))]
         }
-        return out + client.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        return out + PropertyScope.applicable(client.properties, to: .producer)
     }
 }

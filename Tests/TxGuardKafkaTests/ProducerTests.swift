@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 @testable import TxGuardKafka
 
@@ -84,4 +85,41 @@ struct ProducerTests {
             #expect(!"\(error)".contains("hunter2"))
         }
     }
+    /// `--kafka-property` settings reach only the clients they belong to: a consumer setting makes
+    /// no producer warn, and a producer setting no consumer (librdkafka's own scope table decides).
+    @Test func clientPropertiesGoOnlyToTheClientsTheyBelongTo() throws {
+        #expect(PropertyScope.of("max.poll.interval.ms") == .consumer)
+        #expect(PropertyScope.of("linger.ms") == .producer)
+        #expect(PropertyScope.of("socket.keepalive.enable") == .both)
+        let client = KafkaClientConfiguration(bootstrapServers: "127.0.0.1:1", properties: [
+            "max.poll.interval.ms": "600000", "fetch.wait.max.ms": "5", "linger.ms": "2", "socket.keepalive.enable": "true",
+        ])
+        let records = RecordedLogs()
+        var logger = Logger(label: "test.scope") { _ in records }
+        logger.logLevel = .debug
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        producer.close()
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: "scope"), logger: logger)
+        consumer.close()
+        let warnings = records.messages.filter { $0.contains("will be ignored") }
+        #expect(warnings.isEmpty, "\(warnings)")
+    }
+}
+
+/// A log handler that keeps every message, for asserting on what a client logged.
+final class RecordedLogs: LogHandler, @unchecked Sendable {
+    // Sendable: `stored` is guarded by `lock`; the other properties are set before use.
+    private let lock = NSLock()
+    private var stored: [String] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        lock.lock(); defer { lock.unlock() }
+        stored.append("\(message)")
+    }
+    var messages: [String] { lock.lock(); defer { lock.unlock() }; return stored }
 }
