@@ -23,6 +23,8 @@ final class ClientContext: Sendable {
     let logger: Logger
     let fatalError = Mutex<KafkaError?>(nil)
     let rebalance = Mutex<RebalanceState>(RebalanceState())
+    /// Set when the application closes the client (assignment errors are then expected).
+    let closing = Mutex(false)
     let onRebalance: (@Sendable (RebalanceEvent) -> Void)?
     let startingOffsets: (@Sendable ([TopicPartition]) -> [TopicPartitionOffset])?
     let commitOnRevoke: Bool
@@ -42,6 +44,9 @@ final class ClientContext: Sendable {
 
 struct RebalanceState {
     var assignment: Set<TopicPartition> = []
+    /// Partitions the application paused and has not resumed (librdkafka keeps that flag on a
+    /// partition across a revoke and a later re-assignment).
+    var paused: Set<TopicPartition> = []
     var events: [RebalanceEvent] = []
     var count = 0
 }

@@ -150,19 +150,31 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     // MARK: - Flow control
 
+    /// Stops fetching these partitions. A paused partition that is revoked is resumed before it
+    /// goes, so it never comes back paused by an earlier assignment.
     public func pause(_ partitions: [TopicPartition]) throws(KafkaError) {
+        guard !partitions.isEmpty else { return }
         let list = makeRDList(partitions)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let err = rd_kafka_pause_partitions(rk, list)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "pause") }
+        context.rebalance.withLock { $0.paused.formUnion(partitions) }
+        if let failed = readRDList(list).first(where: { $0.error != nil }), let e = failed.error { throw e }
     }
 
+    /// Fetches these partitions again.
     public func resume(_ partitions: [TopicPartition]) throws(KafkaError) {
+        guard !partitions.isEmpty else { return }
         let list = makeRDList(partitions)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let err = rd_kafka_resume_partitions(rk, list)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "resume") }
+        context.rebalance.withLock { $0.paused.subtract(partitions) }
+        if let failed = readRDList(list).first(where: { $0.error != nil }), let e = failed.error { throw e }
     }
+
+    /// Partitions paused by the application and not resumed since.
+    public var pausedPartitions: [TopicPartition] { context.rebalance.withLock { $0.paused.sorted() } }
 
     /// Moves the fetch position of assigned partitions.
     public func seek(_ offsets: [TopicPartitionOffset], timeoutMs: Int = 10_000) throws(KafkaError) {
@@ -268,6 +280,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Safe to call more than once. The handle is destroyed when the last batch is released.
     public func close() {
         guard closed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        context.closing.withLock { $0 = true }
         queue.sync {
             let err = rd_kafka_consumer_close(rk)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -295,12 +308,19 @@ public final class KafkaConsumer: @unchecked Sendable {
                     }
                 }
             }
+            // A failed assign leaves the group believing this member owns partitions it does not
+            // fetch: nothing would ever progress. That is fatal for this consumer (the service
+            // stops and its supervisor restarts it), never silent.
+            var failure: KafkaError?
             if cooperative {
-                if let e = rd_kafka_incremental_assign(rk, partitions) {
-                    ctx.logger.error("incremental assign failed", metadata: ["error": "\(KafkaError(consuming: e))"])
-                }
+                if let e = rd_kafka_incremental_assign(rk, partitions) { failure = KafkaError(consuming: e) }
             } else {
-                rd_kafka_assign(rk, partitions)
+                let e = rd_kafka_assign(rk, partitions)
+                if e != RD_KAFKA_RESP_ERR_NO_ERROR { failure = KafkaError(e) }
+            }
+            if let failure, !ctx.closing.withLock({ $0 }) {
+                ctx.logger.error("assigning partitions failed; this consumer cannot continue", metadata: ["partitions": "\(tps)", "error": "\(failure)"])
+                ctx.fatalError.withLock { $0 = $0 ?? KafkaError(code: failure.code, name: failure.name, message: "assign failed: \(failure.message)", isFatal: true) }
             }
             ctx.rebalance.withLock {
                 if !cooperative { $0.assignment = [] }
@@ -313,6 +333,18 @@ public final class KafkaConsumer: @unchecked Sendable {
             let event = RebalanceEvent.revoked(tps, cooperative: cooperative, lost: lost)
             ctx.logger.info("partitions revoked", metadata: ["partitions": "\(tps)", "lost": "\(lost)"])
             ctx.onRebalance?(event)
+            // Resume what the application paused before the partition goes: librdkafka would keep
+            // it paused through a later re-assignment, and nothing would fetch it again.
+            let pausedHere = ctx.rebalance.withLock { $0.paused.intersection(tps) }
+            if !pausedHere.isEmpty {
+                let list = makeRDList(Array(pausedHere))
+                let rerr = rd_kafka_resume_partitions(rk, list)
+                rd_kafka_topic_partition_list_destroy(list)
+                if rerr != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    ctx.logger.error("resuming paused partitions before their revoke failed", metadata: ["error": "\(KafkaError(rerr))"])
+                }
+                ctx.rebalance.withLock { $0.paused.subtract(pausedHere) }
+            }
             if ctx.commitOnRevoke && !lost {
                 let cerr = rd_kafka_commit(rk, nil, 0)
                 if cerr != RD_KAFKA_RESP_ERR_NO_ERROR && cerr != RD_KAFKA_RESP_ERR__NO_OFFSET {
@@ -324,7 +356,10 @@ public final class KafkaConsumer: @unchecked Sendable {
                     ctx.logger.error("incremental unassign failed", metadata: ["error": "\(KafkaError(consuming: e))"])
                 }
             } else {
-                rd_kafka_assign(rk, nil)
+                let e = rd_kafka_assign(rk, nil)
+                if e != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    ctx.logger.error("unassign failed", metadata: ["error": "\(KafkaError(e))"])
+                }
             }
             ctx.rebalance.withLock {
                 $0.assignment.subtract(tps)
@@ -333,7 +368,10 @@ public final class KafkaConsumer: @unchecked Sendable {
             }
         default:
             ctx.logger.error("rebalance error", metadata: ["error": "\(KafkaError(err))"])
-            rd_kafka_assign(rk, nil)
+            let e = rd_kafka_assign(rk, nil)
+            if e != RD_KAFKA_RESP_ERR_NO_ERROR {
+                ctx.logger.error("unassign after a rebalance error failed", metadata: ["error": "\(KafkaError(e))"])
+            }
         }
     }
 }

@@ -26,6 +26,9 @@ public struct MonitorConfiguration: Sendable {
     public var pauseAfterMs: Int = 1000
     /// Back-off between attempts to re-send outputs the brokers did not acknowledge.
     public var retryBackoffMs: Int = 1000
+    /// An assigned, unpaused partition with records waiting that makes no progress for this
+    /// long is reported stalled (log line, `txguard_partitions_stalled`) and resumed.
+    public var stallAfterMs: Int = 30_000
 
     /// The transactional.id an instance uses unless told otherwise: one per instance (producers
     /// sharing an id fence each other), stable across its restarts (so it fences its own zombie).

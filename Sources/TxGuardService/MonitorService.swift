@@ -17,61 +17,86 @@ import TxGuardKafka
 /// On graceful shutdown (SIGTERM/SIGINT through ServiceLifecycle) it stops fetching, finishes the
 /// batch in hand, snapshots, commits, leaves the group and flushes the producer.
 public final class MonitorService: Service, @unchecked Sendable {
-    // Sendable: mutable state lives in `Locked` boxes; the Kafka clients are thread-safe.
+    // Sendable: every mutable part lives in `state` (one lock) or in `health`/`totals`; the Kafka
+    // clients are thread-safe; processors are used by one thread at a time (see PartitionWorker).
     public let configuration: MonitorConfiguration
-    private let factoryBox: Locked<any PartitionProcessorFactory>
-    private let pendingFactory = Locked<(any PartitionProcessorFactory)?>(nil)
-    private var factory: any PartitionProcessorFactory { factoryBox.value }
     private let store: (any PartitionStateStore)?
     private let logger: Logger
     private let metrics = ServiceMetrics()
-    private let workers = Locked<[TopicPartition: PartitionWorker]>([:])
-    private let consumerBox = Locked<KafkaConsumer?>(nil)
-    private let stopping = Locked(false)
+    private let state: Locked<ServiceState>
     /// Health for `/healthz` and `/readyz`.
     public let health = Locked(ServiceHealth())
     /// Running totals, for logs and tests.
     public let totals = Locked(ServiceTotals())
+    /// Called after a batch's outputs are acknowledged and its offsets stored (or its transaction
+    /// committed): the moment its decisions are final. For benchmarks and embedding applications.
+    public let acknowledgedBatches = Locked<(@Sendable (KafkaMessageBatch) -> Void)?>(nil)
+
+    /// Everything the service changes while it runs, behind one lock: the partition lifecycle
+    /// (positions, pauses, stalls), the processors, the model in use and the counters.
+    struct ServiceState: Sendable {
+        var lifecycle: PartitionLifecycle
+        var workers: [TopicPartition: PartitionWorker] = [:]
+        var factory: any PartitionProcessorFactory
+        var pendingFactory: (any PartitionProcessorFactory)?
+        var consumer: KafkaConsumer?
+        var stopping = false
+        /// A failure that must stop the service (a partition that cannot get a processor).
+        var fatal: String?
+        var swaps = 0
+        var rebalances = 0
+    }
 
     public init(configuration: MonitorConfiguration, processors: any PartitionProcessorFactory,
                 stateStore: (any PartitionStateStore)?, logger: Logger) {
         self.configuration = configuration
-        self.factoryBox = Locked(processors)
         self.store = stateStore
         self.logger = logger
+        state = Locked(ServiceState(lifecycle: PartitionLifecycle(stallAfterMs: Int64(configuration.stallAfterMs)), factory: processors))
     }
 
     private var group: String { configuration.consumer.groupID }
 
+    /// Monotonic milliseconds (stall detection must not jump with the wall clock).
+    private static func nowMs() -> Int64 { Int64(DispatchTime.now().uptimeNanoseconds / 1_000_000) }
+
     /// Replaces the processors (a new model) at the next batch boundary: no record is skipped or
     /// processed twice; each partition's new processor takes over what it can of the old state.
     public func replaceProcessors(_ factory: any PartitionProcessorFactory) {
-        pendingFactory.value = factory
+        state.withLock { $0.pendingFactory = factory }
     }
 
+    /// Processor replacements (model reloads) applied so far.
+    public var processorSwaps: Int { state.withLock { $0.swaps } }
+
+    /// Rebalance events this member has seen.
+    public var rebalanceCount: Int { state.withLock { $0.rebalances } }
+
+    /// Partitions paused because outputs were not acknowledged in time.
+    public var pausedPartitions: [TopicPartition] { state.withLock { $0.lifecycle.paused } }
+
+    /// The partition lifecycle as it stands (positions, pauses, stalls), for operators and tests.
+    public var lifecycle: PartitionLifecycle { state.withLock { $0.lifecycle } }
+
     private func swapProcessorsIfRequested() {
-        guard let next = pendingFactory.withLock({ p -> (any PartitionProcessorFactory)? in defer { p = nil }; return p }) else { return }
-        factoryBox.value = next
-        for w in workers.value.values {
+        guard let (next, workers) = state.withLock({ s -> (any PartitionProcessorFactory, [PartitionWorker])? in
+            guard let next = s.pendingFactory else { return nil }
+            s.pendingFactory = nil
+            s.factory = next
+            s.swaps += 1
+            return (next, Array(s.workers.values))
+        }) else { return }
+        for w in workers {
             do {
-                let state = try w.processor.snapshot()
-                w.processor = try next.makeProcessor(for: w.partition, replacing: state)
+                let snapshot = try w.processor.snapshot()
+                w.processor = try next.makeProcessor(for: w.partition, replacing: snapshot)
             } catch {
                 logger.error("could not carry partition state over to the new model; starting it fresh", metadata: ["partition": "\(w.partition)", "error": "\(error)"])
                 if let fresh = try? next.makeProcessor(for: w.partition, snapshot: nil) { w.processor = fresh }
             }
         }
-        swaps.withLock { $0 += 1 }
-        logger.notice("processors replaced (model reload)", metadata: ["partitions": "\(workers.value.count)"])
+        logger.notice("processors replaced (model reload)", metadata: ["partitions": "\(workers.count)"])
     }
-
-    /// Called after a batch's outputs are acknowledged and its offsets stored (or its transaction
-    /// committed): the moment its decisions are final. For benchmarks and embedding applications.
-    public let acknowledgedBatches = Locked<(@Sendable (KafkaMessageBatch) -> Void)?>(nil)
-
-    /// Processor replacements (model reloads) applied so far.
-    public var processorSwaps: Int { swaps.value }
-    private let swaps = Locked(0)
 
     public func run() async throws {
         var producerConf = configuration.producer
@@ -90,10 +115,10 @@ public final class MonitorService: Service, @unchecked Sendable {
         let consumer = try KafkaConsumer(
             configuration: configuration.consumer, logger: logger,
             commitOnRevoke: !configuration.exactlyOnce,
-            startingOffsets: { [weak self] tps in self?.assign(tps) ?? [] },
+            startingOffsets: { [weak self] tps in self?.startPartitions(tps) ?? [] },
             onRebalance: { [weak self] event in self?.rebalanced(event) }
         )
-        consumerBox.value = consumer
+        state.withLock { $0.consumer = consumer }
         try consumer.subscribe(configuration.inputTopics)
         logger.info("monitor started", metadata: [
             "group": "\(group)", "input": "\(configuration.inputTopics)", "alerts": "\(configuration.alertTopic)",
@@ -106,14 +131,14 @@ public final class MonitorService: Service, @unchecked Sendable {
             try await withGracefulShutdownHandler {
                 try await self.loop(consumer: consumer, producer: producer)
             } onGracefulShutdown: {
-                self.stopping.value = true
+                self.state.withLock { $0.stopping = true }
             }
         } catch {
             failure = error
         }
         // Shutdown: state and offsets of everything acknowledged, then leave the group.
         logger.info("monitor stopping: snapshotting state and committing offsets")
-        snapshotAll()
+        snapshot(state.withLock { $0.lifecycle.snapshots() })
         if !configuration.exactlyOnce {
             do { try consumer.commit() } catch { logger.error("final commit failed", metadata: ["error": "\(error)"]) }
         }
@@ -128,9 +153,10 @@ public final class MonitorService: Service, @unchecked Sendable {
     // MARK: - The loop
 
     private func loop(consumer: KafkaConsumer, producer: KafkaProducer) async throws {
-        var lastCommit = Date(), lastSnapshot = Date(), lastLag = Date()
-        while !stopping.value && !Task.isCancelled {
+        var lastCommit = Date(), lastSnapshot = Date(), lastLag = Date(), lastProgressCheck = Date()
+        while !state.withLock({ $0.stopping }) && !Task.isCancelled {
             if let fatal = producer.fatalError ?? consumer.fatalError { throw fatal }
+            if let fatal = state.withLock({ $0.fatal }) { throw MonitorError.partition(fatal) }
             let batch = await consumer.nextBatch(maxMessages: configuration.batchSize, timeoutMs: configuration.pollTimeoutMs,
                                                  fillMs: configuration.exactlyOnce ? configuration.transactionIntervalMs : 0)
             // After the poll: a batch polled after a replacement was requested is judged by the
@@ -141,6 +167,8 @@ public final class MonitorService: Service, @unchecked Sendable {
             if !batch.isEmpty {
                 try await handle(batch, consumer: consumer, producer: producer)
             }
+            // Housekeeping by the wall clock: none of it changes a decision (commits and
+            // snapshots record what is done; the stall check only resumes fetching).
             let now = Date()
             if !configuration.exactlyOnce, now.timeIntervalSince(lastCommit) * 1000 >= Double(configuration.commitIntervalMs) {
                 do { try consumer.commitAsync() } catch {
@@ -150,16 +178,60 @@ public final class MonitorService: Service, @unchecked Sendable {
                 lastCommit = now
             }
             if now.timeIntervalSince(lastSnapshot) * 1000 >= Double(configuration.snapshotIntervalMs) {
-                snapshotAll()
+                snapshot(state.withLock { $0.lifecycle.snapshots() })
                 lastSnapshot = now
             }
+            if now.timeIntervalSince(lastProgressCheck) >= 1 {
+                checkProgress(consumer)
+                lastProgressCheck = now
+            }
             if now.timeIntervalSince(lastLag) >= 5 {
-                for w in workers.value.values {
-                    if let wm = consumer.cachedWatermarks(w.partition) { metrics.lag(w.partition, max(0, wm.high - w.nextOffset)) }
+                for (tp, p) in state.withLock({ $0.lifecycle.positions }) {
+                    if let wm = consumer.cachedWatermarks(tp), let next = p.next { metrics.lag(tp, max(0, wm.high - next)) }
                 }
                 lastLag = now
             }
         }
+    }
+
+    /// Reports partitions that have records waiting but made no progress for the stall period,
+    /// and resumes them.
+    private func checkProgress(_ consumer: KafkaConsumer) {
+        let actions = state.withLock { $0.lifecycle.checkProgress(nowMs: Self.nowMs()) { consumer.cachedWatermarks($0)?.high } }
+        perform(actions, consumer: consumer)
+    }
+
+    private func perform(_ actions: [LifecycleAction], consumer: KafkaConsumer) {
+        for action in actions {
+            switch action {
+            case .pause(let tps):
+                do {
+                    try consumer.pause(tps)
+                    logger.warning("outputs not acknowledged in time; input partitions paused until they are", metadata: [
+                        "partitions": "\(tps.count)", "after_ms": "\(configuration.pauseAfterMs)",
+                    ])
+                } catch {
+                    logger.error("could not pause input partitions", metadata: ["error": "\(error)"])
+                }
+            case .resume(let tps):
+                let current = Set((try? consumer.assignment()) ?? tps)
+                do { try consumer.resume(tps.filter { current.contains($0) }) } catch {
+                    logger.error("could not resume input partitions", metadata: ["error": "\(error)"])
+                }
+            case .snapshot(let tp, let next):
+                if let w = state.withLock({ $0.workers[tp] }) { save(w, nextOffset: next) }
+            case .reportStalled(let tps):
+                logger.warning("partitions make no progress while records are waiting; resuming them", metadata: [
+                    "partitions": "\(tps)", "stall_after_ms": "\(configuration.stallAfterMs)",
+                ])
+            case .reportRecovered(let tps):
+                logger.notice("stalled partitions progress again", metadata: ["partitions": "\(tps)"])
+            }
+        }
+        let (stalled, paused) = state.withLock { ($0.lifecycle.stalledCount, $0.lifecycle.paused.count) }
+        metrics.stalledPartitions.record(Double(stalled))
+        metrics.pausedPartitions.record(Double(paused))
+        health.withLock { $0.stalledPartitions = stalled }
     }
 
     private func handle(_ batch: KafkaMessageBatch, consumer: KafkaConsumer, producer: KafkaProducer) async throws {
@@ -181,13 +253,15 @@ public final class MonitorService: Service, @unchecked Sendable {
                 members.append([i])
             }
         }
-        let current = workers.value
-        let jobs: [(PartitionWorker, [Int])] = zip(order, members).compactMap { tp, indices in
+        let (current, lifecycle) = state.withLock { ($0.workers, $0.lifecycle) }
+        let jobs: [Job] = zip(order, members).compactMap { tp, indices in
+            // Records of a partition this member no longer owns (revoked while they were in
+            // flight): its new owner fetches them from the committed offset.
             guard let w = current[tp] else {
-                logger.warning("records for a partition this member does not own; ignored", metadata: ["partition": "\(tp)"])
+                logger.warning("records for a partition this member does not own; left to its owner", metadata: ["partition": "\(tp)"])
                 return nil
             }
-            return (w, indices)
+            return Job(worker: w, indices: indices, emit: indices.map { lifecycle.emits(tp, offset: batch[$0].offset) })
         }
         let results = await Self.process(batch, jobs)
 
@@ -195,7 +269,7 @@ public final class MonitorService: Service, @unchecked Sendable {
         var next: [TopicPartitionOffset] = []
         var counts = ServiceTotals()
         var detectorSums = DetectorSums()
-        for (j, (worker, _)) in jobs.enumerated() {
+        for (j, job) in jobs.enumerated() {
             for res in results[j] {
                 outputs += res.outputs
                 switch res.disposition {
@@ -203,47 +277,55 @@ public final class MonitorService: Service, @unchecked Sendable {
                 case .alert: counts.alerts += 1; metrics.alerts.increment()
                 case .deadLetter(let reason): counts.deadLetters += 1; metrics.deadLetter(reason)
                 }
+                if res.amountRounded { metrics.amountsRounded.increment() }
                 if let s = res.score { metrics.score.record(s) }
                 if let t = res.threshold { metrics.threshold.record(t) }
                 detectorSums.add(res.detectors)
             }
-            next.append(TopicPartitionOffset(worker.partition, offset: worker.nextOffset))
+            if let last = job.indices.last { next.append(TopicPartitionOffset(job.worker.partition, offset: batch[last].offset + 1)) }
         }
+        state.withLock { s in for n in next { s.lifecycle.seen(n.topicPartition, through: n.offset) } }
         for (name, score, probability) in detectorSums.means { metrics.detectorMeans(name, score: score, probability: probability) }
         counts.events = results.reduce(0) { $0 + $1.count }
         metrics.eventsIn.increment(by: counts.events)
 
         if configuration.exactlyOnce {
-            try await commitTransaction(outputs, offsets: next, producer: producer, consumer: consumer, jobs: jobs.map { $0.0 })
+            guard try await commitTransaction(outputs, offsets: next, producer: producer, consumer: consumer) else { return }
         } else {
             try await deliver(outputs, producer: producer, consumer: consumer)
             try consumer.storeOffsets(next)
         }
+        let nowMs = Self.nowMs()
+        let actions = state.withLock { s in next.flatMap { s.lifecycle.acknowledged($0.topicPartition, next: $0.offset, nowMs: nowMs) } }
+        if !actions.isEmpty { perform(actions, consumer: consumer) }
         totals.withLock { $0.add(counts) }
         // Record timestamp (producer's create time) to final decision: outputs acknowledged.
-        let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+        let wallMs = Int64(Date().timeIntervalSince1970 * 1000)
         for i in 0..<batch.count {
             let ts = batch[i].timestampMs
-            if ts > 0, nowMs >= ts { metrics.eventLatency.recordMilliseconds(nowMs - ts) }
+            if ts > 0, wallMs >= ts { metrics.eventLatency.recordMilliseconds(wallMs - ts) }
         }
         acknowledgedBatches.value?(batch)
         metrics.batchLatency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds))
     }
 
+    /// One partition's share of a batch: record indices (offset order) and their `emit` flags.
+    struct Job: @unchecked Sendable {
+        // Sendable: the worker is used by one processing thread at a time (PartitionWorker).
+        var worker: PartitionWorker
+        var indices: [Int]
+        var emit: [Bool]
+    }
+
     /// Runs each partition's records through its processor, partitions in parallel, off the
     /// cooperative pool.
-    private static func process(_ batch: KafkaMessageBatch, _ jobs: [(PartitionWorker, [Int])]) async -> [[RecordResult]] {
+    private static func process(_ batch: KafkaMessageBatch, _ jobs: [Job]) async -> [[RecordResult]] {
         await withCheckedContinuation { (cont: CheckedContinuation<[[RecordResult]], Never>) in
             DispatchQueue.global(qos: .userInitiated).async {
                 let slots = DisjointSlots<[RecordResult]>(count: jobs.count, initial: [])
-                do {
-                    DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
-                        let (worker, indices) = jobs[j]
-                        let records = indices.map { batch[$0] }
-                        let rs = worker.processor.processBatch(records, emit: records.map { $0.offset >= worker.warmUntil })
-                        if let last = records.last { worker.nextOffset = last.offset + 1 }
-                        slots[j] = rs
-                    }
+                DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
+                    let job = jobs[j]
+                    slots[j] = job.worker.processor.processBatch(job.indices.map { batch[$0] }, emit: job.emit)
                 }
                 cont.resume(returning: slots.values)
             }
@@ -262,12 +344,19 @@ public final class MonitorService: Service, @unchecked Sendable {
         let pauseAfter = configuration.pauseAfterMs
         let pauser = Task { [weak self] in
             try await Task.sleep(for: .milliseconds(pauseAfter))
-            self?.pauseInputs(consumer)
+            guard let self else { return }
+            self.perform(self.state.withLock { $0.lifecycle.backpressureBegan() }, consumer: consumer)
+            self.health.withLock { $0.stalled = true }
         }
         func finish() async {
             pauser.cancel()
             _ = await pauser.result  // a pause in progress completes before the resume
-            resumeInputs(consumer)
+            let actions = state.withLock { $0.lifecycle.backpressureEnded(nowMs: Self.nowMs()) }
+            if !actions.isEmpty {
+                perform(actions, consumer: consumer)
+                logger.notice("outputs acknowledged; input partitions resumed")
+            }
+            health.withLock { $0.stalled = false; $0.lastLoop = Date() }
         }
         do { try await sendUntilAcknowledged(outputs, producer: producer) } catch {
             await finish()
@@ -294,47 +383,16 @@ public final class MonitorService: Service, @unchecked Sendable {
             ])
             health.withLock { $0.stalled = true }
             try await Task.sleep(for: .milliseconds(configuration.retryBackoffMs))
-            let stillPaused = !paused.value.isEmpty
+            let stillPaused = !state.withLock { $0.lifecycle.paused.isEmpty }
             health.withLock { $0.stalled = stillPaused; $0.lastLoop = Date() }
         }
     }
 
-    /// Partitions paused because outputs were not acknowledged in time.
-    public var pausedPartitions: [TopicPartition] { paused.value }
-    private let paused = Locked<[TopicPartition]>([])
-
-    private func pauseInputs(_ consumer: KafkaConsumer) {
-        guard let tps = try? consumer.assignment(), !tps.isEmpty else { return }
-        do {
-            try consumer.pause(tps)
-            paused.value = tps
-            metrics.pausedPartitions.record(Double(tps.count))
-            health.withLock { $0.stalled = true }
-            logger.warning("outputs not acknowledged in time; input partitions paused until they are", metadata: [
-                "partitions": "\(tps.count)", "after_ms": "\(configuration.pauseAfterMs)",
-            ])
-        } catch {
-            logger.error("could not pause input partitions", metadata: ["error": "\(error)"])
-        }
-    }
-
-    private func resumeInputs(_ consumer: KafkaConsumer) {
-        let tps = paused.withLock { p -> [TopicPartition] in defer { p = [] }; return p }
-        guard !tps.isEmpty else { return }
-        // Only partitions still assigned (a rebalance may have moved some meanwhile).
-        let current = Set((try? consumer.assignment()) ?? [])
-        do { try consumer.resume(tps.filter { current.contains($0) }) } catch {
-            logger.error("could not resume input partitions", metadata: ["error": "\(error)"])
-        }
-        metrics.pausedPartitions.record(0)
-        health.withLock { $0.stalled = false; $0.lastLoop = Date() }
-        logger.notice("outputs acknowledged; input partitions resumed", metadata: ["partitions": "\(tps.count)"])
-    }
-
     /// Exactly-once: outputs and input offsets in one transaction. On an abortable failure the
-    /// transaction is aborted and the partitions are rewound to their last committed state.
+    /// transaction is aborted and the partitions are rewound to their last committed state;
+    /// returns false then (nothing of the batch is done).
     private func commitTransaction(_ outputs: [OutgoingMessage], offsets: [TopicPartitionOffset], producer: KafkaProducer,
-                                   consumer: KafkaConsumer, jobs: [PartitionWorker]) async throws {
+                                   consumer: KafkaConsumer) async throws -> Bool {
         do {
             try producer.beginTransaction()
             let tracker = DeliveryTracker()
@@ -344,6 +402,7 @@ public final class MonitorService: Service, @unchecked Sendable {
             try producer.sendOffsetsToTransaction(offsets, consumer: consumer)
             try producer.commitTransaction()
             metrics.transactionsCommitted.increment()
+            return true
         } catch let error as KafkaError {
             if error.isFatal { throw error }
             metrics.transactionsAborted.increment()
@@ -352,14 +411,15 @@ public final class MonitorService: Service, @unchecked Sendable {
             do { try producer.abortTransaction() } catch {
                 if error.isFatal { throw error }
             }
-            try rewind(jobs.map(\.partition), consumer: consumer)
+            try rewind(offsets.map(\.topicPartition), consumer: consumer)
+            return false
         }
     }
 
     /// Rebuilds partitions from their snapshots and seeks back, so records after the last
     /// committed offset are processed again from the same state.
     private func rewind(_ partitions: [TopicPartition], consumer: KafkaConsumer) throws {
-        let starts = assign(partitions)
+        let starts = startPartitions(partitions)
         let seekTo = Dictionary(starts.map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: { $1 })
         var seeks: [TopicPartitionOffset] = []
         for tp in partitions {
@@ -368,84 +428,107 @@ public final class MonitorService: Service, @unchecked Sendable {
             else { seeks.append(TopicPartitionOffset(tp, offset: KafkaOffset.beginning)) }
         }
         try consumer.seek(seeks)
-        let workerMap = workers.value
-        for s in seeks { workerMap[s.topicPartition]?.nextOffset = s.offset }
+        let nowMs = Self.nowMs()
+        state.withLock { s in
+            for seek in seeks where seek.offset >= 0 { _ = s.lifecycle.acknowledged(seek.topicPartition, next: seek.offset, nowMs: nowMs) }
+        }
     }
 
     // MARK: - Partition state
 
-    /// Creates processors for newly assigned partitions (restoring snapshots) and returns where
-    /// to start those whose snapshot is behind the committed offset.
-    private func assign(_ tps: [TopicPartition]) -> [TopicPartitionOffset] {
-        let committed: [TopicPartition: Int64]
-        if let consumer = consumerBox.value, let list = try? consumer.committed(tps) {
-            committed = Dictionary(list.map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: { $1 })
-        } else {
-            committed = [:]
+    /// Newly assigned (or rewound) partitions: reads the group's committed offsets and the state
+    /// store, gives each partition a processor (restored from its snapshot when usable) and a
+    /// restart point (`RestartPoint.choose`), and returns where to fetch those that do not start
+    /// at their committed offset. Runs inside the rebalance callback.
+    private func startPartitions(_ tps: [TopicPartition]) -> [TopicPartitionOffset] {
+        let (consumer, factory) = state.withLock { ($0.consumer, $0.factory) }
+        var committed: [TopicPartition: Int64] = [:]
+        if let consumer {
+            do {
+                committed = Dictionary(try consumer.committed(tps).map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: { $1 })
+            } catch {
+                // Snapshots still give a start; without one a partition starts at what the
+                // consumer itself fetches (its committed offset), re-sending nothing it should not.
+                logger.warning("could not read the group's committed offsets; starting from snapshots", metadata: ["error": "\(error)"])
+            }
         }
-        var starts: [TopicPartitionOffset] = []
+        var starts: [TopicPartition: RestartPoint] = [:]
+        var workers: [TopicPartition: PartitionWorker] = [:]
         for tp in tps {
             var snap: PartitionSnapshot?
             do { snap = try store?.load(group: group, partition: tp) } catch {
-                logger.error("partition state snapshot unusable; starting this partition with fresh state", metadata: ["partition": "\(tp)", "error": "\(error)"])
+                logger.error("partition state snapshot unusable; rebuilding this partition's state", metadata: ["partition": "\(tp)", "error": "\(error)"])
             }
-            let c = committed[tp] ?? -1
-            let processor: any PartitionProcessor
-            do {
-                processor = try factory.makeProcessor(for: tp, snapshot: snap?.state)
-            } catch {
-                logger.error("could not restore partition state; starting fresh", metadata: ["partition": "\(tp)", "error": "\(error)"])
-                snap = nil
-                guard let fresh = try? factory.makeProcessor(for: tp, snapshot: nil) else { continue }
-                processor = fresh
-            }
-            var start = c
-            var warmUntil = c
+            var processor: (any PartitionProcessor)?
             if let s = snap {
-                start = s.offset
-                warmUntil = max(c, s.offset)
-                starts.append(TopicPartitionOffset(tp, offset: s.offset))
-            } else if c >= 0 {
-                // Committed progress but no snapshot (first crash before one was written, or a lost
-                // state directory): rebuild the state from the start of the log without output.
-                start = KafkaOffset.beginning
-                starts.append(TopicPartitionOffset(tp, offset: KafkaOffset.beginning))
+                do { processor = try factory.makeProcessor(for: tp, snapshot: s.state) } catch {
+                    logger.error("could not restore partition state; rebuilding it", metadata: ["partition": "\(tp)", "error": "\(error)"])
+                    snap = nil
+                }
             }
-            workers.withLock { $0[tp] = PartitionWorker(partition: tp, processor: processor, nextOffset: start, warmUntil: warmUntil) }
+            if processor == nil {
+                do { processor = try factory.makeProcessor(for: tp, snapshot: nil) } catch {
+                    // Without a processor the partition's records could only be dropped: stop.
+                    state.withLock { $0.fatal = "no processor for \(tp): \(error)" }
+                    logger.critical("cannot create a processor for an assigned partition", metadata: ["partition": "\(tp)", "error": "\(error)"])
+                    continue
+                }
+            }
+            let start = RestartPoint.choose(committed: committed[tp], snapshotOffset: snap?.offset)
+            starts[tp] = start
+            workers[tp] = PartitionWorker(partition: tp, processor: processor!)
             logger.info("partition assigned", metadata: [
-                "partition": "\(tp)", "committed": "\(c)", "snapshot_offset": "\(snap.map { "\($0.offset)" } ?? "none")",
-                "replay_without_output": "\(max(0, c - (snap?.offset ?? c)))",
+                "partition": "\(tp)", "committed": "\(committed[tp] ?? -1)", "snapshot_offset": "\(snap.map { "\($0.offset)" } ?? "none")",
+                "start": "\(start.basis.rawValue)", "replay_without_output": "\(max(0, start.warmUntil - (start.fetchFrom ?? start.warmUntil)))",
             ])
         }
-        return starts
+        let nowMs = Self.nowMs()
+        state.withLock { s in
+            s.lifecycle.assigned(starts, nowMs: nowMs)
+            s.workers.merge(workers) { $1 }
+        }
+        return starts.compactMap { tp, start in start.fetchFrom.map { TopicPartitionOffset(tp, offset: $0) } }
     }
-
-    /// Rebalance events this member has seen.
-    public var rebalanceCount: Int { rebalances.value }
-    private let rebalances = Locked(0)
 
     private func rebalanced(_ event: RebalanceEvent) {
         metrics.rebalances.increment()
-        rebalances.withLock { $0 += 1 }
-        if case .revoked(let tps, _, _) = event {
-            for tp in tps {
-                guard let w = workers.withLock({ $0.removeValue(forKey: tp) }) else { continue }
-                save(w)
-            }
+        state.withLock { $0.rebalances += 1 }
+        guard case .revoked(let tps, _, let lost) = event else { return }
+        let (actions, workers) = state.withLock { s in
+            (s.lifecycle.revoked(tps), Dictionary(uniqueKeysWithValues: tps.compactMap { tp in s.workers.removeValue(forKey: tp).map { (tp, $0) } }))
+        }
+        // A lost partition may already be another member's: its state is still saved (it is
+        // consistent with what this member acknowledged), and the new owner decides whether to use it.
+        if lost { logger.warning("partitions lost (session timed out); saving their state anyway", metadata: ["partitions": "\(tps)"]) }
+        for case .snapshot(let tp, let next) in actions {
+            if let w = workers[tp] { save(w, nextOffset: next) }
         }
     }
 
-    private func snapshotAll() {
-        for w in workers.value.values { save(w) }
+    private func snapshot(_ actions: [LifecycleAction]) {
+        let workers = state.withLock { $0.workers }
+        for case .snapshot(let tp, let next) in actions {
+            if let w = workers[tp] { save(w, nextOffset: next) }
+        }
     }
 
-    private func save(_ w: PartitionWorker) {
-        guard let store, w.nextOffset >= 0 else { return }
+    private func save(_ w: PartitionWorker, nextOffset: Int64) {
+        guard let store, nextOffset >= 0 else { return }
         do {
-            let state = try w.processor.snapshot()
-            try store.save(group: group, partition: w.partition, snapshot: PartitionSnapshot(offset: w.nextOffset, state: state))
+            let bytes = try w.processor.snapshot()
+            try store.save(group: group, partition: w.partition, snapshot: PartitionSnapshot(offset: nextOffset, state: bytes))
         } catch {
             logger.error("partition state snapshot failed", metadata: ["partition": "\(w.partition)", "error": "\(error)"])
+        }
+    }
+}
+
+/// Failures that stop the service.
+public enum MonitorError: Error, CustomStringConvertible {
+    case partition(String)
+    public var description: String {
+        switch self {
+        case .partition(let m): return "partition processing cannot continue: \(m)"
         }
     }
 }
@@ -477,6 +560,8 @@ public struct ServiceHealth: Sendable {
     public var ready = false
     public var stalled = false
     public var lastLoop = Date.distantPast
+    /// Assigned partitions with records waiting and no progress for the stall period.
+    public var stalledPartitions = 0
     /// Alive: the loop turned within the last 30 s (a stall waiting for acknowledgements counts as alive).
     public var isAlive: Bool { running && Date().timeIntervalSince(lastLoop) < 30 }
 }

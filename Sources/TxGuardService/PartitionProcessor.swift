@@ -21,6 +21,8 @@ public struct RecordResult: Sendable {
     public var threshold: Double?
     /// Each detector's raw score and tail probability, for metrics (empty for dead letters).
     public var detectors: [DetectorScore]
+    /// The amount was rounded from a binary floating-point rendering (see `Transaction`).
+    public var amountRounded = false
 
     public init(disposition: RecordDisposition, outputs: [OutgoingMessage] = [], score: Double? = nil, threshold: Double? = nil,
                 detectors: [DetectorScore] = []) {

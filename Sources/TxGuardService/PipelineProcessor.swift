@@ -36,7 +36,9 @@ public final class PipelineProcessor: PartitionProcessor {
                 v.deadLetter = DeadLetter(key: r.key.map(Array.init), value: dl.value, headers: r.headers.map { ($0.name, $0.value) },
                                           error: dl.error, source: dl.error.source)
             }
-            return result(v)
+            var r = result(v)
+            r.amountRounded = v.transaction?.amountRoundedFromBinaryFloat ?? false
+            return r
         }
     }
 

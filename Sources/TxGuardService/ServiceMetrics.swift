@@ -17,6 +17,10 @@ struct ServiceMetrics: Sendable {
     let score = Recorder(label: "txguard_score")
     let threshold = Gauge(label: "txguard_threshold")
     let pausedPartitions = Gauge(label: "txguard_paused_partitions")
+    /// Assigned partitions with records waiting and no progress for the stall period.
+    let stalledPartitions = Gauge(label: "txguard_partitions_stalled")
+    /// Amounts written by binary floating-point serializers and rounded to their minor unit.
+    let amountsRounded = Counter(label: "txguard_amounts_rounded_total")
 
     /// Per detector: the mean raw score and mean tail probability of the last batch.
     func detectorMeans(_ name: String, score: Double, probability: Double) {

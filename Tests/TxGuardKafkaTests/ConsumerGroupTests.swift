@@ -39,6 +39,45 @@ struct ConsumerGroupTests {
         return ms.count
     }
 
+    /// A partition paused (backpressure) when a rebalance takes it away must not come back
+    /// paused: librdkafka keeps the application's pause flag across a revoke and a later
+    /// re-assignment, which stranded a partition after a second member joined and left.
+    @Test func aPartitionPausedWhenRevokedComesBackFetching() async throws {
+        let cluster = try TestCluster()
+        let topic = try cluster.topic(partitions: 4)
+        let producer = try cluster.producer()
+        _ = try await producer.sendBatch(messages(topic: topic, count: 400, keys: 41), keepReports: false)
+        producer.close()
+        let group = "g-paused"
+        let a = try cluster.consumer(group: group)
+        try a.subscribe([topic])
+        let deadline = ContinuousClock.now + .seconds(90)
+        var assigned: [TopicPartition] = []
+        while assigned.count < 4 && ContinuousClock.now < deadline {
+            _ = await a.nextBatch(maxMessages: 1, timeoutMs: 100).materialize()
+            assigned = (try? a.assignment()) ?? []
+        }
+        #expect(assigned.count == 4)
+        try a.pause(assigned)
+        #expect(a.pausedPartitions == assigned)
+        // A second member joins (everything is revoked from A, half comes back), then leaves.
+        let b = try cluster.consumer(group: group)
+        try b.subscribe([topic])
+        while b.rebalanceEvents.isEmpty && ContinuousClock.now < deadline {
+            _ = await a.nextBatch(maxMessages: 1, timeoutMs: 100).materialize()
+            _ = await b.nextBatch(maxMessages: 1, timeoutMs: 100).materialize()
+        }
+        b.close()
+        #expect(a.pausedPartitions.isEmpty, "revoked partitions are resumed before they go")
+        // A owns all four again and must fetch every record of each.
+        var seen = Set<TopicPartition>()
+        while seen.count < 4 && ContinuousClock.now < deadline {
+            for m in await a.nextBatch(maxMessages: 100, timeoutMs: 100).materialize() { seen.insert(m.topicPartition) }
+        }
+        #expect(seen.count == 4, "records from every partition after the re-assignment (got \(seen.sorted()))")
+        a.close()
+    }
+
     @Test(arguments: [PartitionAssignment.range, .roundrobin, .cooperativeSticky])
     func rebalanceMidRunProcessesEveryRecordExactlyOnce(strategy: PartitionAssignment) async throws {
         let cluster = try TestCluster()
