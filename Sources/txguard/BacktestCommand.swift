@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TxGuardContracts
+import TxGuardKafka
 import TxGuardPipeline
 import TxGuardReport
 
@@ -27,6 +28,8 @@ struct BacktestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Write the JSON report here.") var report: String?
     @Option(name: .long, help: "Write the HTML report here.") var html: String?
     @Option(name: .long, help: "Also write the trained model here (with --train-fraction).") var saveModel: String?
+    @Option(name: .long, help: ArgumentHelp("Score as this many partitions, events split by account_id as librdkafka's default partitioner splits a topic (with --model): per-partition state and thresholds then match a `run` or `replay` of such a topic.", valueName: "n"))
+    var partitions: Int = 1
     @Flag(name: .long, inversion: .prefixedNo, help: "Ablation: detectors alone and left out, and (with --train-fraction) the model without text.")
     var ablation = true
     @OptionGroup var training: TrainingFlags
@@ -35,6 +38,8 @@ struct BacktestCommand: AsyncParsableCommand {
         guard (model == nil) != (trainFraction == nil) else { throw ValidationError("give exactly one of --model or --train-fraction") }
         if let f = trainFraction, !(f > 0 && f < 1) { throw ValidationError("--train-fraction must be in (0, 1), got \(f)") }
         if saveModel != nil && trainFraction == nil { throw ValidationError("--save-model needs --train-fraction") }
+        if partitions < 1 { throw ValidationError("--partitions must be at least 1, got \(partitions)") }
+        if partitions > 1 && model == nil { throw ValidationError("--partitions needs --model (training warms one partition's state)") }
     }
 
     func run() async throws {
@@ -44,7 +49,7 @@ struct BacktestCommand: AsyncParsableCommand {
         let labelMap = try readLabels(labels)
         let result = try Backtest.run(transactions: file.decoded, source: input, deadLetters: file.deadLetters.count,
                                       modelPath: model, trainFraction: trainFraction, options: training.options(),
-                                      scoresPath: scores, labels: labelMap, ablation: ablation)
+                                      scoresPath: scores, labels: labelMap, ablation: ablation, partitions: partitions)
         if let saveModel, let m = result.trainedModel { try ModelFile.write(m, to: saveModel) }
         try writeReports(result.report, json: report, html: html)
         printSummary(result.report) { log($0) }
@@ -66,14 +71,17 @@ enum Backtest {
     }
 
     static func run(transactions: [Transaction], source: String, deadLetters: Int, modelPath: String?, trainFraction: Double?,
-                    options: TrainingOptions, scoresPath: String?, labels: [String: ScoreRecorder.LabelRecord], ablation: Bool) throws -> Result {
+                    options: TrainingOptions, scoresPath: String?, labels: [String: ScoreRecorder.LabelRecord], ablation: Bool,
+                    partitions: Int = 1) throws -> Result {
         let scorer: PartitionScorer
+        var runtime: ScoringRuntime?
         var trained: TxGuardModel?
         var toScore = transactions[...]
         var noTextScores: [Double]?
         if let modelPath {
             let m = try ModelFile.read(path: modelPath)
-            scorer = try PartitionScorer(runtime: try ScoringRuntime.load(model: m, modelDirectory: options.modelDirectory))
+            runtime = try ScoringRuntime.load(model: m, modelDirectory: options.modelDirectory)
+            scorer = try PartitionScorer(runtime: runtime!)
             log("model \(m.modelVersion) loaded")
         } else {
             let n = Int((Double(transactions.count) * (trainFraction ?? 0.5)).rounded())
@@ -97,13 +105,28 @@ enum Backtest {
         var lastProgress = started
         var i = 0
         let total = toScore.count
+        // Each partition's events in file order through its own scorer (one partition: the file).
+        // Offsets are the events' positions in the file.
+        var partitionScorers = [scorer]
+        var partitionOf: [Int32] = []
+        if partitions > 1, let runtime {
+            partitionScorers += try (1..<partitions).map { _ in try PartitionScorer(runtime: runtime) }
+            partitionOf = toScore.map { DefaultPartitioner.partition(key: Array($0.accountID.utf8), count: Int32(partitions)) }
+        }
         var chunkStart = toScore.startIndex
         while chunkStart < toScore.endIndex {
             let chunkEnd = min(chunkStart + 1024, toScore.endIndex)
-            // Offsets are the events' positions in the file.
-            for v in scorer.judge(toScore[chunkStart..<chunkEnd], emit: false, source: { SourceContext(topic: source, partition: 0, offset: Int64($0)) }) {
-                recorder.record(v)
-                i += 1
+            if partitionOf.isEmpty {
+                for v in scorer.judge(toScore[chunkStart..<chunkEnd], emit: false, source: { SourceContext(topic: source, partition: 0, offset: Int64($0)) }) {
+                    recorder.record(v)
+                    i += 1
+                }
+            } else {
+                for k in chunkStart..<chunkEnd {
+                    let p = partitionOf[k - toScore.startIndex]
+                    recorder.record(partitionScorers[Int(p)].judge(toScore[k], source: SourceContext(topic: source, partition: p, offset: Int64(k)), emit: false))
+                    i += 1
+                }
             }
             chunkStart = chunkEnd
             if Date().timeIntervalSince(lastProgress) >= 2 {

@@ -100,3 +100,34 @@ func metric(_ text: String, _ name: String, labels: String = "") -> Double {
         return acc + (Double(l.split(separator: " ").last ?? "") ?? 0)
     }
 }
+
+/// Waits until `group` has committed at least `fraction` of `topic`'s records (at least `atLeast`
+/// records, when the topic is still being filled). Fails on a stall, not on slowness: it gives up
+/// only when the committed total has not moved for `stallSeconds` while records wait, so a
+/// loaded machine makes it slower, never red.
+func waitCommitted(_ bootstrap: String, group: String, topic: String, fraction: Double = 1, atLeast: Int64 = 0,
+                   stallSeconds: Double = 120, log: (() -> String)? = nil) async throws {
+    var last: Int64 = -1
+    var lastMove = Date()
+    while true {
+        let (c, e) = (try? committedAndEnd(bootstrap, group: group, topic: topic)) ?? (last, Int64.max)
+        if e > 0, e != Int64.max, Double(c) >= fraction * Double(e), c >= atLeast { return }
+        if c != last { last = c; lastMove = Date() }
+        if Date().timeIntervalSince(lastMove) > stallSeconds {
+            throw ProcessFailure("group \(group) committed \(c) of \(e) records of \(topic) and made no progress for \(Int(stallSeconds)) s\(log.map { ":\n" + $0() } ?? "")")
+        }
+        try await Task.sleep(for: .milliseconds(200))
+    }
+}
+
+/// transaction_ids of the events a score file (`--scores`) marks as alerted.
+func alertedInScores(_ path: String) throws -> Set<String> {
+    guard let d = FileManager.default.contents(atPath: path) else { throw ProcessFailure("missing \(path)") }
+    var out = Set<String>()
+    for line in d.split(separator: UInt8(ascii: "\n")) {
+        guard let o = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any], o["alert"] as? Bool == true,
+              let id = o["transaction_id"] as? String else { continue }
+        out.insert(id)
+    }
+    return out
+}

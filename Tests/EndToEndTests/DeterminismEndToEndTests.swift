@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import TxGuardKafka
+
+/// Same input, same decisions, end to end: a topic fed at a steady rate while `txguard run`
+/// consumes it live (one instance undisturbed, one killed with SIGKILL and restarted during the
+/// feed) alerts exactly the transactions that `replay` of the filled topic and `backtest` of the
+/// same events split into the same partitions alert.
+@Suite(.serialized, .timeLimit(.minutes(10)))
+struct DeterminismEndToEndTests {
+    @Test func liveKilledReplayAndBacktestAlertTheSameTransactions() async throws {
+        let ws = try Workspace()
+        let n = try await ws.trainedModelAndLiveEvents(accounts: 700, days: 10, seed: 31)
+        let partitions = 3
+        let broker = try await BrokerProcess(topics: [("tx", partitions), ("a-live", partitions), ("a-kill", partitions), ("dlq", 1)])
+        func start(_ group: String, _ alerts: String) throws -> ChildProcess {
+            try ChildProcess(try txguardBinary(), ["run", "--brokers", broker.bootstrap, "--input-topic", "tx", "--alert-topic", alerts,
+                                                  "--dead-letter-topic", "dlq", "--group", group, "--model", ws.path("m.txg"),
+                                                  "--state-dir", ws.path("state-\(group)")])
+        }
+        // Both instances join before the first record exists, as a live deployment does.
+        let live = try start("live", "a-live")
+        var killed = try start("kill", "a-kill")
+        let produce = ["produce", "--brokers", broker.bootstrap, "--topic", "tx", "--rate", "1200", ws.path("live.jsonl")]
+        let feed = Task { [ws] in try await ws.txguard(produce) }
+        // Kill -9 the second instance twice while records arrive, each time after it has made
+        // progress (not while it is still joining), and restart it.
+        var kills = 0
+        for share in [0.25, 0.6] {
+            try await waitCommitted(broker.bootstrap, group: "kill", topic: "tx", atLeast: Int64(Double(n) * share)) { killed.stderr.suffix(3000).description }
+            kill(killed.process.processIdentifier, SIGKILL)
+            killed.process.waitUntilExit()
+            kills += 1
+            killed = try start("kill", "a-kill")
+        }
+        _ = try await feed.value
+        try await waitCommitted(broker.bootstrap, group: "live", topic: "tx", atLeast: Int64(n)) { live.stderr.suffix(3000).description }
+        try await waitCommitted(broker.bootstrap, group: "kill", topic: "tx", atLeast: Int64(n)) { killed.stderr.suffix(3000).description }
+        #expect(await live.terminate() == 0)
+        #expect(await killed.terminate() == 0)
+        #expect(kills == 2)
+
+        try await ws.txguard(["replay", "--brokers", broker.bootstrap, "--topic", "tx", "--model", ws.path("m.txg"), "--scores", ws.path("replay.jsonl")])
+        try await ws.txguard(["backtest", "--input", ws.path("live.jsonl"), "--model", ws.path("m.txg"), "--partitions", "\(partitions)",
+                              "--scores", ws.path("backtest.jsonl"), "--no-ablation"])
+
+        let liveAlerts = alertIDsByTransaction(try await readTopic(broker.bootstrap, "a-live"))
+        let killedAlerts = alertIDsByTransaction(try await readTopic(broker.bootstrap, "a-kill"))
+        let replayed = try alertedInScores(ws.path("replay.jsonl"))
+        let backtested = try alertedInScores(ws.path("backtest.jsonl"))
+        #expect(liveAlerts.count > 10, "enough alerts to compare (\(liveAlerts.count) of \(n) events)")
+        let liveSet = Set(liveAlerts.keys)
+        #expect(liveSet == replayed, "live vs replay: \(liveSet.subtracting(replayed).count) only live, \(replayed.subtracting(liveSet).count) only replayed")
+        #expect(liveSet == backtested, "live vs backtest: \(liveSet.subtracting(backtested).count) only live, \(backtested.subtracting(liveSet).count) only backtested")
+        #expect(Set(killedAlerts.keys) == liveSet, "killed twice vs undisturbed: \(Set(killedAlerts.keys).subtracting(liveSet).count) only killed, \(liveSet.subtracting(killedAlerts.keys).count) only undisturbed")
+        #expect(killedAlerts.values.allSatisfy { $0.count == 1 }, "a re-sent alert keeps its alert_id")
+        #expect(liveAlerts == killedAlerts.filter { liveSet.contains($0.key) }, "the same alert_ids (deterministic from source and model)")
+    }
+}
