@@ -46,6 +46,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Directory for state snapshots (implies --state-store directory).") var stateDir: String?
     @Option(name: .long, help: "Records per batch.") var batchSize: Int?
     @Option(name: .long, help: "Seconds allowed for a graceful shutdown before it is forced.") var shutdownDeadline: Double?
+    @Option(name: .long, help: "Seconds an assigned partition with records waiting may make no progress before it is reported stalled (log, txguard_partitions_stalled) and resumed. Default 30.")
+    var stallAfter: Double?
     @Option(name: .long, help: "Directory of the MiniLM files, if the model uses them.") var modelDir: String?
     @Option(name: .long, help: "Field mapping JSON for your own transaction shape.") var mapping: String?
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String?
@@ -75,6 +77,7 @@ struct RunCommand: AsyncParsableCommand {
         if s.exactlyOnce { conf.producer.transactionalID = s.transactionalID }
         conf.transactionIntervalMs = s.transactionIntervalMs
         conf.batchSize = s.batchSize
+        conf.stallAfterMs = Int(s.stallAfter * 1000)
         // One metadata probe at start: missing topics (a common deployment slip) are named, and
         // the state topic is created when missing.
         let probe = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: "txguard-probe"), logger: logger)
@@ -181,6 +184,7 @@ struct RunSettings: Sendable {
     var stateTopic: String
     var batchSize: Int
     var shutdownDeadline: Double
+    var stallAfter: Double
     var modelDir: String?
     var mapping: String?
     var logLevel: Logger.Level
@@ -215,6 +219,8 @@ struct RunSettings: Sendable {
         guard ["kafka", "directory"].contains(stateStore) else { throw ValidationError("state_store \(stateStore.debugDescription): use kafka or directory") }
         batchSize = pick(f.batchSize, "TXGUARD_BATCH_SIZE", file.batch_size, { Int($0) }) ?? 5000
         shutdownDeadline = pick(f.shutdownDeadline, "TXGUARD_SHUTDOWN_DEADLINE", file.shutdown_deadline, { Double($0) }) ?? 30
+        stallAfter = pick(f.stallAfter, "TXGUARD_STALL_AFTER", file.stall_after, { Double($0) }) ?? 30
+        guard stallAfter >= 1 && stallAfter <= 86_400 else { throw ValidationError("stall_after must be 1...86400 seconds, got \(stallAfter)") }
         modelDir = pick(f.modelDir, "TXGUARD_MODEL_DIR", file.model_dir, { $0 })
         mapping = pick(f.mapping, "TXGUARD_MAPPING", file.mapping, { $0 })
         let level = pick(f.logLevel, "TXGUARD_LOG_LEVEL", file.log_level, { $0 }) ?? "info"
@@ -249,12 +255,13 @@ struct RunSettingsFile: Decodable {
     var state_topic: String?
     var batch_size: Int?
     var shutdown_deadline: Double?
+    var stall_after: Double?
     var model_dir: String?
     var mapping: String?
     var log_level: String?
 
     static let keys: Set<String> = ["brokers", "input_topic", "alert_topic", "dead_letter_topic", "group", "model", "exactly_once", "transactional_id", "transaction_interval_ms",
-                                    "metrics_port", "state_dir", "state_store", "state_topic", "batch_size", "shutdown_deadline", "model_dir", "mapping", "log_level"]
+                                    "metrics_port", "state_dir", "state_store", "state_topic", "batch_size", "shutdown_deadline", "stall_after", "model_dir", "mapping", "log_level"]
 
     /// Reads a JSON file, or YAML when the name ends in `.yaml`/`.yml` (the same keys).
     static func load(_ path: String?) throws -> RunSettingsFile {

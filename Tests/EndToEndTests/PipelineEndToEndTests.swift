@@ -81,11 +81,9 @@ struct PipelineEndToEndTests {
         let portLine = try await svc.firstLine(timeout: 60)
         let port = try #require(Int(portLine.split(separator: " ").last ?? ""))
         var text = ""
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline {
+        _ = try await untilDone {
             text = (try? httpGet(port: port, path: "/metrics").1) ?? ""
-            if metric(text, "txguard_events_total") >= Double(live.count + 1) { break }
-            try await Task.sleep(for: .milliseconds(300))
+            return (metric(text, "txguard_events_total") >= Double(live.count + 1), metric(text, "txguard_events_total"))
         }
         let n = Double(live.count + 1)
         #expect(metric(text, "txguard_events_total") == n)
@@ -146,14 +144,14 @@ struct PipelineEndToEndTests {
                                                   "--dead-letter-topic", "dlq", "--group", group, "--model", ws.path("m.txg"),
                                                   "--state-dir", ws.path("state-\(group)"), "--batch-size", "2000"])
         }
-        func waitCommitted(_ group: String, atLeast fraction: Double, timeout: Double = 120) async throws -> Bool {
-            let deadline = Date().addingTimeInterval(timeout)
-            while Date() < deadline {
-                let (c, e) = try committedAndEnd(broker.bootstrap, group: group, topic: "tx")
-                if Double(c) >= fraction * Double(e) { return true }
-                try await Task.sleep(for: .milliseconds(100))
+        func waitCommitted(_ group: String, atLeast fraction: Double, log: ChildProcess? = nil) async throws -> Bool {
+            do {
+                try await EndToEndTests.waitCommitted(broker.bootstrap, group: group, topic: "tx", fraction: fraction) { log?.stderr.suffix(4000).description ?? "" }
+                return true
+            } catch {
+                Issue.record("\(error)")
+                return false
             }
-            return false
         }
 
         // Reference: one uninterrupted instance.
@@ -175,7 +173,7 @@ struct PipelineEndToEndTests {
         try await Task.sleep(for: .seconds(5))
         #expect(await b.terminate() == 0)
         // Generous: on a loaded 2-core machine the debug binary alone can take minutes here.
-        #expect(try await waitCommitted("crash", atLeast: 1, timeout: 300), "instance a's log ends:\n\(a.stderr.suffix(4000))")
+        #expect(try await waitCommitted("crash", atLeast: 1, log: a), "instance a's log ends:\n\(a.stderr.suffix(4000))")
         #expect(await a.terminate() == 0)
 
         let refAlerts = try await readTopic(broker.bootstrap, "a-ref")
@@ -211,13 +209,11 @@ struct PipelineEndToEndTests {
             return (p, try #require(Int(line.split(separator: " ").last ?? "")))
         }
         func metrics(_ port: Int) -> String { (try? httpGet(port: port, path: "/metrics").1) ?? "" }
-        func waitEvents(_ port: Int, atLeast count: Double, timeout: Double = 120) async throws -> String {
-            let deadline = Date().addingTimeInterval(timeout)
+        func waitEvents(_ port: Int, atLeast count: Double) async throws -> String {
             var text = ""
-            while Date() < deadline {
+            _ = try await untilDone(every: .milliseconds(100)) {
                 text = metrics(port)
-                if metric(text, "txguard_events_total") >= count { break }
-                try await Task.sleep(for: .milliseconds(100))
+                return (metric(text, "txguard_events_total") >= count, metric(text, "txguard_events_total"))
             }
             return text
         }
@@ -244,11 +240,9 @@ struct PipelineEndToEndTests {
         }
         let (last, port) = try await start("eos", "a-eos")
         var eosSet: [String: Set<String>] = [:]
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline {
+        _ = try await untilDone(every: .milliseconds(500)) {
             eosSet = try await alertIDs("a-eos")
-            if Set(eosSet.keys).isSuperset(of: refSet.keys) { break }
-            try await Task.sleep(for: .milliseconds(500))
+            return (Set(eosSet.keys).isSuperset(of: refSet.keys), Double(eosSet.count) + metric(metrics(port), "txguard_events_total"))
         }
         let lastMetrics = metrics(port)
         #expect(metric(lastMetrics, "txguard_transactions_committed_total") > 0)
@@ -282,20 +276,18 @@ struct PipelineEndToEndTests {
         func events() -> Double { metric((try? httpGet(port: port, path: "/metrics").1) ?? "", "txguard_events_total") }
         try await ws.txguard(["produce", "--brokers", broker.bootstrap, "--topic", "tx", ws.path("live1.jsonl")])
         let n1 = Double(third)
-        var deadline = Date().addingTimeInterval(90)
-        while events() < n1 && Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        _ = try await untilDone { (events() >= n1, events()) }
         #expect(events() == n1)
 
         // Replace the model file atomically (as a deployment would) and wait for the reload.
         try FileManager.default.removeItem(atPath: ws.path("m.txg"))
         try FileManager.default.moveItem(atPath: ws.path("m2.txg"), toPath: ws.path("m.txg"))
-        deadline = Date().addingTimeInterval(30)
-        while !svc.stderr.contains("model reloaded") && Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        let reloadAsked = Date()
+        while !svc.stderr.contains("model reloaded") && Date().timeIntervalSince(reloadAsked) < 120 { try await Task.sleep(for: .milliseconds(200)) }
         #expect(svc.stderr.contains("model reloaded"))
         try await ws.txguard(["produce", "--brokers", broker.bootstrap, "--topic", "tx", ws.path("live2.jsonl")])
         let n = Double(lines.count - third)
-        deadline = Date().addingTimeInterval(90)
-        while events() < n && Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        _ = try await untilDone { (events() >= n, events()) }
         #expect(events() == n, "no event lost across the reload")
         #expect(await svc.terminate() == 0)
         let alerts = try await readTopic(broker.bootstrap, "alerts")

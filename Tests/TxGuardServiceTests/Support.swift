@@ -102,17 +102,20 @@ func readAll(_ bootstrap: String, _ topic: String, partitions: Int, expect: Int?
     return out
 }
 
-/// Waits until the group's committed offsets reach the end of the input.
+/// Waits until the group's committed offsets reach the end of the input; false when they did not
+/// move for `timeout` seconds (a stall; a slow machine only makes it wait longer).
 func waitCommitted(_ bootstrap: String, group: String, topic: String, partitions: Int, timeout: Double = 60) async throws -> Bool {
     let c = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: KafkaClientConfiguration(bootstrapServers: bootstrap), groupID: group), logger: quiet("w"))
     defer { c.close() }
     let tps = (0..<Int32(partitions)).map { TopicPartition(topic, $0) }
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
+    var last: Int64 = -1, lastMove = Date()
+    while Date().timeIntervalSince(lastMove) <= timeout {
         let committed = try c.committed(tps)
         var done = true
         for x in committed where x.offset < (try c.watermarks(x.topicPartition).high) { done = false }
         if done { return true }
+        let total = committed.reduce(Int64(0)) { $0 + max(0, $1.offset) }
+        if total != last { last = total; lastMove = Date() }
         try await Task.sleep(for: .milliseconds(200))
     }
     return false
