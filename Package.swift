@@ -142,7 +142,7 @@ let package = Package(
         // Drives the built `txguard` binary as a separate process (run `swift build` first).
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TxGuardKafka"]
+            dependencies: ["TxGuardKafka", .product(name: "Yams", package: "Yams")]
         ),
         // Anomaly detectors, calibration, ensemble, adaptive thresholds: pure Swift, no Kafka.
         .target(name: "TxGuardDetectors", swiftSettings: optimized),
