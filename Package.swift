@@ -114,14 +114,20 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Helpers shared by the test targets (generators, quiet and recording loggers, progress waits).
+        .target(
+            name: "TxGuardTestSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Tests/TxGuardTestSupport"
+        ),
         .testTarget(
             name: "TxGuardKafkaTests",
-            dependencies: ["TxGuardKafka", "CRdKafka"]
+            dependencies: ["TxGuardKafka", "CRdKafka", "TxGuardTestSupport"]
         ),
         .testTarget(
             name: "TxGuardServiceTests",
             dependencies: [
-                "TxGuardService", "TxGuardKafka",
+                "TxGuardService", "TxGuardKafka", "TxGuardTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -136,13 +142,13 @@ let package = Package(
         ),
         .testTarget(
             name: "TxGuardReportTests",
-            dependencies: ["TxGuardReport"],
+            dependencies: ["TxGuardReport", "TxGuardTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         // Drives the built `txguard` binary as a separate process (run `swift build` first).
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TxGuardKafka"]
+            dependencies: ["TxGuardKafka", "TxGuardTestSupport"]
         ),
         // Anomaly detectors, calibration, ensemble, adaptive thresholds: pure Swift, no Kafka.
         .target(name: "TxGuardDetectors", swiftSettings: optimized),
@@ -158,7 +164,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TxGuardContractsTests",
-            dependencies: ["TxGuardContracts"],
+            dependencies: ["TxGuardContracts", "TxGuardTestSupport"],
             resources: [.copy("Fixtures")]
         ),
     ],
