@@ -67,10 +67,17 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // OpenSSL's libcrypto (Debian libssl-dev, already a dependency of librdkafka-dev): SHA-256 of
+        // the model files at load, so corrupted weights are refused instead of embedding garbage.
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // Text (MiniLM, hashed n-grams) and tabular feature embeddings; knows nothing of Kafka or JSON.
         .target(
             name: "TxGuardEmbeddings",
-            dependencies: ["COpenBLAS"],
+            dependencies: ["COpenBLAS", "CCrypto"],
             swiftSettings: optimized
         ),
         // Input/output contracts: transaction decoder, field mapping, dead letters, alert encoding.
