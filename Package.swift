@@ -67,10 +67,17 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // OpenSSL's libcrypto (Debian libssl-dev, already a dependency of librdkafka-dev): SHA-256 of
+        // the model files at load, so corrupted weights are refused instead of embedding garbage.
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // Text (MiniLM, hashed n-grams) and tabular feature embeddings; knows nothing of Kafka or JSON.
         .target(
             name: "TxGuardEmbeddings",
-            dependencies: ["COpenBLAS"],
+            dependencies: ["COpenBLAS", "CCrypto"],
             swiftSettings: optimized
         ),
         // Input/output contracts: transaction decoder, field mapping, dead letters, alert encoding.
@@ -114,14 +121,20 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Helpers shared by the test targets (generators, quiet and recording loggers, progress waits).
+        .target(
+            name: "TxGuardTestSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Tests/TxGuardTestSupport"
+        ),
         .testTarget(
             name: "TxGuardKafkaTests",
-            dependencies: ["TxGuardKafka", "CRdKafka"]
+            dependencies: ["TxGuardKafka", "CRdKafka", "TxGuardTestSupport"]
         ),
         .testTarget(
             name: "TxGuardServiceTests",
             dependencies: [
-                "TxGuardService", "TxGuardKafka",
+                "TxGuardService", "TxGuardKafka", "TxGuardTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -136,13 +149,13 @@ let package = Package(
         ),
         .testTarget(
             name: "TxGuardReportTests",
-            dependencies: ["TxGuardReport"],
+            dependencies: ["TxGuardReport", "TxGuardTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         // Drives the built `txguard` binary as a separate process (run `swift build` first).
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TxGuardKafka", .product(name: "Yams", package: "Yams")]
+            dependencies: ["TxGuardKafka", "TxGuardTestSupport", .product(name: "Yams", package: "Yams")]
         ),
         // Anomaly detectors, calibration, ensemble, adaptive thresholds: pure Swift, no Kafka.
         .target(name: "TxGuardDetectors", swiftSettings: optimized),
@@ -158,7 +171,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TxGuardContractsTests",
-            dependencies: ["TxGuardContracts"],
+            dependencies: ["TxGuardContracts", "TxGuardTestSupport"],
             resources: [.copy("Fixtures")]
         ),
     ],

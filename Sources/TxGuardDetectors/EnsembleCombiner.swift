@@ -55,11 +55,6 @@ public struct EnsembleCombiner: Sendable, Codable, Equatable {
     }
 }
 
-/// The detectors of the ensemble.
-public enum DetectorKind: String, Sendable, Codable, CaseIterable {
-    case isolationForest, oneClassSVM, zScore
-}
-
 /// One value per detector (no allocation, unlike a dictionary).
 public struct DetectorTriple: Sendable, Equatable, Codable {
     /// Isolation Forest's value.

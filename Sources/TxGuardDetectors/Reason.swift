@@ -1,8 +1,5 @@
 /// One ranked explanation item: which feature, its value, how much it contributed, and by which detector.
 public struct Reason: Sendable, Codable, Equatable {
-    /// The detector a contribution comes from.
-    public enum Source: String, Sendable, Codable { case isolationForest, zScore, oneClassSVM }
-
     /// Feature (or Z-score input) name.
     public let featureName: String
     /// Its value in this event.
@@ -10,10 +7,10 @@ public struct Reason: Sendable, Codable, Equatable {
     /// Contribution in the detector's own units (|z|, isolation bits above usual, gradient × input).
     public let contribution: Float
     /// Which detector found it.
-    public let detector: Source
+    public let detector: DetectorKind
 
     /// Plain initializer.
-    public init(featureName: String, value: Float, contribution: Float, detector: Source) {
+    public init(featureName: String, value: Float, contribution: Float, detector: DetectorKind) {
         self.featureName = featureName
         self.value = value
         self.contribution = contribution

@@ -171,7 +171,7 @@ public struct ScoringModel: Sendable, Codable, Equatable {
         guard x.count == featureCount else { throw DetectorError.dimensionMismatch(expected: featureCount, actual: x.count) }
         let score = try self.score(x, accountStats: accountStats)
         var out = [Reason]()
-        func add(_ values: [Float], names: [String], inputs: [Float], source: Reason.Source, weight: Double) {
+        func add(_ values: [Float], names: [String], inputs: [Float], source: DetectorKind, weight: Double) {
             let positive = values.map { max($0, 0) }
             let total = positive.reduce(0, +)
             guard total > 0, weight > 0 else { return }

@@ -14,6 +14,8 @@ public enum EmbeddingError: Error, CustomStringConvertible, Equatable {
     case corruptState(reason: String)
     /// A configuration value is out of range.
     case invalidConfiguration(reason: String)
+    /// A model file's SHA-256 is not the expected one (corrupted, truncated or another model).
+    case checksumMismatch(path: String, expected: String, actual: String)
 
     public var description: String {
         switch self {
@@ -33,6 +35,9 @@ public enum EmbeddingError: Error, CustomStringConvertible, Equatable {
             return "corrupt serialized state: \(reason)"
         case let .invalidConfiguration(reason):
             return "invalid configuration: \(reason)"
+        case let .checksumMismatch(path, expected, actual):
+            return "model file '\(path)' is corrupted or not the expected one (SHA-256 \(actual.prefix(16))…, expected \(expected.prefix(16))…): "
+                + "fetch it again with scripts/fetch-model.sh (or `make model`); for another model, list its files' sums in SHA256SUMS beside them"
         }
     }
 }

@@ -17,10 +17,12 @@ public struct MiniLMEmbedder: TextEmbedder {
     public var dimension: Int { encoder.configuration.hiddenSize }
 
     /// Loads `model.safetensors`, `config.json` and `vocab.txt` from `directory` (default:
-    /// `ModelDirectory.defaultPath`). A missing file throws `EmbeddingError.modelMissing`, whose
-    /// message names `scripts/fetch-model.sh`.
+    /// `ModelDirectory.defaultPath`). A missing file throws `EmbeddingError.modelMissing` and a
+    /// corrupted one `EmbeddingError.checksumMismatch` (`ModelChecksums`); both messages name
+    /// `scripts/fetch-model.sh`.
     public init(modelDirectory: String? = nil, cacheCapacity: Int = 100_000, maxBatchSize: Int = 32) throws {
         let dir = try ModelDirectory.resolve(modelDirectory)
+        try ModelChecksums.verify(directory: dir)
         let configuration = try BertConfiguration.load(directory: dir)
         let tokenizer = try WordPieceTokenizer(vocabularyFile: dir + "/vocab.txt",
                                                maxLength: configuration.maxSequenceLength)

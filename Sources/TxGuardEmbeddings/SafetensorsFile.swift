@@ -52,10 +52,12 @@ public final class SafetensorsFile {
         }
         let raw = UnsafeRawPointer(mapped)
         do {
-            let headerLength = Int(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)))
-            guard headerLength > 0, headerLength <= length - 8 else {
-                throw EmbeddingError.malformedSafetensors(path: path, reason: "header length \(headerLength) exceeds file size \(length)")
+            // Compared as UInt64: a hostile length above Int.max must be refused, not converted.
+            let declared = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+            guard declared > 0, declared <= UInt64(length - 8) else {
+                throw EmbeddingError.malformedSafetensors(path: path, reason: "header length \(declared) does not fit the \(length)-byte file")
             }
+            let headerLength = Int(declared)
             let headerData = Data(bytes: raw + 8, count: headerLength)
             let tensors = try Self.parseHeader(headerData, path: path, dataLength: length - 8 - headerLength)
             self.tensors = tensors
@@ -80,7 +82,14 @@ public final class SafetensorsFile {
         if let expected, expected != info.shape {
             throw EmbeddingError.badTensor(name: name, reason: "shape \(info.shape), expected \(expected)")
         }
-        let count = info.shape.reduce(1, *)
+        var count = 1
+        for d in info.shape {
+            let (c, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow, c <= info.dataRange.count else {
+                throw EmbeddingError.badTensor(name: name, reason: "shape \(info.shape) does not fit its \(info.dataRange.count) bytes")
+            }
+            count = c
+        }
         let src = base + dataOffset + info.dataRange.lowerBound
         switch info.dtype {
         case "F32":
@@ -146,10 +155,16 @@ public final class SafetensorsFile {
         }
         var result: [String: TensorInfo] = [:]
         for (name, value) in header where name != "__metadata__" {
+            // Every number must be a whole number that fits an Int (not silently truncated or dropped).
+            func integers(_ any: Any?) -> [Int]? {
+                guard let list = any as? [Any] else { return nil }
+                let values = list.compactMap { ($0 as? NSNumber).flatMap { Int(exactly: $0.doubleValue) } }
+                return values.count == list.count ? values : nil
+            }
             guard let entry = value as? [String: Any],
                   let dtype = entry["dtype"] as? String,
-                  let shape = (entry["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
-                  let offsets = (entry["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
+                  let shape = integers(entry["shape"]),
+                  let offsets = integers(entry["data_offsets"]),
                   offsets.count == 2
             else {
                 throw EmbeddingError.malformedSafetensors(path: path, reason: "entry '\(name)' lacks dtype, shape or data_offsets")

@@ -91,3 +91,56 @@ struct RefitState: Codable {
         seenSinceRefit = 0
     }
 }
+
+/// A partition's online refit schedule: non-alerted events go to the reservoir; every
+/// `settings.every` of them a refit of the forest and SVM starts on another thread, and it is
+/// swapped in exactly `settings.swapAfter` events later (a fixed point in the event sequence, so
+/// replays reproduce it whatever the threads' timing).
+struct OnlineRefitter {
+    private(set) var state: RefitState
+    private var job: RefitJob?
+    let settings: OnlineRefitSettings
+    let seed: UInt64
+
+    init(settings: OnlineRefitSettings?, width: Int, seed: UInt64) {
+        self.settings = settings ?? OnlineRefitSettings()
+        self.seed = seed
+        state = RefitState(width: width, capacity: self.settings.reservoirSize, seed: seed ^ 0x5EED_0F_4EF1)
+    }
+
+    var refits: Int { state.refits }
+    var seen: Int { state.seen }
+
+    /// Offers a non-alerted event's features; returns the refitted detectors when a refit is due
+    /// to be swapped in at this event.
+    mutating func offer(_ x: [Float], current: ScoringModel) -> ScoringModel? {
+        guard settings.every > 0 else { return nil }
+        state.offer(x)
+        if job == nil, state.seenSinceRefit >= settings.every, state.count >= 50, let rows = try? state.matrix() {
+            job = RefitJob(base: current, rows: rows, seed: seed &+ UInt64(state.refits + 1))
+            state.pendingStartedAt = state.seen
+            state.resetReservoir()
+        }
+        guard let j = job, let started = state.pendingStartedAt, state.seen >= started + settings.swapAfter else { return nil }
+        job = nil
+        state.pendingStartedAt = nil
+        guard let refitted = j.wait() else { return nil }
+        state.refits += 1
+        return refitted
+    }
+
+    /// The schedule's state for a snapshot (a pending refit's result included, waited for).
+    var snapshot: RefitState {
+        var r = state
+        if let job { r.pendingModel = job.wait() }
+        return r
+    }
+
+    /// Continues from a snapshot's schedule (a pending refit resumes with its saved result).
+    mutating func restore(_ saved: RefitState) {
+        var r = saved
+        job = r.pendingStartedAt != nil ? RefitJob(finished: r.pendingModel) : nil
+        r.pendingModel = nil
+        state = r
+    }
+}

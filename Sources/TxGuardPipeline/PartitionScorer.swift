@@ -4,66 +4,45 @@ import TxGuardDetectors
 import TxGuardEmbeddings
 
 /// The whole per-record pipeline for ONE partition (or one file): decode → features (tabular +
-/// text) → detectors → calibrated ensemble → adaptive threshold → alert or dead letter. It owns
-/// the partition's state — per-account feature state and statistics and the threshold — which
-/// `snapshot()` serialises and `init(restoring:)` restores. Records must be given in order;
-/// the same records in the same order always give the same verdicts.
+/// text) → detectors → calibrated ensemble → adaptive threshold → alert or dead letter.
+///
+/// A decision is a function of the partition's event sequence and the model, nothing else: the
+/// state it depends on — the account feature store, the detectors' per-account statistics
+/// (`AccountStatsTable`), the threshold and the online refit schedule (`OnlineRefitter`) — is
+/// changed only by `judge`, one event at a time, in order; text vectors depend on the text alone;
+/// nothing reads the clock (an alert's `detection_time` is stamped, never decided on). Batching
+/// (`judgeBatch`) only embeds a batch's uncached texts together first. `snapshot()` serialises the
+/// state (`ScorerSnapshot`) and `init(restoring:)` continues from it exactly.
 ///
 /// Alerted events update the account's velocity/recency state (they happened) but are never
 /// learned by the detectors' statistics, and reach the threshold only as censored exceedances.
 public final class PartitionScorer {
     public let runtime: ScoringRuntime
     private var accounts: AccountStore
-    private var stats: [UInt64: KeyedStats] = [:]
+    private var stats: AccountStatsTable
     private var threshold: PartitionThreshold
     /// The detectors in use: the model's, until an online refit replaces the forest and SVM.
     private var scoring: ScoringModel
-    private var refit: RefitState
-    private var job: RefitJob?
-
-    struct KeyedStats: Codable {
-        var stats: AccountStats
-        var lastSeenMillis: Int64
-    }
+    private var refitter: OnlineRefitter
 
     /// Fresh state.
     public init(runtime: ScoringRuntime) throws {
         self.runtime = runtime
         accounts = runtime.featurizer.makeStore(capacity: runtime.accountCapacity, idleTTLSeconds: runtime.accountIdleTTLSeconds)
+        stats = AccountStatsTable(capacity: runtime.accountCapacity)
         threshold = runtime.initialThreshold
         scoring = runtime.model.scoring
-        refit = RefitState(width: runtime.featurizer.dimension, capacity: (runtime.model.onlineRefit ?? OnlineRefitSettings()).reservoirSize,
-                           seed: runtime.model.seed ^ 0x5EED_0F_4EF1)
+        refitter = OnlineRefitter(settings: runtime.model.onlineRefit, width: runtime.featurizer.dimension, seed: runtime.model.seed)
     }
 
     /// The model version decisions are made with (`/rN` after N online refits).
-    public var modelVersion: String { refit.refits == 0 ? runtime.model.modelVersion : "\(runtime.model.modelVersion)/r\(refit.refits)" }
+    public var modelVersion: String { refitter.refits == 0 ? runtime.model.modelVersion : "\(runtime.model.modelVersion)/r\(refitter.refits)" }
 
     /// Non-alerted events offered to the refit reservoir so far (alerted ones never are).
-    public var refitObservedEvents: Int { refit.seen }
+    public var refitObservedEvents: Int { refitter.seen }
 
     /// Online refits swapped in so far.
-    public var refitCount: Int { refit.refits }
-
-    /// Feeds a non-alerted event to the refit reservoir; starts and swaps refits on schedule.
-    private func learnForRefit(_ x: [Float]) {
-        let settings = runtime.model.onlineRefit ?? OnlineRefitSettings()
-        guard settings.every > 0 else { return }
-        refit.offer(x)
-        if job == nil, refit.seenSinceRefit >= settings.every, refit.count >= 50, let rows = try? refit.matrix() {
-            job = RefitJob(base: scoring, rows: rows, seed: runtime.model.seed &+ UInt64(refit.refits + 1))
-            refit.pendingStartedAt = refit.seen
-            refit.resetReservoir()
-        }
-        if let j = job, let started = refit.pendingStartedAt, refit.seen >= started + settings.swapAfter {
-            if let m = j.wait() {
-                scoring = m
-                refit.refits += 1
-            }
-            job = nil
-            refit.pendingStartedAt = nil
-        }
-    }
+    public var refitCount: Int { refitter.refits }
 
     /// State restored from `snapshot()`'s bytes.
     public convenience init(runtime: ScoringRuntime, restoring snapshot: [UInt8]) throws {
@@ -78,14 +57,12 @@ public final class PartitionScorer {
         let fresh = threshold
         try restore(snapshot)
         guard accounts.layout == runtime.featurizer.layout,
-              stats.values.first.map({ $0.stats.mean.count == scoring.newAccountStats().mean.count }) ?? true else {
+              stats.entries.values.first.map({ $0.stats.mean.count == scoring.newAccountStats().mean.count }) ?? true else {
             throw PipelineError.badSnapshot("the new model lays out account state differently")
         }
         threshold = fresh
         scoring = runtime.model.scoring
-        refit = RefitState(width: runtime.featurizer.dimension, capacity: (runtime.model.onlineRefit ?? OnlineRefitSettings()).reservoirSize,
-                           seed: runtime.model.seed ^ 0x5EED_0F_4EF1)
-        job = nil
+        refitter = OnlineRefitter(settings: runtime.model.onlineRefit, width: runtime.featurizer.dimension, seed: runtime.model.seed)
     }
 
     // MARK: - Judging
@@ -106,8 +83,8 @@ public final class PartitionScorer {
         }
     }
 
-    /// Judges records in order, embedding the batch's uncached texts together first (a MiniLM
-    /// miss costs milliseconds alone, far less per text in a batch).
+    /// Decodes and judges records in order (undecodable ones become dead letters), embedding the
+    /// batch's uncached texts together first.
     public func judgeBatch(_ inputs: [RecordInput]) -> [Verdict] {
         var decoded: [Transaction] = []
         var failures: [Int: DecodeError] = [:]
@@ -126,8 +103,7 @@ public final class PartitionScorer {
     }
 
     /// Judges decoded transactions in order. Each text is normalised once, and the texts the cache
-    /// lacks are embedded together first (a MiniLM miss costs milliseconds alone, far less per
-    /// text in a batch).
+    /// lacks are embedded first (their vectors do not depend on which others are embedded with them).
     public func judge(_ txs: ArraySlice<Transaction>, sources: [SourceContext], emit: [Bool]) -> [Verdict] {
         let texts = txs.map { runtime.text.isEnabled ? TextFeatureEncoder.text(of: $0) : nil }
         if runtime.text.needsPrefetch { try? runtime.text.prefetch(texts.compactMap { $0 }) }
@@ -145,7 +121,7 @@ public final class PartitionScorer {
         judge(tx, text: runtime.text.isEnabled ? TextFeatureEncoder.text(of: tx) : nil, source: source, emit: emit)
     }
 
-    /// Judges `tx` whose normalised text is `text`.
+    /// Judges `tx` whose normalised text is `text`: the one place a decision is made.
     private func judge(_ tx: Transaction, text: String?, source: SourceContext, emit: Bool) -> Verdict {
         let embedding = text.flatMap { try? runtime.text.embedding($0) }
         let x: [Float]
@@ -157,117 +133,72 @@ public final class PartitionScorer {
                            deadLetter: emit ? DeadLetter(key: Array(tx.accountID.utf8), value: nil, headers: [], error: err, source: source) : nil)
         }
         let key = AccountStore.key(tx.accountID)
-        if stats[key] == nil {
-            stats[key] = KeyedStats(stats: scoring.newAccountStats(), lastSeenMillis: tx.timestampMillis)
-            if stats.count > runtime.accountCapacity + runtime.accountCapacity / 8 { pruneStats(keeping: key) }
-        }
+        stats.ensure(key, at: tx.timestampMillis) { scoring.newAccountStats() }
         // Scored in place: reading `scoring` off the class would copy (retain) all its arrays.
+        let before = stats[key]!
         let s = withUnsafePointer(to: &scoring) { model in
-            x.withUnsafeBufferPointer { model.pointee.score($0, accountStats: stats[key]!.stats) }
+            x.withUnsafeBufferPointer { model.pointee.score($0, accountStats: before) }
         }
         let decision = threshold.observe(s.combined)
-        // Mutated in place (no copy of the statistics' arrays).
-        stats[key]!.lastSeenMillis = tx.timestampMillis
+        stats.touch(key, at: tx.timestampMillis)
         if !decision.isAlert {
             withUnsafePointer(to: &scoring) { model in
-                x.withUnsafeBufferPointer { model.pointee.learn($0, accountStats: &stats[key]!.stats) }
+                x.withUnsafeBufferPointer { xb in stats.update(key) { model.pointee.learn(xb, accountStats: &$0) } }
             }
-            learnForRefit(x)
+            if let refitted = refitter.offer(x, current: scoring) { scoring = refitted }
         }
 
         let probs = s.tailProbabilities
-        let detectors = [
-            DetectorScore(name: "isolation_forest", score: s.raw.isolationForest, probability: probs.isolationForest),
-            DetectorScore(name: "ocsvm", score: s.raw.oneClassSVM, probability: probs.oneClassSVM),
-            DetectorScore(name: "zscore", score: s.raw.zScore, probability: probs.zScore),
-        ]
+        let detectors = DetectorKind.allCases.map { kind in
+            DetectorScore(name: kind.name, score: s.raw[kind], probability: probs[kind])
+        }
         var verdict = Verdict(kind: decision.isAlert ? .alert : .normal, transaction: tx, score: s.combined,
                               threshold: decision.threshold, detectors: detectors, alert: nil, deadLetter: nil)
         if decision.isAlert && emit {
-            let before = stats[key]?.stats ?? scoring.newAccountStats()
-            let reasons = ((try? scoring.reasons(x, accountStats: before, limit: 5)) ?? []).map { r in
-                AlertReason(feature: r.featureName, value: .number(Double(r.value)), contribution: Double(r.contribution),
-                            detector: Self.detectorName(r.detector), description: describe(r.featureName, tx))
-            }
             verdict.alert = Alert(
                 alertID: AlertID.make(source: source, transactionID: tx.transactionID, modelVersion: modelVersion),
                 transactionID: tx.transactionID, accountID: tx.accountID, eventTimeMicros: tx.timestampMicros,
                 detectionTimeMicros: Int64(Date().timeIntervalSince1970 * 1_000_000), score: s.combined,
-                threshold: decision.threshold, detectors: detectors, reasons: reasons, modelVersion: modelVersion,
+                threshold: decision.threshold, detectors: detectors,
+                reasons: AlertExplanation.reasons(scoring, x, accountStats: before, transaction: tx), modelVersion: modelVersion,
                 source: source, amount: tx.amount, currency: tx.currency, extra: tx.unknownFields.isEmpty ? nil : tx.unknownFields)
         }
         return verdict
     }
 
-    static func detectorName(_ s: Reason.Source) -> String {
-        switch s {
-        case .isolationForest: return "isolation_forest"
-        case .oneClassSVM: return "ocsvm"
-        case .zScore: return "zscore"
-        }
-    }
-
-    private func describe(_ feature: String, _ tx: Transaction) -> String {
-        let base = FeatureNames.describe(feature)
-        if feature.hasPrefix("amount") || feature == "acct_amount_z" { return "\(base): \(tx.amount) \(tx.currency)" }
-        if feature == "acct_new_country", let c = tx.country { return "\(base): \(c)" }
-        if feature == "acct_new_merchant" || feature == "merchant_accounts_surprisal" || feature == "text_novelty" || feature.hasPrefix("text_pca"), let m = tx.merchantName { return "\(base): \(m)" }
-        if feature == "acct_new_device", let d = tx.deviceID { return "\(base): \(d)" }
-        return base
-    }
-
-    /// Drops the statistics of the least recently seen accounts (deterministic: by last-seen time,
-    /// then key), keeping memory bounded like the feature store.
-    private func pruneStats(keeping current: UInt64) {
-        let keep = runtime.accountCapacity
-        let ordered = stats.sorted { ($0.key == current ? 1 : 0, $0.value.lastSeenMillis, $0.key) > ($1.key == current ? 1 : 0, $1.value.lastSeenMillis, $1.key) }
-        stats = Dictionary(uniqueKeysWithValues: ordered.prefix(keep).map { ($0.key, $0.value) })
-    }
-
     // MARK: - State
 
     private struct SavedState: Codable {
-        var stats: [UInt64: KeyedStats]
+        var stats: [UInt64: AccountStatsTable.Entry]
         var threshold: PartitionThreshold
         var refit: RefitState?
         /// The refitted detectors (absent before the first refit).
         var scoring: ScoringModel?
     }
 
-    /// The partition's state: account feature store, account statistics, threshold.
+    /// The partition's state: account feature store, account statistics, threshold, refit schedule.
     public func snapshot() throws -> [UInt8] {
-        let store = accounts.serialized()
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
         enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        var r = refit
-        if let job { r.pendingModel = job.wait() }
-        let rest = [UInt8](try enc.encode(SavedState(stats: stats, threshold: threshold, refit: r, scoring: refit.refits > 0 ? scoring : nil)))
-        var out = Array("TXPS1".utf8)
-        var n = UInt64(store.count).littleEndian
-        withUnsafeBytes(of: &n) { out += $0 }
-        out += store
-        out += rest
-        return out
+        let rest = try enc.encode(SavedState(stats: stats.entries, threshold: threshold, refit: refitter.snapshot,
+                                             scoring: refitter.refits > 0 ? scoring : nil))
+        return ScorerSnapshot.encode(store: accounts.serialized(), rest: [UInt8](rest))
     }
 
     private func restore(_ bytes: [UInt8]) throws {
-        guard bytes.count >= 13, Array(bytes[0..<5]) == Array("TXPS1".utf8) else { throw PipelineError.badSnapshot("unknown format") }
-        var n: UInt64 = 0
-        for k in 0..<8 { n |= UInt64(bytes[5 + k]) << (8 * UInt64(k)) }
-        guard 13 + Int(n) <= bytes.count else { throw PipelineError.badSnapshot("truncated") }
-        accounts = try AccountStore(serialized: Array(bytes[13..<(13 + Int(n))]))
+        let (store, rest) = try ScorerSnapshot.decode(bytes)
+        accounts = try AccountStore(serialized: Array(store))
         let dec = JSONDecoder()
         dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let saved = try dec.decode(SavedState.self, from: Data(bytes[(13 + Int(n))...]))
-        stats = saved.stats
+        let saved: SavedState
+        do { saved = try dec.decode(SavedState.self, from: Data(rest)) } catch {
+            throw PipelineError.badSnapshot("state after the account store is not valid: \(error)")
+        }
+        stats = AccountStatsTable(capacity: runtime.accountCapacity, entries: saved.stats)
         threshold = saved.threshold
         if let s = saved.scoring { scoring = s }
-        if var r = saved.refit {
-            if r.pendingStartedAt != nil { job = RefitJob(finished: r.pendingModel) }
-            r.pendingModel = nil
-            refit = r
-        }
+        if let r = saved.refit { refitter.restore(r) }
     }
 
     /// Number of accounts with state.

@@ -45,6 +45,8 @@ public final class MonitorService: Service, @unchecked Sendable {
         var fatal: String?
         var swaps = 0
         var rebalances = 0
+        /// Actions to perform after the poll that decided them (they need the assignment in effect).
+        var afterPoll: [LifecycleAction] = []
     }
 
     public init(configuration: MonitorConfiguration, processors: any PartitionProcessorFactory,
@@ -162,6 +164,8 @@ public final class MonitorService: Service, @unchecked Sendable {
             // After the poll: a batch polled after a replacement was requested is judged by the
             // new processors (the poll itself may wait up to pollTimeoutMs).
             swapProcessorsIfRequested()
+            let afterPoll = state.withLock { s -> [LifecycleAction] in defer { s.afterPoll = [] }; return s.afterPoll }
+            if !afterPoll.isEmpty { perform(afterPoll, consumer: consumer) }
             health.withLock { $0.lastLoop = Date(); $0.ready = true }
             for e in batch.errors { logger.warning("consumer error", metadata: ["error": "\(e)"]) }
             if !batch.isEmpty {
@@ -224,6 +228,15 @@ public final class MonitorService: Service, @unchecked Sendable {
                 logger.warning("partitions make no progress while records are waiting; resuming them", metadata: [
                     "partitions": "\(tps)", "stall_after_ms": "\(configuration.stallAfterMs)",
                 ])
+            case .storeOffsets(let offsets):
+                // Exactly-once commits offsets only inside transactions.
+                guard !configuration.exactlyOnce else { break }
+                do {
+                    try consumer.storeOffsets(offsets)
+                    logger.info("work done before a lost commit is committed again", metadata: ["offsets": "\(offsets.map { "\($0.topicPartition)@\($0.offset)" })"])
+                } catch {
+                    logger.warning("could not store the offsets of work done before a lost commit", metadata: ["error": "\(error)"])
+                }
             case .reportRecovered(let tps):
                 logger.notice("stalled partitions progress again", metadata: ["partitions": "\(tps)"])
             }
@@ -484,7 +497,7 @@ public final class MonitorService: Service, @unchecked Sendable {
         }
         let nowMs = Self.nowMs()
         state.withLock { s in
-            s.lifecycle.assigned(starts, nowMs: nowMs)
+            s.afterPoll += s.lifecycle.assigned(starts, nowMs: nowMs)
             s.workers.merge(workers) { $1 }
         }
         return starts.compactMap { tp, start in start.fetchFrom.map { TopicPartitionOffset(tp, offset: $0) } }

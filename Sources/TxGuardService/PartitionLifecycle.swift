@@ -21,11 +21,17 @@ public struct RestartPoint: Sendable, Equatable {
     public var fetchFrom: Int64?
     /// Records below this offset rebuild state only; their outputs are not sent again.
     public var warmUntil: Int64
+    /// Set when the snapshot is ahead of the group's committed offset: its records' outputs were
+    /// acknowledged (a snapshot is taken only then) but the commit was lost (typically refused
+    /// during a rebalance). This offset must be stored and committed again, or the group's
+    /// committed offset stays behind for as long as no new record arrives.
+    public var uncommittedDone: Int64?
 
-    public init(basis: Basis, fetchFrom: Int64?, warmUntil: Int64) {
+    public init(basis: Basis, fetchFrom: Int64?, warmUntil: Int64, uncommittedDone: Int64? = nil) {
         self.basis = basis
         self.fetchFrom = fetchFrom
         self.warmUntil = warmUntil
+        self.uncommittedDone = uncommittedDone
     }
 
     /// The start for a partition whose committed offset is `committed` (nil or negative: none)
@@ -35,7 +41,7 @@ public struct RestartPoint: Sendable, Equatable {
         if let s = snapshotOffset, s >= 0 {
             // A snapshot ahead of the commit was taken after its outputs were acknowledged (the
             // commit had not happened yet): those records are done.
-            return RestartPoint(basis: .snapshot, fetchFrom: s, warmUntil: max(c ?? s, s))
+            return RestartPoint(basis: .snapshot, fetchFrom: s, warmUntil: max(c ?? s, s), uncommittedDone: s > (c ?? -1) ? s : nil)
         }
         if let c {
             return RestartPoint(basis: .rebuildFromLogStart, fetchFrom: KafkaOffset.beginning, warmUntil: c)
@@ -53,6 +59,8 @@ public enum LifecycleAction: Sendable, Equatable {
     case resume([TopicPartition])
     /// Save this partition's state (with its position) before it is forgotten.
     case snapshot(TopicPartition, nextOffset: Int64)
+    /// Store these offsets for the next commit (work done whose commit was lost).
+    case storeOffsets([TopicPartitionOffset])
     /// These partitions have records waiting and made no progress for the stall period.
     case reportStalled([TopicPartition])
     /// These partitions progress again.
@@ -100,12 +108,17 @@ public struct PartitionLifecycle: Sendable, Equatable {
     /// Partitions paused for backpressure.
     public var paused: [TopicPartition] { positions.filter { $0.value.pausedForBackpressure }.map(\.key).sorted() }
 
-    /// Partitions assigned (or restarted) from the given restart points.
-    public mutating func assigned(_ starts: [TopicPartition: RestartPoint], nowMs: Int64) {
+    /// Partitions assigned (or restarted) from the given restart points. Returns the offsets to
+    /// store again (perform it once the assignment is in effect: librdkafka stores offsets only
+    /// for assigned partitions).
+    public mutating func assigned(_ starts: [TopicPartition: RestartPoint], nowMs: Int64) -> [LifecycleAction] {
+        var store: [TopicPartitionOffset] = []
         for (tp, start) in starts {
             let next = start.fetchFrom.flatMap { $0 >= 0 ? $0 : nil }
             positions[tp] = Position(next: next, processed: next, warmUntil: start.warmUntil, lastProgressMs: nowMs)
+            if let done = start.uncommittedDone { store.append(TopicPartitionOffset(tp, offset: done)) }
         }
+        return store.isEmpty ? [] : [.storeOffsets(store.sorted { $0.topicPartition < $1.topicPartition })]
     }
 
     /// Partitions taken away: each owned one is snapshotted at its position (when its state

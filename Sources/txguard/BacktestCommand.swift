@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TxGuardContracts
+import TxGuardDetectors
 import TxGuardKafka
 import TxGuardPipeline
 import TxGuardReport
@@ -141,7 +142,7 @@ enum Backtest {
         log(String(format: "scored %d events in %.2f s (%.0f events/s)", i, seconds, Double(i) / max(seconds, 1e-9)))
         var variants: [String: [Double]] = [:]
         if ablation {
-            variants = recorder.leaveOneOutVariants(names: ["isolation_forest", "ocsvm", "zscore"])
+            variants = recorder.leaveOneOutVariants(names: DetectorKind.allCases.map(\.name))
             for (name, scores) in ScoreFiles.detectorVariants(recorder.events) { variants[name] = scores }
             if let noTextScores { variants["without text"] = noTextScores }
         }

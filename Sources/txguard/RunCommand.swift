@@ -1,4 +1,6 @@
 import ArgumentParser
+import Dispatch
+import Glibc
 import Foundation
 import Logging
 import Metrics
@@ -45,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Compacted topic for state snapshots (created if missing). Default txguard-state.") var stateTopic: String?
     @Option(name: .long, help: "Directory for state snapshots (implies --state-store directory). Default ./txguard-state.") var stateDir: String?
     @Option(name: .long, help: "Records per batch (1-100000). Default 5000.") var batchSize: Int?
-    @Option(name: .long, help: "Seconds allowed for a graceful shutdown before it is forced. Default 30.") var shutdownDeadline: Double?
+    @Option(name: .long, help: "Seconds allowed for a graceful shutdown (SIGTERM/SIGINT) before it is forced; 5 s after that the process exits 70 whatever the brokers do. Default 30.") var shutdownDeadline: Double?
     @Option(name: .long, help: "Seconds an assigned partition with records waiting may make no progress before it is reported stalled (log, txguard_partitions_stalled) and resumed. Default 30.")
     var stallAfter: Double?
     @Option(name: .long, help: "Directory of the MiniLM files, if the model uses them.") var modelDir: String?
@@ -127,7 +129,11 @@ struct RunCommand: AsyncParsableCommand {
                                      stateStore: store, logger: logger)
         serviceHealth.value = service.health
         phase.value = nil
-        var groupConfig = ServiceGroupConfiguration(services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Last in the list: graceful shutdown reaches it first, and it arms the forced exit (70)
+        // 5 s past the deadline, which holds even when librdkafka blocks on an absent broker.
+        let watchdog = ShutdownWatchdog(deadline: s.shutdownDeadline + 5, logger: logger) { Glibc.exit(70) }
+        var groupConfig = ServiceGroupConfiguration(services: [.init(service: service), .init(service: watchdog, successTerminationBehavior: .ignore)],
+                                                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfig.maximumGracefulShutdownDuration = .milliseconds(Int(s.shutdownDeadline * 1000))
         let settings = s
         let gc = groupConfig

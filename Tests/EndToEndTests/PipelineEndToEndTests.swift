@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TxGuardKafka
+import TxGuardTestSupport
 
 /// The `txguard` binary driven like a user would: simulate, train, backtest, replay, run.
 @Suite(.serialized, .timeLimit(.minutes(8)))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TxGuardKafka
+import TxGuardTestSupport
 
 /// A temporary directory and helpers to run `txguard` subcommands in it.
 struct Workspace {
@@ -130,20 +131,4 @@ func alertedInScores(_ path: String) throws -> Set<String> {
         out.insert(id)
     }
     return out
-}
-
-/// Polls `check` until it reports done; gives up (false) only when its progress figure has not
-/// changed for `stallSeconds`. Tests wait on progress, never on a wall-clock total, so a loaded
-/// machine makes them slower, not red.
-func untilDone(stallSeconds: Double = 120, every: Duration = .milliseconds(200),
-               _ check: () async throws -> (done: Bool, progress: Double)) async throws -> Bool {
-    var last = -Double.infinity
-    var lastMove = Date()
-    while true {
-        let (done, progress) = try await check()
-        if done { return true }
-        if progress != last { last = progress; lastMove = Date() }
-        if Date().timeIntervalSince(lastMove) > stallSeconds { return false }
-        try await Task.sleep(for: every)
-    }
 }

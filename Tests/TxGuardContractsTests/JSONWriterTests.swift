@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TxGuardContracts
+import TxGuardTestSupport
 
 /// JSONWriter output is valid JSON that Foundation's parser reads back to the same values.
 @Suite struct JSONWriterTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TxGuardContracts
+import TxGuardTestSupport
 
 /// Accepted inputs: every field's interpretation, checked against independent computations.
 @Suite struct TransactionDecoderTests {
@@ -264,19 +265,6 @@ import Testing
             #expect(error.code == .duplicateKey)
             #expect(error.path == "/k3")
         }
-    }
-}
-
-/// Deterministic PRNG for tests (SplitMix64, Steele et al. 2014).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

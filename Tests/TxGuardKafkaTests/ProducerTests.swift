@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 @testable import TxGuardKafka
+import TxGuardTestSupport
 
 @Suite(.timeLimit(.minutes(2)))
 struct ProducerTests {
@@ -104,22 +105,4 @@ struct ProducerTests {
         let warnings = records.messages.filter { $0.contains("will be ignored") }
         #expect(warnings.isEmpty, "\(warnings)")
     }
-}
-
-/// A log handler that keeps every message, for asserting on what a client logged.
-final class RecordedLogs: LogHandler, @unchecked Sendable {
-    // Sendable: `stored` is guarded by `lock`; the other properties are set before use.
-    private let lock = NSLock()
-    private var stored: [String] = []
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        lock.lock(); defer { lock.unlock() }
-        stored.append("\(message)")
-    }
-    var messages: [String] { lock.lock(); defer { lock.unlock() }; return stored }
 }

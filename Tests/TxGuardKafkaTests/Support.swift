@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Testing
 @testable import TxGuardKafka
+import TxGuardTestSupport
 
 /// A fresh in-process mock cluster with helpers to make clients against it.
 final class TestCluster: @unchecked Sendable {
@@ -34,11 +35,6 @@ final class TestCluster: @unchecked Sendable {
     }
 }
 
-func quietLogger(_ label: String) -> Logger {
-    var l = Logger(label: "test.\(label)")
-    l.logLevel = ProcessInfo.processInfo.environment["TXGUARD_TEST_LOG"] != nil ? .debug : .critical
-    return l
-}
 
 func messages(topic: String, count: Int, keys: Int = 7, partition: Int32? = nil) -> [OutgoingMessage] {
     (0..<count).map { i in

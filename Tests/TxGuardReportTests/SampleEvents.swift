@@ -1,24 +1,10 @@
 import Foundation
 @testable import TxGuardReport
+import TxGuardTestSupport
 
 /// Deterministic synthetic backtest data (SplitMix64), shaped like a card-fraud stream:
 /// ~1 % fraud of four types, legitimate look-alikes, a few unlabelled events, a drifting threshold.
 enum SampleEvents {
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-        mutating func normal() -> Double {
-            let u = max(uniform(), 1e-300), v = uniform()
-            return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
-        }
-    }
 
     static let fraudTypes = ["card_testing", "account_takeover", "cash_out", "merchant_compromise"]
     static let lookalikeTags = ["large_legit_purchase", "travel_abroad"]

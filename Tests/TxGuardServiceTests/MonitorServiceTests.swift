@@ -4,6 +4,7 @@ import ServiceLifecycle
 import Testing
 @testable import TxGuardKafka
 @testable import TxGuardService
+import TxGuardTestSupport
 
 @Suite(.timeLimit(.minutes(3)))
 struct MonitorServiceTests {
@@ -129,7 +130,12 @@ struct DeliveryFaultTests {
         let group = ServiceGroup(services: [service], gracefulShutdownSignals: [], logger: quiet("g"))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            try await Task.sleep(for: .seconds(8))
+            // Until the first batch's alerts have waited past pauseAfterMs (however slow the
+            // machine is at joining the group and judging the batch).
+            let reached = try await untilDone(stallSeconds: 60) {
+                (service.health.value.stalled && service.pausedPartitions.count == 2, Double(service.totals.value.events + service.rebalanceCount))
+            }
+            #expect(reached, "the service reaches the stall")
             let c = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: KafkaClientConfiguration(bootstrapServers: boot), groupID: "stall"), logger: quiet("c"))
             let stalled = try c.committed([TopicPartition("in", 0), TopicPartition("in", 1)]).map(\.offset).reduce(0) { $0 + max(0, $1) }
             #expect(stalled < Int64(n), "offsets must not pass records whose alerts are unacknowledged (committed \(stalled))")

@@ -11,8 +11,10 @@ import TxGuardKafka
         // Snapshot behind the commit: rebuild from it, re-send nothing before the commit.
         #expect(RestartPoint.choose(committed: 120, snapshotOffset: 100) == RestartPoint(basis: .snapshot, fetchFrom: 100, warmUntil: 120))
         // Snapshot ahead of the commit (taken after acknowledgement, crash before the commit).
-        #expect(RestartPoint.choose(committed: 90, snapshotOffset: 100) == RestartPoint(basis: .snapshot, fetchFrom: 100, warmUntil: 100))
-        #expect(RestartPoint.choose(committed: nil, snapshotOffset: 40) == RestartPoint(basis: .snapshot, fetchFrom: 40, warmUntil: 40))
+        // Its records' outputs were acknowledged but the commit was lost: store it again.
+        #expect(RestartPoint.choose(committed: 90, snapshotOffset: 100) == RestartPoint(basis: .snapshot, fetchFrom: 100, warmUntil: 100, uncommittedDone: 100))
+        #expect(RestartPoint.choose(committed: nil, snapshotOffset: 40) == RestartPoint(basis: .snapshot, fetchFrom: 40, warmUntil: 40, uncommittedDone: 40))
+        #expect(RestartPoint.choose(committed: 100, snapshotOffset: 100).uncommittedDone == nil)
         // Committed but no snapshot: rebuild state from the log start, outputs only from the commit.
         #expect(RestartPoint.choose(committed: 120, snapshotOffset: nil)
             == RestartPoint(basis: .rebuildFromLogStart, fetchFrom: KafkaOffset.beginning, warmUntil: 120))
@@ -20,9 +22,18 @@ import TxGuardKafka
         #expect(RestartPoint.choose(committed: -1001, snapshotOffset: nil) == RestartPoint(basis: .fresh, fetchFrom: nil, warmUntil: -1))
     }
 
+    /// The rebalance stall: a member finished a partition, its commit was refused during the
+    /// rebalance, it gets the partition back from its snapshot at the end of the log and no record
+    /// arrives any more: the snapshot's offset is stored again so the group's commit catches up.
+    @Test func workDoneBeforeALostCommitIsCommittedAgain() {
+        var l = PartitionLifecycle()
+        let actions = l.assigned([a: .choose(committed: 5050, snapshotOffset: 6349), b: .choose(committed: 70, snapshotOffset: 70)], nowMs: 0)
+        #expect(actions == [.storeOffsets([TopicPartitionOffset(a, offset: 6349)])])
+    }
+
     @Test func emitsOnlyFromWhereOutputsWereNotYetAcknowledged() {
         var l = PartitionLifecycle()
-        l.assigned([a: RestartPoint.choose(committed: 120, snapshotOffset: 100)], nowMs: 0)
+        #expect(l.assigned([a: RestartPoint.choose(committed: 120, snapshotOffset: 100)], nowMs: 0).isEmpty)
         #expect(!l.emits(a, offset: 100) && !l.emits(a, offset: 119))
         #expect(l.emits(a, offset: 120))
         #expect(l.positions[a]?.next == 100)
@@ -30,7 +41,7 @@ import TxGuardKafka
 
     @Test func snapshotsOnlyStateThatMatchesWhatWasAcknowledged() {
         var l = PartitionLifecycle()
-        l.assigned([a: RestartPoint.choose(committed: 10, snapshotOffset: 10), b: RestartPoint.choose(committed: nil, snapshotOffset: nil)], nowMs: 0)
+        _ = l.assigned([a: RestartPoint.choose(committed: 10, snapshotOffset: 10), b: RestartPoint.choose(committed: nil, snapshotOffset: nil)], nowMs: 0)
         // b has no position yet: nothing to snapshot.
         #expect(l.snapshots() == [.snapshot(a, nextOffset: 10)])
         // a's processor saw up to 20, outputs not acknowledged: its old snapshot must stay.
@@ -47,7 +58,7 @@ import TxGuardKafka
 
     @Test func backpressurePausesEverythingAndResumesItWithoutCountingAStall() {
         var l = PartitionLifecycle(stallAfterMs: 1000)
-        l.assigned([a: .choose(committed: 0, snapshotOffset: 0), b: .choose(committed: 0, snapshotOffset: 0)], nowMs: 0)
+        _ = l.assigned([a: .choose(committed: 0, snapshotOffset: 0), b: .choose(committed: 0, snapshotOffset: 0)], nowMs: 0)
         #expect(l.backpressureBegan() == [.pause([a, b])])
         #expect(l.backpressureBegan().isEmpty, "already paused")
         // Paused partitions are never reported stalled, however long the pause.
@@ -64,7 +75,7 @@ import TxGuardKafka
 
     @Test func aPartitionWithRecordsWaitingAndNoProgressIsReportedAndResumed() {
         var l = PartitionLifecycle(stallAfterMs: 1000)
-        l.assigned([a: .choose(committed: 100, snapshotOffset: 100), b: .choose(committed: 50, snapshotOffset: 50)], nowMs: 0)
+        _ = l.assigned([a: .choose(committed: 100, snapshotOffset: 100), b: .choose(committed: 50, snapshotOffset: 50)], nowMs: 0)
         let high: (TopicPartition) -> Int64? = { $0 == a ? 300 : 50 }
         #expect(l.checkProgress(nowMs: 999, highWatermark: high).isEmpty, "not yet")
         // b has nothing waiting (high = its position): never stalled.

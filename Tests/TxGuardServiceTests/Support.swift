@@ -4,6 +4,7 @@ import ServiceLifecycle
 import Testing
 @testable import TxGuardKafka
 @testable import TxGuardService
+import TxGuardTestSupport
 
 /// A stateful test processor: records are "account,amount". An amount above twice the account's
 /// running mean (after 3 records) alerts; anything unparseable is a dead letter. Decisions depend
@@ -53,11 +54,8 @@ struct RunningMeanFactory: PartitionProcessorFactory {
     }
 }
 
-func quiet(_ label: String) -> Logger {
-    var l = Logger(label: label)
-    l.logLevel = ProcessInfo.processInfo.environment["TXGUARD_TEST_LOG"] != nil ? .info : .critical
-    return l
-}
+/// The shared quiet logger, under this target's short name.
+func quiet(_ label: String) -> Logger { quietLogger(label) }
 
 /// Input: `accounts` accounts, mostly steady amounts with a planted spike every 17th record, and
 /// a malformed record every 101st.
