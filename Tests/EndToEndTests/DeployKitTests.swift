@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TxGuardTestSupport
 import Yams
 
 /// The repository root (this file is Tests/EndToEndTests/DeployKitTests.swift).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TxGuardTestSupport
 
 /// What a new operator meets first: the README's quick tour as written, messages that say what is
 /// happening, failures that say what went wrong (once, with a stable exit code), and help that runs.
