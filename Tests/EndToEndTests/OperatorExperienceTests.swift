@@ -164,9 +164,11 @@ struct OperatorExperienceTests {
     @Test func helpShowsDefaultsAndItsExampleRuns() async throws {
         let (_, runHelp, _) = try await run(try txguardBinary(), ["run", "--help"])
         let flat = runHelp.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        for expected in ["Records per batch (1-100000). Default 5000.", "Default kafka (directory when --state-dir is given).",
-                         "before it is forced. Default 30."] {
-            #expect(flat.contains(expected), "run --help lacks \(expected)")
+        // Each option's own help text names its default.
+        for (option, expected) in [("--batch-size", "Default 5000."), ("--state-store", "Default kafka"),
+                                   ("--shutdown-deadline", "Default 30.")] {
+            let text = flat.components(separatedBy: "\(option) <").dropFirst().first?.components(separatedBy: " --").first ?? ""
+            #expect(text.contains(expected), "run --help: \(option) lacks \(expected.debugDescription): \(text)")
         }
         let (_, brokerHelp, _) = try await run(try txguardBinary(), ["broker", "--help"])
         let example = try #require(brokerHelp.components(separatedBy: "Example (sh):\n").dropFirst().first)
