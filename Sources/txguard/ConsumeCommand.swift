@@ -19,6 +19,7 @@ struct ConsumeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = try kafka.client(environment: ProcessInfo.processInfo.environment)
+        try requireBroker(client)
         try await followTopic(client: client, topic: topic, fromBeginning: fromBeginning, count: count, idleTimeout: idleTimeout) { m in
             let key = m.key.map { String(decoding: $0, as: UTF8.self) } ?? "null"
             print("\(m.topic)[\(m.partition)]@\(m.offset) key=\(key) \(String(decoding: m.value, as: UTF8.self))")

@@ -8,6 +8,8 @@ import TxGuardContracts
 struct TransactionFileReader {
     var decoded: [Transaction] = []
     var deadLetters: [(line: Int, error: DecodeError)] = []
+    /// The first few rejected lines as read (cut to 80 bytes), for the summary.
+    var rejectedExamples: [(line: Int, text: String)] = []
     var lines = 0
 
     static func read(_ path: String, decoder: JSONTransactionDecoder, limit: Int? = nil) throws -> TransactionFileReader {
@@ -23,7 +25,9 @@ struct TransactionFileReader {
             }
             switch result {
             case .success(let tx): out.decoded.append(tx)
-            case .failure(let e): out.deadLetters.append((out.lines, e))
+            case .failure(let e):
+                out.deadLetters.append((out.lines, e))
+                if out.rejectedExamples.count < 3 { out.rejectedExamples.append((out.lines, String(decoding: line.prefix(80), as: UTF8.self))) }
             }
         }
         return out
@@ -31,6 +35,31 @@ struct TransactionFileReader {
 
     var reasonCounts: [String: Int] {
         Dictionary(grouping: deadLetters, by: { $0.error.code.rawValue }).mapValues(\.count)
+    }
+
+    /// What was read, for people: "read 200 lines: 0 valid, 200 rejected (malformed_json 200)",
+    /// then, when lines were rejected, which ones (the first line numbers) and a few examples.
+    var summary: [String] {
+        let nonEmpty = decoded.count + deadLetters.count
+        var out = ["read \(lines) lines: \(decoded.count) valid, \(deadLetters.count) rejected"
+            + (deadLetters.isEmpty ? "" : " (" + reasonCounts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")")
+            + (nonEmpty < lines ? ", \(lines - nonEmpty) empty" : "")]
+        if !deadLetters.isEmpty {
+            let numbers = deadLetters.prefix(10).map { String($0.line) }.joined(separator: ", ")
+            out.append("rejected lines: \(numbers)\(deadLetters.count > 10 ? ", ... (\(deadLetters.count) in all)" : "")")
+            for (i, example) in rejectedExamples.enumerated() {
+                let error = deadLetters[i].error
+                out.append("  line \(example.line): \(error.code.rawValue): \(error.message)  | \(example.text)\(example.text.utf8.count >= 80 ? "..." : "")")
+            }
+        }
+        return out
+    }
+
+    /// Stops a command that would otherwise report on nothing: not one valid transaction.
+    func requireValid(_ path: String) throws {
+        guard decoded.isEmpty else { return }
+        throw CommandFailure("\(path): no valid transaction in \(lines) lines (\(deadLetters.count) rejected); see the rejected lines above and schemas/transaction.v1.schema.json, or map your field names with --mapping",
+                             exitCode: CommandFailure.dataError)
     }
 }
 

@@ -12,7 +12,7 @@ struct ModelCommand: ParsableCommand {
 
         func run() throws {
             let m: TxGuardModel
-            do { m = try ModelFile.read(path: file) } catch { throw ValidationError("\(error)") }
+            m = try ModelFile.read(path: file)  // a bad file exits 65, as from every command
             let t = m.training
             func date(_ ms: Int64?) -> String { ms.map { ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double($0) / 1000)) } ?? "-" }
             print("""

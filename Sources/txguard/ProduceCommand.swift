@@ -20,6 +20,7 @@ struct ProduceCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = try kafka.client(environment: ProcessInfo.processInfo.environment)
+        try requireBroker(client)
         var logger = Logger(label: "txguard.produce")
         logger.logLevel = .warning
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)

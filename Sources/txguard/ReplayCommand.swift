@@ -15,6 +15,11 @@ struct ReplayCommand: AsyncParsableCommand {
         is [from, to); --to defaults to the end of each partition at start. Each partition is scored in order \
         with its own state, exactly as `run` would; a 1-partition topic holding a file's events gives the same \
         decisions as `txguard backtest --model` on that file. Nothing is committed to any group.
+        Which time a timestamp range selects by (--time): `record` (default) is the Kafka record's timestamp, \
+        which is the produce time unless the producer set it (`simulate --event-timestamps` does); the range is \
+        found with offsets_for_times and only it is read. `event` is the transaction's own `timestamp` field: \
+        every partition is read from its start (so per-account state and thresholds are those a live run had) \
+        and only events inside [from, to) are reported and counted.
         """
     )
 
@@ -29,9 +34,22 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Write the HTML report here.") var html: String?
     @Option(name: .long, help: "Also produce the replay's alerts to this topic (never the live alert topic, please).") var alertTopic: String?
     @Option(name: .long, help: "Directory of the MiniLM files, if the model uses them.") var modelDir: String?
+    @Option(name: .long, help: "What a timestamp --from/--to selects by: record (the Kafka record timestamp; produce time unless the producer set it) or event (the transaction's own timestamp; reads each partition from its start). Default record.")
+    var time: ReplayTime = .record
+
+    enum ReplayTime: String, ExpressibleByArgument, CaseIterable { case record, event }
+
+    func validate() throws {
+        if time == .event {
+            for spec in [from, to].compactMap({ $0 }) where Int64(spec) != nil {
+                throw ValidationError("--time event selects by the events' timestamps: give --from/--to as RFC 3339 or @epoch-ms, not offsets")
+            }
+        }
+    }
 
     func run() async throws {
         let client = try kafka.client(environment: ProcessInfo.processInfo.environment)
+        try requireBroker(client)
         var logger = Logger(label: "txguard.replay")
         logger.logLevel = .warning
         let m = try ModelFile.read(path: model)
@@ -42,9 +60,22 @@ struct ReplayCommand: AsyncParsableCommand {
         defer { consumer.close() }
         guard let parts = try consumer.partitionCount(topic) else { throw ValidationError("topic \(topic) does not exist") }
         let tps = (0..<Int32(parts)).map { TopicPartition(topic, $0) }
-        let ranges = try topicRanges(consumer, tps, from: from, to: to)
+        // --time event: read everything, report only the events inside the window.
+        var window: (from: Int64, to: Int64)?
+        if time == .event {
+            let start = try from.map(parseTimestampMicros) ?? .min
+            let end = try to.map(parseTimestampMicros) ?? .max
+            window = (start, end)
+        }
+        let ranges = try topicRanges(consumer, tps, from: window == nil ? from : nil, to: window == nil ? to : nil)
         let total = ranges.values.reduce(0) { $0 + max(0, $1.to - $1.from) }
-        log("replaying \(total) records of \(topic) (\(parts) partitions) with model \(m.modelVersion); no offsets are committed")
+        let basis = window != nil ? "events whose own timestamp is in [\(from ?? "start"), \(to ?? "end")) (all records read, in order)"
+            : (from ?? to).map { Int64($0) == nil ? "by record timestamp (produce time unless the producer set it; --time event selects by the events' own time)" : "by offset" } ?? "all records"
+        log("replaying \(total) records of \(topic) (\(parts) partitions) with model \(m.modelVersion), \(basis); no offsets are committed")
+        if total == 0, window == nil, let spec = from ?? to, Int64(spec) == nil {
+            log("no record of \(topic) has a record timestamp in that range: record timestamps are produce time unless the producer set them (txguard simulate --event-timestamps); add --time event to select by the transactions' own timestamps")
+        }
+        var inWindow = 0
         let active = tps.filter { ranges[$0]!.to > ranges[$0]!.from }
         try consumer.assign(active.map { TopicPartitionOffset($0, offset: ranges[$0]!.from) })
         var scorers: [TopicPartition: PartitionScorer] = [:]
@@ -71,6 +102,8 @@ struct ReplayCommand: AsyncParsableCommand {
                                                 source: SourceContext(topic: tp.topic, partition: tp.partition, offset: batch[i].offset), emit: alertTopic != nil)
                 }
                 for v in scorer.judgeBatch(inputs) {
+                    if let window, let tx = v.transaction, !(window.from..<window.to).contains(tx.timestampMicros) { continue }
+                    inWindow += 1
                     if v.kind == .deadLetter { deadLetters += 1 } else { recorder.record(v) }
                     if let a = v.alert, let producer, let t = alertTopic {
                         try producer.send(OutgoingMessage(topic: t, key: Array(a.accountID.utf8), value: AlertEncoder.encode(a)), tracker: tracker)
@@ -91,7 +124,10 @@ struct ReplayCommand: AsyncParsableCommand {
         if let producer { let failed = await tracker.wait(); producer.close(); if !failed.isEmpty { throw failed[0].error! } }
         let secs = Date().timeIntervalSince(started)
         log(String(format: "replayed %d records in %.2f s (%.0f/s), %d dead-lettered", done, secs, Double(done) / max(secs, 1e-9), deadLetters))
-        guard done == Int(total) else { throw ValidationError("replay stopped at \(done) of \(total) records (records missing from the topic?)") }
+        guard done == Int(total) else { throw CommandFailure("replay stopped at \(done) of \(total) records (records missing from the topic?)") }
+        if window != nil {
+            log("\(inWindow - deadLetters) events in the time window scored (\(recorder.events.filter(\.alert).count) alerts); \(done - inWindow) records outside it only warmed the state")
+        }
         if report != nil || html != nil {
             let r = try BacktestReport.build(events: recorder.events, run: RunInfo(eventsPerSecond: Double(done) / max(secs, 1e-9), wallSeconds: secs))
             try writeReports(r, json: report, html: html)
@@ -155,4 +191,18 @@ func readTopicRange(client: KafkaClientConfiguration, topic: String, from: Strin
     }
     guard got == total else { throw ValidationError("read \(got) of \(total) records of \(topic)") }
     return active.flatMap { byPartition[$0] ?? [] }
+}
+
+/// Microseconds since the epoch of an RFC 3339 timestamp (with or without fractional seconds) or
+/// @epoch-ms; an offset (a bare integer) is returned as is (callers that need a time refuse it first).
+func parseTimestampMicros(_ spec: String) throws -> Int64 {
+    if let o = Int64(spec) { return o }
+    if spec.hasPrefix("@"), let v = Int64(spec.dropFirst()) { return v * 1000 }
+    let plain = ISO8601DateFormatter()
+    let fractional = ISO8601DateFormatter()
+    fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    guard let date = plain.date(from: spec) ?? fractional.date(from: spec) else {
+        throw ValidationError("\(spec.debugDescription) is not an offset, an RFC 3339 timestamp or @epoch-ms")
+    }
+    return Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
 }

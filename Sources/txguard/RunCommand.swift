@@ -42,31 +42,56 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "With --exactly-once: milliseconds a transaction may keep collecting records after its first (up to --batch-size records). Default 100.")
     var transactionIntervalMs: Int?
     @Option(name: .long, help: "Port for /metrics, /healthz and /readyz (0 = any free port; omit to disable).") var metricsPort: Int?
-    @Option(name: .long, help: "Where partition state snapshots go: kafka (a compacted topic; partitions can move between machines) or directory.")
+    @Option(name: .long, help: "Where partition state snapshots go: kafka (a compacted topic; partitions can move between machines) or directory. Default kafka (directory when --state-dir is given).")
     var stateStore: String?
-    @Option(name: .long, help: "Compacted topic for state snapshots (created if missing).") var stateTopic: String?
-    @Option(name: .long, help: "Directory for state snapshots (implies --state-store directory).") var stateDir: String?
-    @Option(name: .long, help: "Records per batch.") var batchSize: Int?
+    @Option(name: .long, help: "Compacted topic for state snapshots (created if missing). Default txguard-state.") var stateTopic: String?
+    @Option(name: .long, help: "Directory for state snapshots (implies --state-store directory). Default ./txguard-state.") var stateDir: String?
+    @Option(name: .long, help: "Records per batch (1-100000). Default 5000.") var batchSize: Int?
     @Option(name: .long, help: "Seconds allowed for a graceful shutdown (SIGTERM/SIGINT) before it is forced; 5 s after that the process exits 70 whatever the brokers do. Default 30.") var shutdownDeadline: Double?
     @Option(name: .long, help: "Seconds an assigned partition with records waiting may make no progress before it is reported stalled (log, txguard_partitions_stalled) and resumed. Default 30.")
     var stallAfter: Double?
     @Option(name: .long, help: "Directory of the MiniLM files, if the model uses them.") var modelDir: String?
     @Option(name: .long, help: "Field mapping JSON for your own transaction shape.") var mapping: String?
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String?
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical. Default info.") var logLevel: String?
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
-        let file = try RunSettingsFile.load(config)
-        let s = try RunSettings(flags: self, env: env, file: file)
+        let s: RunSettings
+        do { s = try RunSettings(flags: self, env: env, file: try RunSettingsFile.load(config)) } catch let e as ValidationError {
+            throw CommandFailure(e.message, exitCode: CommandFailure.configuration)
+        }
         var logger = Logger(label: "txguard")
         logger.logLevel = s.logLevel
         logger[metadataKey: "group"] = "\(s.group)"
 
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        // The endpoint listens from the start, so probes and dashboards see a service that is
+        // loading its model or waiting for its broker (not ready) rather than nothing.
+        let phase = Locked<String?>("loading model")
+        let serviceHealth = Locked<Locked<ServiceHealth>?>(nil)
+        var endpoint: HTTPEndpoint?
+        if let port = s.metricsPort {
+            endpoint = try HTTPEndpoint(port: port, routes: [
+                "/metrics": { (200, "text/plain; version=0.0.4", registry.emitToBuffer()) },
+                "/healthz": {
+                    guard let health = serviceHealth.value else { return (200, "text/plain", Array("ok (\(phase.value ?? "starting"))\n".utf8)) }
+                    return health.value.isAlive ? (200, "text/plain", Array("ok\n".utf8)) : (503, "text/plain", Array("not alive\n".utf8))
+                },
+                "/readyz": {
+                    guard let health = serviceHealth.value else { return (503, "text/plain", Array("not ready: \(phase.value ?? "starting")\n".utf8)) }
+                    let h = health.value
+                    return h.ready && !h.stalled ? (200, "text/plain", Array("ready\n".utf8)) : (503, "text/plain", Array((h.stalled ? "stalled: outputs not acknowledged\n" : "not ready\n").utf8))
+                },
+            ], logger: logger)
+            logger.info("metrics endpoint listening", metadata: ["port": "\(endpoint!.port)"])
+            // Tests and scripts read the actual port from stdout.
+            print("metrics-port \(endpoint!.port)")
+            fflush(nil)
+        }
+        defer { endpoint?.stop() }
 
-        let m: TxGuardModel
-        do { m = try ModelFile.read(path: s.model) } catch { throw ValidationError("\(error)") }
+        let m = try ModelFile.read(path: s.model)
         let runtime = try ScoringRuntime.load(model: m, mapping: try loadMapping(s.mapping), modelDirectory: s.modelDir)
         logger.info("model loaded", metadata: ["model": "\(m.modelVersion)", "features": "\(m.scoring.featureCount)", "text": "\(m.text.embedder.rawValue)"])
 
@@ -80,6 +105,8 @@ struct RunCommand: AsyncParsableCommand {
         conf.transactionIntervalMs = s.transactionIntervalMs
         conf.batchSize = s.batchSize
         conf.stallAfterMs = Int(s.stallAfter * 1000)
+        phase.value = "waiting for broker at \(s.brokers)"
+        try await waitForBroker(client, logger: logger)
         // One metadata probe at start: missing topics (a common deployment slip) are named, and
         // the state topic is created when missing.
         let probe = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: "txguard-probe"), logger: logger)
@@ -100,22 +127,8 @@ struct RunCommand: AsyncParsableCommand {
         let service = MonitorService(configuration: conf,
                                      processors: PipelineProcessorFactory(runtime: runtime, alertTopic: s.alertTopic, deadLetterTopic: s.deadLetterTopic),
                                      stateStore: store, logger: logger)
-        var endpoint: HTTPEndpoint?
-        if let port = s.metricsPort {
-            let health = service.health
-            endpoint = try HTTPEndpoint(port: port, routes: [
-                "/metrics": { (200, "text/plain; version=0.0.4", registry.emitToBuffer()) },
-                "/healthz": { health.value.isAlive ? (200, "text/plain", Array("ok\n".utf8)) : (503, "text/plain", Array("not alive\n".utf8)) },
-                "/readyz": {
-                    let h = health.value
-                    return h.ready && !h.stalled ? (200, "text/plain", Array("ready\n".utf8)) : (503, "text/plain", Array((h.stalled ? "stalled: outputs not acknowledged\n" : "not ready\n").utf8))
-                },
-            ], logger: logger)
-            logger.info("metrics endpoint listening", metadata: ["port": "\(endpoint!.port)"])
-            // Tests and scripts read the actual port from stdout.
-            print("metrics-port \(endpoint!.port)")
-            fflush(nil)
-        }
+        serviceHealth.value = service.health
+        phase.value = nil
         // Last in the list: graceful shutdown reaches it first, and it arms the forced exit (70)
         // 5 s past the deadline, which holds even when librdkafka blocks on an absent broker.
         let watchdog = ShutdownWatchdog(deadline: s.shutdownDeadline + 5, logger: logger) { Glibc.exit(70) }
@@ -149,8 +162,24 @@ struct RunCommand: AsyncParsableCommand {
             try await tasks.next()
             tasks.cancelAll()
         }
-        endpoint?.stop()
     }
+}
+
+/// Waits until a broker answers a metadata request, logging each failed attempt at once and
+/// retrying with a growing back-off (1, 2, 4 ... 30 s), so a service started before its cluster
+/// (or pointed at the wrong address) says so immediately and recovers when the broker comes.
+func waitForBroker(_ client: KafkaClientConfiguration, logger: Logger) async throws {
+    var delay = 1.0
+    var attempt = 1
+    while let error = brokerProblem(client, timeoutMs: 5_000) {
+        logger.error("no Kafka broker answers; retrying", metadata: [
+            "brokers": "\(client.bootstrapServers)", "error": "\(error)", "attempt": "\(attempt)", "retry_in_s": "\(Int(delay))",
+        ])
+        try await Task.sleep(for: .seconds(delay))
+        delay = min(delay * 2, 30)
+        attempt += 1
+    }
+    if attempt > 1 { logger.notice("Kafka broker answers", metadata: ["brokers": "\(client.bootstrapServers)", "attempts": "\(attempt)"]) }
 }
 
 /// Creates the compacted state topic (as many partitions as the first input topic) if it is missing.
@@ -307,11 +336,13 @@ struct ConfigCommand: ParsableCommand {
         @Argument(help: "Configuration file (JSON, or YAML when named .yaml/.yml).") var file: String
 
         func run() throws {
-            let f = try RunSettingsFile.load(file)
             var flags = try RunCommand.parse([])
             flags.config = file
-            let s = try RunSettings(flags: flags, env: [:], file: f)
-            do { _ = try ModelFile.read(path: s.model) } catch { throw ValidationError("model: \(error)") }
+            let s: RunSettings
+            do { s = try RunSettings(flags: flags, env: [:], file: try RunSettingsFile.load(file)) } catch let e as ValidationError {
+                throw CommandFailure(e.message, exitCode: CommandFailure.configuration)
+            }
+            _ = try ModelFile.read(path: s.model)  // a bad model exits 65, as from run and backtest
             print("\(file): ok (group \(s.group), input \(s.inputTopics.joined(separator: ",")), alerts \(s.alertTopic), dead letters \(s.deadLetterTopic), model \(s.model))")
         }
     }

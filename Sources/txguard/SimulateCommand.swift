@@ -99,6 +99,7 @@ struct SimulateCommand: AsyncParsableCommand {
 
         if let topic {
             let client = try kafka.client(environment: ProcessInfo.processInfo.environment)
+            try requireBroker(client)
             var logger = Logger(label: "txguard.simulate")
             logger.logLevel = .warning
             let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)

@@ -21,6 +21,11 @@ struct TailCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = try kafka.client(environment: ProcessInfo.processInfo.environment)
+        try requireBroker(client)
+        // On stderr, so --json output stays clean: without this line an empty topic looks like a hang.
+        FileHandle.standardError.write(Data((fromBeginning
+            ? "reading all alerts on \(topic) from the beginning, then waiting for new ones (Ctrl-C stops)\n"
+            : "waiting for new alerts on \(topic) (use --from-beginning for earlier ones; Ctrl-C stops)\n").utf8))
         try await followTopic(client: client, topic: topic, fromBeginning: fromBeginning, count: count, idleTimeout: idleTimeout) { m in
             if json { print(String(decoding: m.value, as: UTF8.self)); return }
             do {

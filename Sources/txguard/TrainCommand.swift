@@ -37,7 +37,8 @@ struct TrainCommand: AsyncParsableCommand {
         let source: String
         if let input {
             let file = try TransactionFileReader.read(input, decoder: decoder)
-            log("read \(file.lines) lines: \(file.decoded.count) valid, \(file.deadLetters.count) rejected \(file.reasonCounts)")
+            file.summary.forEach { log($0) }
+            try file.requireValid(input)
             txs = file.decoded
             rejected = file.deadLetters.count
             source = input

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `txguard` command: real-time transaction monitoring on Kafka.
 @main
@@ -9,4 +10,30 @@ struct TxGuard: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [DemoCommand.self, BrokerCommand.self, SimulateCommand.self, TrainCommand.self, RunCommand.self, TailCommand.self, ReplayCommand.self, BacktestCommand.self, CalibrateCommand.self, ModelCommand.self, ConfigCommand.self, ReportCommand.self, ProduceCommand.self, ConsumeCommand.self, EmbedCommand.self, Bench.self]
     )
+
+    /// ArgumentParser's `main`, except that errors thrown while a command runs are not command-line
+    /// mistakes: they print as one line, without the usage text, with the exit code of their kind
+    /// (`CommandFailure`). Errors from parsing and `validate()` keep ArgumentParser's handling.
+    static func main() async {
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            if var c = command as? any AsyncParsableCommand { try await c.run() } else { var c = command; try c.run() }
+        } catch {
+            if let f = CommandFailure.classify(error) {
+                FileHandle.standardError.write(Data("Error: \(f.description)\n".utf8))
+                Foundation.exit(f.exitCode)
+            }
+            if let v = error as? ValidationError {
+                // Raised while running (a file, a topic, a setting): the usage text would not help.
+                FileHandle.standardError.write(Data("Error: \(v.message)\n".utf8))
+                Foundation.exit(1)
+            }
+            exit(withError: error)
+        }
+    }
 }
