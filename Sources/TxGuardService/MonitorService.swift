@@ -190,8 +190,11 @@ public final class MonitorService: Service, @unchecked Sendable {
                 lastProgressCheck = now
             }
             if now.timeIntervalSince(lastLag) >= 5 {
-                for (tp, p) in state.withLock({ $0.lifecycle.positions }) {
+                let (positions, workers) = state.withLock { ($0.lifecycle.positions, $0.workers) }
+                for (tp, p) in positions {
                     if let wm = consumer.cachedWatermarks(tp), let next = p.next { metrics.lag(tp, max(0, wm.high - next)) }
+                    // Read between batches: no processor is running now.
+                    if let w = workers[tp] { metrics.stateAccounts(tp, w.processor.stateAccounts) }
                 }
                 lastLag = now
             }

@@ -47,9 +47,13 @@ public protocol PartitionProcessor: AnyObject {
     func processBatch(_ records: [KafkaRecordView], emit: [Bool]) -> [RecordResult]
     /// The partition's state, to be restored by `PartitionProcessorFactory.makeProcessor`.
     func snapshot() throws -> [UInt8]
+    /// Accounts the partition keeps state for (for the `txguard_state_accounts` gauge).
+    var stateAccounts: Int { get }
 }
 
 extension PartitionProcessor {
+    public var stateAccounts: Int { 0 }
+
     public func processBatch(_ records: [KafkaRecordView], emit: [Bool]) -> [RecordResult] {
         zip(records, emit).map { process($0, emit: $1) }
     }

@@ -72,6 +72,8 @@ public final class PipelineProcessor: PartitionProcessor {
     }
 
     public func snapshot() throws -> [UInt8] { try scorer.snapshot() }
+
+    public var stateAccounts: Int { scorer.accountCount }
 }
 
 /// Creates a `PipelineProcessor` per partition from one loaded model.

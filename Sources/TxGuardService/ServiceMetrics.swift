@@ -28,6 +28,9 @@ struct ServiceMetrics: Sendable {
         Gauge(label: "txguard_detector_tail_probability", dimensions: [("detector", name)]).record(probability)
     }
     func deadLetter(_ reason: String) { Counter(label: "txguard_decisions_total", dimensions: [("decision", "dead_letter"), ("reason", reason)]).increment() }
+    func stateAccounts(_ tp: TopicPartition, _ value: Int) {
+        Gauge(label: "txguard_state_accounts", dimensions: [("topic", tp.topic), ("partition", "\(tp.partition)")]).record(Double(value))
+    }
     func lag(_ tp: TopicPartition, _ value: Int64) {
         Gauge(label: "txguard_consumer_lag", dimensions: [("topic", tp.topic), ("partition", "\(tp.partition)")]).record(Double(value))
     }
