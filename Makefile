@@ -1,12 +1,14 @@
 # txguard — the two commands a new user needs:
 #   make demo   local broker, simulated transactions, the monitor, alerts printed
 #   make test   the whole test suite (unit, mock-cluster integration, end-to-end)
+#   make eval   detection quality on several generators against baselines -> docs/DETECTION.md
+#               (development only, outside CI; installs its Python packages; ~20 min on 2 cores)
 # Both install what is missing first (scripts/bootstrap.sh: apt packages, test tools, the model).
 
 SWIFT ?= swift
 JOBS  ?= $(shell nproc)
 
-.PHONY: setup model build release test demo bench fuzz clean
+.PHONY: setup model build release test demo bench fuzz clean eval
 
 setup:
 	@scripts/bootstrap.sh
@@ -33,6 +35,10 @@ bench: release
 	.build/release/txguard bench detectors
 	.build/release/txguard bench embed
 	.build/release/txguard bench pipeline
+
+EVAL_ARGS ?=
+eval:
+	scripts/eval/eval.sh $(EVAL_ARGS)
 
 FUZZ_SECONDS ?= 600
 fuzz:

@@ -1,0 +1,468 @@
+#!/usr/bin/env python3
+"""txguard's evaluation suite (development only, outside CI): `make eval`.
+
+Generates streams from several generators (several seeds each), runs txguard (`backtest
+--train-fraction F`, one or more variants) and three baselines on the same events and split,
+and writes per-stream tables, a mean over generators and a leave-one-generator-out check to
+docs/DETECTION.md and out/eval/results.json.
+
+  python3 scripts/eval/run.py                       # everything (what `make eval` runs)
+  python3 scripts/eval/run.py --txguard-args "" --txguard-args "nomb=--no-merchant-burst"
+  python3 scripts/eval/run.py --only handbook --no-doc
+
+--txguard-args is repeatable; each value is one txguard variant, "NAME=ARGS" or just "ARGS"
+(the empty string is today's defaults, named "txguard"). Streams are cached under out/eval/streams
+(delete it, or pass --regenerate, to rebuild them).
+"""
+import argparse, collections, importlib.util, json, math, os, platform, shlex, subprocess, sys, time
+from datetime import datetime, timezone
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier, IsolationForest
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+OUT = os.path.join(ROOT, "out", "eval")
+STREAMS = os.path.join(OUT, "streams")
+TXGUARD = os.path.join(ROOT, ".build", "release", "txguard")
+DAY = 86400.0
+
+_spec = importlib.util.spec_from_file_location("compare_baselines", os.path.join(ROOT, "scripts", "compare-baselines.py"))
+cb = importlib.util.module_from_spec(_spec); _spec.loader.exec_module(cb)
+
+# ---------------------------------------------------------------------------------------------
+# Streams: (name, generator, seed, command, train fraction). One split convention per generator.
+PY = sys.executable
+
+
+def stream_specs():
+    s = []
+    for seed in (1, 2, 3):
+        s.append((f"handbook-s{seed}", "handbook", seed, 0.3,
+                  [PY, "scripts/eval/handbook_sim.py", "--seed", str(seed), "--customers", "2000", "--terminals", "4000", "--days", "40"]))
+    for seed in (1, 2):
+        s.append((f"foreign-s{seed}", "foreign", seed, 0.5,
+                  [PY, "scripts/foreign-stream.py", "--seed", str(seed), "--accounts", "16000", "--days", "30", "--events-per-day", "4800"]))
+    for seed in (1, 2):
+        s.append((f"holdout-s{seed}", "holdout", seed, 0.5,
+                  [PY, "scripts/holdout-stream.py", "--seed", str(seed), "--customers", "20000", "--days", "30"]))
+    for seed in (1, 2):
+        s.append((f"issuer-s{seed}", "issuer", seed, 0.5,
+                  [PY, "scripts/eval/issuer_stream.py", "--seed", str(seed), "--accounts", "5000", "--days", "30"]))
+    s.append(("txguard-sim-s42", "txguard_sim", 42, 0.5,
+              [TXGUARD, "simulate", "--accounts", "3000", "--days", "20", "--seed", "42", "--quiet"]))
+    return s
+
+
+def log(msg):
+    print(f"[eval {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def generate(spec, regenerate):
+    name, gen, seed, frac, cmd = spec
+    ev, lab = os.path.join(STREAMS, f"{name}.jsonl.gz"), os.path.join(STREAMS, f"{name}.labels.jsonl")
+    if not regenerate and os.path.exists(ev) and os.path.exists(lab) and os.path.getsize(ev) > 0:
+        return ev, lab, 0.0
+    t = time.time()
+    if gen == "txguard_sim":
+        full = cmd + ["--output", ev, "--labels", lab, "--no-labels-in-events"]
+    else:
+        full = cmd + ["--events", ev, "--labels", lab]
+    log(f"generate {name}: {' '.join(shlex.quote(c) for c in full[1:])}")
+    subprocess.run(full, cwd=ROOT, check=True)
+    return ev, lab, time.time() - t
+
+
+# ---------------------------------------------------------------------------------------------
+# Baselines
+
+def window_sum(g, t, v, a, b):
+    """For each event i: sum of v[j] over events j of the same group g with a[i] < t[j] <= b[i].
+    g int64 group ids, t seconds (float). Vectorised with one composite sorted key."""
+    t0 = t.min()
+    ti = np.rint(t - t0).astype(np.int64)
+    span = int(ti.max()) + 200 * 86400
+    key = g * span + ti + 100 * 86400
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    c = np.concatenate([[0.0], np.cumsum(v[order])])
+    qa = g * span + np.rint(a - t0).astype(np.int64) + 100 * 86400
+    qb = g * span + np.rint(b - t0).astype(np.int64) + 100 * 86400
+    lo = np.searchsorted(ks, qa, side="right")
+    hi = np.searchsorted(ks, qb, side="right")
+    return c[hi] - c[lo]
+
+
+def encode(values):
+    idx = {}
+    return np.array([idx.setdefault(v, len(idx)) for v in values], dtype=np.int64)
+
+
+def handbook_features(t, cust, term, amount, y, delay):
+    """The Handbook's feature set (chapter 3.4): amount, weekend, night; customer number of
+    transactions and mean amount over 1/7/30 days (windows ending at the event, inclusive);
+    terminal number of transactions and fraud share over 1/7/30 days, in windows ending `delay`
+    before the event: a label is used only once it is known (event time + delay <= now)."""
+    cols, names = [amount], ["amount"]
+    dt = t.astype("datetime64[s]")
+    wd = ((dt.astype("datetime64[D]").astype(np.int64) + 3) % 7)  # 0 = Monday
+    hour = (t % DAY) / 3600.0
+    cols += [(wd >= 5).astype(float), (hour <= 6).astype(float)]; names += ["weekend", "night"]
+    ones = np.ones_like(amount)
+    # Warm-up correction (not in the book, whose training week follows months of history): counts
+    # are divided by the part of the window the stream covers, so a 30-day count on day 10 of the
+    # stream reads like one on day 40 and the trees do not split on the stream's age.
+    since = t - t.min()
+    for w in (1, 7, 30):
+        n = window_sum(cust, t, ones, t - w * DAY, t)
+        s = window_sum(cust, t, amount, t - w * DAY, t)
+        cover = np.clip(since / (w * DAY), 1e-3, 1.0)
+        cols += [n / cover, s / np.maximum(n, 1)]; names += [f"cust_n_{w}d", f"cust_mean_amount_{w}d"]
+    for w in (1, 7, 30):
+        b = t - delay
+        n = window_sum(term, t, ones, b - w * DAY, b)
+        f = window_sum(term, t, y.astype(float), b - w * DAY, b)
+        cover = np.clip((since - delay) / (w * DAY), 1e-3, 1.0)
+        cols += [n / cover, f / np.maximum(n, 1)]; names += [f"term_n_{w}d", f"term_risk_{w}d"]
+    return np.column_stack(cols), names
+
+
+def gbm_scores(t, cust, term, amount, y, n_train, delay, retrain_every=7 * DAY, neg_keep=0.25):
+    """Handbook-feature gradient boosting, refitted every `retrain_every` of event time during the
+    scored period (first fit at the split) on every event whose label is known at the refit time
+    (event time + delay <= refit time). Legitimate training rows are subsampled to `neg_keep`
+    (weight 1/neg_keep) to keep the refits cheap. No label is used before it would be known."""
+    X, names = handbook_features(t, cust, term, amount, y, delay)
+    rng = np.random.default_rng(0)
+    keep_neg = rng.random(len(t)) < neg_keep
+    out = np.empty(len(t) - n_train)
+    start = n_train
+    fits = []
+    while start < len(t):
+        t_fit = t[start]
+        end = int(np.searchsorted(t, t_fit + retrain_every, side="left"))
+        end = max(end, start + 1)
+        known = np.flatnonzero(t[:start] + delay <= t_fit)
+        tr = known[(y[known] == 1) | keep_neg[known]]
+        if y[tr].sum() < 5:
+            return None, f"too few labelled frauds known at {t_fit} ({int(y[tr].sum())})"
+        w = np.where(y[tr] == 1, 1.0, 1.0 / neg_keep)
+        m = HistGradientBoostingClassifier(max_depth=3, learning_rate=0.05, max_iter=200, min_samples_leaf=50,
+                                           l2_regularization=1.0, early_stopping=False, random_state=0)
+        m.fit(X[tr], y[tr], sample_weight=w)
+        out[start - n_train:end - n_train] = m.predict_proba(X[start:end])[:, 1]
+        fits.append(f"{len(known)} known/{int(y[known].sum())} frauds")
+        start = end
+    return out, f"{len(fits)} fits (events with known label / frauds among them): " + "; ".join(fits)
+
+
+def acct_z_scores(acct, x, n_train, k=5.0):
+    """Causal per-account z-score of x = log(1+amount): the account's running mean and variance
+    (before this event) shrunk toward the population's (from the training prefix) with the weight
+    of k pseudo-events. One-sided: higher amounts are more anomalous."""
+    mu0, var0 = float(x[:n_train].mean()), float(x[:n_train].var())
+    n = collections.defaultdict(float); mean = {}; m2 = collections.defaultdict(float)
+    z = np.empty(len(x))
+    for i in range(len(x)):
+        a = acct[i]; c = n[a]; mu = mean.get(a, 0.0)
+        var = m2[a] / c if c > 0 else 0.0
+        ms = (c * mu + k * mu0) / (c + k)
+        vs = (c * var + k * var0) / (c + k)
+        z[i] = (x[i] - ms) / math.sqrt(max(vs, 1e-6))
+        c += 1; n[a] = c; d = x[i] - mu; mu += d / c; mean[a] = mu; m2[a] += d * (x[i] - mu)
+    return z[n_train:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Metrics
+
+def metrics(y, s, types, fraud_types):
+    n = len(y)
+    res = {"pr_auc": float(average_precision_score(y, s)), "roc_auc": float(roc_auc_score(y, s))}
+    k = max(1, int(round(0.01 * n)))
+    order = np.argsort(-s, kind="stable")
+    res["recall@1%"] = float(y[order[:k]].sum() / max(1, y.sum()))
+    neg = y == 0
+    res["scenario_roc_auc"] = {}
+    for ft in fraud_types:
+        m = types == ft
+        sel = m | neg
+        res["scenario_roc_auc"][ft] = float(roc_auc_score(m[sel].astype(int), s[sel])) if m.any() else None
+    return res
+
+
+def run_txguard(name, ev, lab, frac, variant_name, args, workdir):
+    scores = os.path.join(workdir, f"{name}.{variant_name}.scores.jsonl")
+    report = os.path.join(workdir, f"{name}.{variant_name}.report.json")
+    cmd = [TXGUARD, "backtest", "--input", ev, "--labels", lab, "--train-fraction", str(frac),
+           "--scores", scores, "--report", report] + shlex.split(args)
+    t = time.time()
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"txguard failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr[-3000:]}")
+    sec = time.time() - t
+    tx = {}
+    for rec in cb.jsonl(scores):
+        tx[str(rec["transaction_id"])] = float(rec["score"])
+    return tx, sec
+
+
+def evaluate_stream(spec, variants, regenerate):
+    name, gen, seed, frac, _ = spec
+    ev_path, lab_path, gen_sec = generate(spec, regenerate)
+    t0 = time.time()
+    ev = cb.load_events(ev_path)
+    labels = {str(r["transaction_id"]): r for r in cb.jsonl(lab_path)}
+    n = len(ev)
+    n_train = int(math.floor(frac * n + 0.5))
+    ids = [e["id"] for e in ev]
+    yall = np.array([int(labels.get(i, {}).get("is_fraud") in (True, 1, "1", "true")) for i in ids])
+    tall = np.array([(labels.get(i, {}).get("fraud_type") or "unknown") if yall[k] else "" for k, i in enumerate(ids)])
+    t = np.array([e["t"] for e in ev])
+    if np.any(np.diff(t) < 0):
+        log(f"warning: {name}: timestamps not nondecreasing in file order")
+    amount = np.array([e["amount"] for e in ev])
+    acct = [e["acct"] for e in ev]
+    y, types = yall[n_train:], tall[n_train:]
+    fraud_types = sorted(set(types) - {""})
+    log(f"{name}: {n} events, train {n_train} (first {frac:.0%}), scored {n - n_train}, frauds {int(y.sum())} "
+        f"({y.mean():.2%}) {dict(collections.Counter(types[y == 1]))}")
+    scores, secs, notes = {}, {}, {}
+    for vname, vargs in variants:
+        tx, sec = run_txguard(name, ev_path, lab_path, frac, vname, vargs, os.path.join(OUT, "runs"))
+        scores[vname] = tx; secs[vname] = sec
+        log(f"  {vname} ({vargs or 'defaults'}): {sec:.0f} s")
+    st = time.time()
+    Xn, _ = cb.naive_features(ev, n_train)
+    scores["iforest"] = cb.iforest(Xn, n_train); secs["iforest"] = time.time() - st
+    st = time.time()
+    scores["acct_z"] = acct_z_scores(acct, np.log1p(np.maximum(amount, 0)), n_train); secs["acct_z"] = time.time() - st
+    cust = encode(acct); term = encode([e["merchant"] for e in ev])
+    for d in (7, 1):
+        st = time.time()
+        s, note = gbm_scores(t, cust, term, amount, yall, n_train, d * DAY)
+        if s is not None:
+            scores[f"gbm_delay{d}d"] = s
+        notes[f"gbm_delay{d}d"] = note; secs[f"gbm_delay{d}d"] = time.time() - st
+    # evaluate every method on the events txguard scored (all of them unless dead-lettered)
+    keep = np.ones(n - n_train, bool)
+    for vname, _ in variants:
+        keep &= np.array([i in scores[vname] for i in ids[n_train:]])
+    if not keep.all():
+        log(f"warning: {name}: txguard scored {int(keep.sum())}/{len(keep)} events; all methods evaluated on those")
+    for vname, _ in variants:
+        scores[vname] = np.array([scores[vname].get(i, 0.0) for i in ids[n_train:]])
+    res = {}
+    for m, s in scores.items():
+        res[m] = metrics(y[keep], np.asarray(s)[keep], types[keep], fraud_types)
+        res[m]["seconds"] = round(secs.get(m, 0.0), 1)
+        if m in notes:
+            res[m]["note"] = notes[m]
+    return {"stream": name, "generator": gen, "seed": seed, "train_fraction": frac, "events": n, "train_events": n_train,
+            "scored_events": int(keep.sum()), "frauds_scored": int(y[keep].sum()), "fraud_rate_scored": float(y[keep].mean()),
+            "fraud_types": {ft: int((types[keep] == ft).sum()) for ft in fraud_types},
+            "generate_seconds": round(gen_sec, 1), "evaluate_seconds": round(time.time() - t0, 1), "methods": res}
+
+
+# ---------------------------------------------------------------------------------------------
+# Aggregation and the leave-one-generator-out check
+
+def by_generator(results, metric="pr_auc", exclude=("txguard_sim",)):
+    """{generator: {method: mean over that generator's seeds}}."""
+    acc = collections.defaultdict(lambda: collections.defaultdict(list))
+    for r in results:
+        if r["generator"] in exclude:
+            continue
+        for m, v in r["methods"].items():
+            acc[r["generator"]][m].append(v[metric])
+    return {g: {m: float(np.mean(v)) for m, v in ms.items()} for g, ms in acc.items()}
+
+
+def mean_over_generators(results, metric="pr_auc", exclude=("txguard_sim",)):
+    g = by_generator(results, metric, exclude)
+    methods = set.intersection(*(set(v) for v in g.values())) if g else set()
+    return {m: float(np.mean([g[x][m] for x in g])) for m in methods}
+
+
+def leave_one_generator_out(results, variants, metric="pr_auc", exclude=("txguard_sim",)):
+    """Given per-stream results holding several txguard variants, for each generator G: pick the
+    variant with the best mean `metric` over the other generators (each generator weighted
+    equally, its seeds averaged), and report that pick's and the best variant's figure on G.
+    A default chosen this way that also wins on the left-out generators generalises; one that
+    wins only in-sample was fitted to the generators it was chosen on."""
+    g = by_generator(results, metric, exclude)
+    out = []
+    for left in sorted(g):
+        rest = [x for x in g if x != left]
+        if not rest:
+            continue
+        mean_rest = {v: float(np.mean([g[x][v] for x in rest])) for v in variants}
+        pick = max(variants, key=lambda v: mean_rest[v])
+        best = max(variants, key=lambda v: g[left][v])
+        out.append({"left_out": left, "picked_on_rest": pick, "rest_mean": mean_rest[pick],
+                    "picked_on_left_out": g[left][pick], "best_on_left_out": best, "best_value": g[left][best],
+                    "regret": g[left][best] - g[left][pick]})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+def fmt(v):
+    return "–" if v is None else f"{v:.3f}"
+
+
+def write_doc(path, payload, variants):
+    results = payload["streams"]
+    vnames = [v for v, _ in variants]
+    methods = vnames + ["iforest", "acct_z", "gbm_delay7d", "gbm_delay1d"]
+    L = []
+    L.append("# Detection quality: the evaluation suite\n")
+    L.append(f"Generated by `make eval` (`scripts/eval/run.py`) on {payload['date']} on {payload['machine']}; "
+             f"whole run {payload['total_seconds'] / 60:.1f} min. Raw figures: `out/eval/results.json` (not committed). "
+             "Do not edit the tables by hand: rerun the suite.\n")
+    L.append("## Method\n")
+    L.append("""- **Streams.** Four generators whose shape txguard was not designed on, plus txguard's own simulator as one
+  row that is not counted in the means:
+  - `handbook`: the Fraud Detection Handbook's simulator (Le Borgne et al.), re-implemented from the book's
+    published functions in `scripts/eval/handbook_sim.py` (PyPI `synccfd` 0.1.0 is a modified derivative:
+    a fourth scenario, location/CNP features, and customer/terminal profiles hard-seeded whatever the seed).
+    2000 customers, 4000 terminals, r = 5, 40 days; compromised terminals/customers per day scaled from the
+    book's 2/10000 and 3/5000. Fraud types = the book's `TX_FRAUD_SCENARIO`: `amount_over_220`,
+    `compromised_terminal` (28 days), `compromised_customer` (14 days, a third of transactions × 5).
+    Events carry only account, time, amount (EUR) and `merchant_name = "terminal <id>"`. Seeds 1, 2, 3.
+  - `foreign`: `scripts/foreign-stream.py` (mobile money, PaySim-like), 16000 accounts, 30 days. Seeds 1, 2.
+  - `holdout`: `scripts/holdout-stream.py` (marketplace, INR/BRL, festival sale), 20000 customers, 30 days. Seeds 1, 2.
+  - `issuer`: `scripts/eval/issuer_stream.py`, a card-issuer stream written for this suite without reading
+    txguard's feature code: skimmed terminals cashed out abroad, a device-sharing ring, card testing, account
+    takeover; holidays abroad and new phones as legitimate look-alikes. 5000 accounts, 30 days. Seeds 1, 2.
+  - `txguard_sim`: `txguard simulate --accounts 3000 --days 20 --seed 42` (txguard's own shape; not the judge).
+- **Split.** Events in file (time) order; every method trains on the same leading fraction and is scored
+  on the rest, as `txguard backtest --train-fraction F` does: F = 0.3 on `handbook` (the issue's
+  Handbook split: train on the first 30%), F = 0.5 on every other stream (the README's convention).
+- **txguard.** `txguard backtest --input S --labels L --train-fraction F --scores ...` (labels are
+  evaluation-only in today's txguard), release build, default options unless a variant says otherwise.
+- **Baselines** (same events, same split):
+  - `iforest`: scikit-learn `IsolationForest(n_estimators=100, random_state=0)` on per-event features
+    (log amount, hour, weekday, training-prefix frequency of category/channel/country/currency, one-hot
+    channel and currency) — `naive_features` of `scripts/compare-baselines.py`.
+  - `acct_z`: causal per-account z-score of log(1+amount) against the account's running mean and variance
+    before the event, shrunk toward the training prefix's population mean/variance with 5 pseudo-events
+    (`(n·m + 5·m0)/(n+5)`); one-sided (higher amounts score higher). Warmed on the training prefix.
+  - `gbm_delay7d` / `gbm_delay1d`: scikit-learn `HistGradientBoostingClassifier(max_iter=200)` with the
+    Handbook's features (chapter 3.4): amount, weekend, night (hour ≤ 6); the customer's number of
+    transactions and mean amount over 1/7/30 days; the terminal's (`merchant_name`'s) number of transactions
+    and share of frauds over 1/7/30-day windows ending D before the event. A label becomes usable D after
+    its transaction: D = 7 days is the Handbook's delay period; D = 1 day is the issue's target setting.
+    The classifier is trained on the training-prefix events whose label is known at the split (event time
+    + D ≤ the first scored event's time); no label is used before it would be known.
+- **Metrics** on the scored events: PR-AUC (average precision), ROC-AUC, recall at a 1% alert budget
+  (the top 1% of scored events by score), and per fraud type the ROC-AUC of that type against the
+  legitimate events (other fraud types left out).
+- **Mean over generators**: each generator's seeds are averaged, then the generators are averaged with
+  equal weight, excluding `txguard_sim`.
+- **Choosing defaults.** txguard's current defaults were chosen on txguard's simulator and the foreign
+  stream, then adjusted after the hold-out stream (README, "Detection quality"); `handbook` and `issuer`
+  played no part in them. A new default should be chosen by the mean over generators and checked with
+  `leave_one_generator_out()` in `scripts/eval/run.py`: for each generator, the variant picked on the
+  others is reported on the one left out. Pass variants with `--txguard-args`.
+""")
+    L.append("## Mean over generators (excluding txguard's simulator)\n")
+    for metric, title in (("pr_auc", "PR-AUC"), ("roc_auc", "ROC-AUC"), ("recall@1%", "recall at 1%")):
+        g = by_generator(results, metric)
+        mean = mean_over_generators(results, metric)
+        gens = sorted(g)
+        if metric == "pr_auc":
+            L.append("| " + title + " | " + " | ".join(gens) + " | **mean** |")
+        else:
+            L.append("\n| " + title + " | " + " | ".join(gens) + " | **mean** |")
+        L.append("|---|" + "---|" * (len(gens) + 1))
+        for m in methods:
+            if m in mean:
+                L.append(f"| {m} | " + " | ".join(fmt(g[x].get(m)) for x in gens) + f" | **{fmt(mean[m])}** |")
+    L.append("")
+    if len(vnames) > 1:
+        L.append("## Leave one generator out (PR-AUC)\n")
+        L.append("| left out | picked on the others | its mean there | on the left-out | best on the left-out | regret |")
+        L.append("|---|---|---|---|---|---|")
+        for r in payload["leave_one_generator_out"]:
+            L.append(f"| {r['left_out']} | {r['picked_on_rest']} | {fmt(r['rest_mean'])} | {fmt(r['picked_on_left_out'])} | "
+                     f"{r['best_on_left_out']} ({fmt(r['best_value'])}) | {fmt(r['regret'])} |")
+        L.append("")
+    L.append("## Variants\n")
+    for v, a in variants:
+        L.append(f"- `{v}`: `txguard backtest ... {a}`" if a else f"- `{v}`: today's defaults")
+    L.append("")
+    L.append("## Per stream\n")
+    for r in results:
+        fts = list(r["fraud_types"])
+        L.append(f"### {r['stream']}\n")
+        L.append(f"{r['events']} events, train on the first {r['train_events']} ({r['train_fraction']:.0%}), "
+                 f"{r['scored_events']} scored, {r['frauds_scored']} frauds ({r['fraud_rate_scored']:.2%}): "
+                 + ", ".join(f"{k} {v}" for k, v in r["fraud_types"].items()) + ".\n")
+        L.append("| method | PR-AUC | ROC-AUC | recall@1% | " + " | ".join(f"AUC {ft}" for ft in fts) + " |")
+        L.append("|---|---|---|---|" + "---|" * len(fts))
+        for m in methods:
+            x = r["methods"].get(m)
+            if x is None:
+                continue
+            L.append(f"| {m} | {fmt(x['pr_auc'])} | {fmt(x['roc_auc'])} | {fmt(x['recall@1%'])} | "
+                     + " | ".join(fmt(x["scenario_roc_auc"].get(ft)) for ft in fts) + " |")
+        L.append("")
+    L.append("## Timings\n")
+    L.append("| stream | generate s | evaluate s | " + " | ".join(f"{m} s" for m in methods) + " |")
+    L.append("|---|---|---|" + "---|" * len(methods))
+    for r in results:
+        L.append(f"| {r['stream']} | {r['generate_seconds']} | {r['evaluate_seconds']} | "
+                 + " | ".join(str(r['methods'].get(m, {}).get('seconds', '–')) for m in methods) + " |")
+    L.append("\n(Generation time is 0 when the stream was cached from an earlier run.)\n")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(L))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--txguard-args", action="append", default=None,
+                    help='a txguard variant: "NAME=ARGS" or "ARGS" (repeatable; default: one run with defaults)')
+    ap.add_argument("--only", action="append", help="only streams whose name or generator contains this (repeatable)")
+    ap.add_argument("--regenerate", action="store_true", help="regenerate cached streams")
+    ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/DETECTION.md")
+    ap.add_argument("--doc", default=os.path.join(ROOT, "docs", "DETECTION.md"))
+    ap.add_argument("--json", default=os.path.join(OUT, "results.json"))
+    a = ap.parse_args()
+    variants = []
+    for v in (a.txguard_args if a.txguard_args is not None else [""]):
+        head = v.split("=", 1)[0]
+        if "=" in v and not head.startswith("-") and " " not in head:
+            variants.append((head, v.split("=", 1)[1]))
+        else:
+            variants.append(("txguard" if not v.strip() else "txguard[" + v.strip() + "]", v))
+    os.makedirs(STREAMS, exist_ok=True); os.makedirs(os.path.join(OUT, "runs"), exist_ok=True)
+    if not os.access(TXGUARD, os.X_OK):
+        sys.exit(f"{TXGUARD} missing: build it first (make eval does)")
+    specs = [s for s in stream_specs() if not a.only or any(o in s[0] or o == s[1] for o in a.only)]
+    started = time.time()
+    results = []
+    for spec in specs:
+        results.append(evaluate_stream(spec, variants, a.regenerate))
+        r = results[-1]
+        log("  " + "  ".join(f"{m} {v['pr_auc']:.3f}" for m, v in r["methods"].items()))
+    vn = [v for v, _ in variants]
+    payload = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+               "machine": f"{platform.node() and 'Linux'} {platform.machine()}, {os.cpu_count()} cores "
+                          f"({platform.processor() or 'cpu'}), shared",
+               "total_seconds": time.time() - started, "variants": variants, "streams": results,
+               "mean_over_generators": {m: mean_over_generators(results, m) for m in ("pr_auc", "roc_auc", "recall@1%")},
+               "leave_one_generator_out": leave_one_generator_out(results, vn) if len(vn) > 1 else []}
+    with open(a.json, "w") as f:
+        json.dump(payload, f, indent=1)
+    log(f"results: {a.json}")
+    if not a.no_doc:
+        write_doc(a.doc, payload, variants)
+        log(f"table: {a.doc}")
+    mean = payload["mean_over_generators"]["pr_auc"]
+    log("mean PR-AUC over generators: " + "  ".join(f"{m} {v:.3f}" for m, v in sorted(mean.items())))
+
+
+if __name__ == "__main__":
+    main()
