@@ -8,7 +8,7 @@
 SWIFT ?= swift
 JOBS  ?= $(shell nproc)
 
-.PHONY: setup model build release test demo bench fuzz clean eval
+.PHONY: setup model build release test demo bench bench-compare fuzz clean eval
 
 setup:
 	@scripts/bootstrap.sh
@@ -39,6 +39,14 @@ bench: release
 EVAL_ARGS ?=
 eval:
 	scripts/eval/eval.sh $(EVAL_ARGS)
+
+# Outside CI: txguard beside a C consume loop, sgemm, scikit-learn and river peers, on one local
+# broker and the same events; one table plus out/bench-compare/result-*.json (docs/PERFORMANCE.md).
+# Installs its development-only Python packages (scripts/bench-compare/requirements.txt) if missing.
+# About 10-15 minutes on a 2-core machine; one core per build job so it can share the machine.
+bench-compare: setup
+	$(SWIFT) build -c release --product txguard -j 1
+	python3 scripts/bench-compare/run.py $(BENCH_COMPARE_ARGS)
 
 FUZZ_SECONDS ?= 600
 fuzz:

@@ -5,6 +5,6 @@ import ArgumentParser
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: events/s and p50/p99 latency of each hot path (run a release build).",
-        subcommands: [KafkaBench.self, DecodeBench.self, DetectorsBench.self, EmbedBench.self, SimulatorBench.self, ReportBench.self, PipelineBench.self]
+        subcommands: [KafkaBench.self, DecodeBench.self, DetectorsBench.self, EmbedBench.self, SimulatorBench.self, ReportBench.self, PipelineBench.self, StateBench.self, ScorerBench.self]
     )
 }

@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import TxGuardContracts
+import TxGuardPipeline
+import TxGuardSimulator
+
+/// `txguard bench state`: measured memory per account. One `PartitionScorer` (hashed text) judges
+/// one event for each of N distinct accounts; the growth of the process's resident set between a
+/// warm-up and the end, divided by the accounts added, is the bytes per account (measured, not
+/// computed from the layout). Merchants and texts are drawn from a small fixed set, so the merchant
+/// store and the text cache do not grow with N.
+struct StateBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "state",
+        abstract: "Bytes of resident memory per account: RSS growth while one partition's scorer sees N distinct accounts.")
+
+    @Option(help: "Distinct accounts fed after the warm-up.") var accounts = 1_000_000
+    @Option(help: "Distinct accounts fed first (warm-up, not counted).") var warmup = 20_000
+
+    func run() async throws {
+        var cfg = SimulatorConfig()
+        cfg.accounts = 2_000
+        cfg.maxEvents = 40_000
+        cfg.days = 20
+        let lines = try TransactionSimulator(config: cfg).map { Array($0.jsonLine(includeLabels: false).dropLast()) }
+        let decoder = try JSONTransactionDecoder()
+        let train = try lines.map { l in try l.withUnsafeBytes { try decoder.decode($0, context: .unknown) } }
+        var opts = TrainingOptions()
+        opts.text = TextSettings(embedder: .hashed)
+        let (model, _) = try ModelTrainer.train(train, source: "bench-state", options: opts)
+        let runtime = try ScoringRuntime.load(model: model)
+        let scorer = try PartitionScorer(runtime: runtime)
+
+        // Templates: the last 1,000 simulated events, with their account_id replaced by a fresh one.
+        let templates: [(prefix: [UInt8], suffix: [UInt8])] = lines.suffix(1000).map { l in
+            let s = String(decoding: l, as: UTF8.self)
+            guard let r = s.range(of: "\"account_id\":\"") else { return (Array(s.utf8), []) }
+            let rest = s[r.upperBound...]
+            let end = rest.firstIndex(of: "\"")!
+            return (Array(s[..<r.upperBound].utf8), Array(s[end...].utf8))
+        }
+        var next = 0
+        func feed(_ n: Int) {
+            var done = 0
+            while done < n {
+                let k = min(1000, n - done)
+                var chunk: [[UInt8]] = []
+                chunk.reserveCapacity(k)
+                for i in 0..<k {
+                    let t = templates[(next + i) % templates.count]
+                    chunk.append(t.prefix + Array("bench_acct_\(next + i)".utf8) + t.suffix)
+                }
+                // One contiguous buffer for the chunk, alive for the whole call (a pointer taken
+                // inside withUnsafeBytes must not outlive the closure).
+                let joined = chunk.flatMap { $0 }
+                joined.withUnsafeBytes { all in
+                    var start = 0
+                    let inputs = chunk.map { l -> PartitionScorer.RecordInput in
+                        defer { start += l.count }
+                        return PartitionScorer.RecordInput(value: UnsafeRawBufferPointer(rebasing: all[start..<(start + l.count)]), key: nil,
+                                                           headers: [], source: .unknown, emit: false)
+                    }
+                    _ = scorer.judgeBatch(inputs)
+                }
+                next += k
+                done += k
+            }
+        }
+        feed(warmup)
+        let rss0 = currentRSSBytes()
+        let t0 = monotonicNanos()
+        feed(accounts)
+        let seconds = Double(monotonicNanos() - t0) / 1e9
+        let rss1 = currentRSSBytes()
+        let per = Double(rss1 - rss0) / Double(accounts)
+        print(String(format: "state: %d distinct accounts after %d warm-up: RSS %.1f -> %.1f MiB, %.0f bytes per account (%.0f events/s)",
+                     accounts, warmup, Double(rss0) / 1048576, Double(rss1) / 1048576, per, Double(accounts) / seconds))
+        print(String(format: "{\"accounts\": %d, \"rss_before\": %d, \"rss_after\": %d, \"bytes_per_account\": %.1f}", accounts, rss0, rss1, per))
+    }
+}
+
+/// VmRSS of this process in bytes (Linux /proc/self/status).
+func currentRSSBytes() -> Int {
+    guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in s.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        let kb = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        return kb * 1024
+    }
+    return 0
+}
+
+/// `txguard bench scorer`: the scorer alone (decode → features → detectors → threshold → alert
+/// encode) on a file of transactions and a model file, one core, no Kafka: the same events and
+/// model `make bench-compare` gives the service. Small `--limit`s suit callgrind.
+struct ScorerBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scorer",
+        abstract: "Scorer alone on a JSON-lines file with a model file: events/s, µs per event, CPU (one core, batches of 1000).")
+
+    @Option(help: "Model file (txguard train).") var model: String
+    @Option(help: "Transactions, JSON lines.") var input: String
+    @Option(help: "Directory of the MiniLM files, if the model uses them.") var modelDir: String?
+    @Option(help: "Score at most this many events (0 = all).") var limit = 0
+
+    func run() async throws {
+        let m = try ModelFile.read(path: model)
+        let runtime = try ScoringRuntime.load(model: m, modelDirectory: modelDir)
+        let reader = try openLines(input)
+        var lines: [[UInt8]] = []
+        while let l = reader.next() {
+            if !l.isEmpty { lines.append(l) }
+            if limit > 0 && lines.count >= limit { break }
+        }
+        let scorer = try PartitionScorer(runtime: runtime)
+        let cpu0 = processCPUSeconds()
+        let t0 = monotonicNanos()
+        var verdicts = 0
+        var perRecord: [Double] = []
+        for start in stride(from: 0, to: lines.count, by: 1000) {
+            let chunk = lines[start..<min(start + 1000, lines.count)]
+            let s = monotonicNanos()
+            withExtendedLifetime(chunk) {
+                let out = scorer.judgeBatch(chunk.map { l in
+                    l.withUnsafeBytes { PartitionScorer.RecordInput(value: $0, key: nil, headers: [], source: .unknown, emit: true) }
+                })
+                verdicts += out.count
+            }
+            perRecord.append(Double(monotonicNanos() - s) / Double(chunk.count))
+        }
+        let seconds = Double(monotonicNanos() - t0) / 1e9
+        let cpu = processCPUSeconds() - cpu0
+        let r = BenchResult(name: "scorer alone (decode..alert), 1 core", operations: lines.count, seconds: seconds, latenciesNanos: perRecord)
+        print(r.line + String(format: "  cpu %.2f µs/event", cpu / Double(max(1, lines.count)) * 1e6))
+        print(String(format: "{\"events\": %d, \"seconds\": %.4f, \"cpu_seconds\": %.4f, \"events_per_s\": %.1f, \"verdicts\": %d, \"peak_rss_mib\": %.1f}",
+                     lines.count, seconds, cpu, Double(lines.count) / seconds, verdicts, peakRSSMiB()))
+    }
+}

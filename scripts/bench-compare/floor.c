@@ -1,0 +1,80 @@
+/* The floor of `make bench-compare`: a plain C librdkafka consume loop over a topic (the same loop
+ * as Sources/CKafkaLoop's ckl_consume, with its own group) and OpenBLAS sgemm GFLOP/s.
+ * Prints one JSON object on stdout. Built by scripts/bench-compare/run.py with
+ *   cc -O2 floor.c $(pkg-config --cflags --libs rdkafka openblas)
+ * usage: floor consume BOOTSTRAP TOPIC PARTITIONS COUNT GROUP | floor sgemm N REPEATS */
+#include <librdkafka/rdkafka.h>
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/resource.h>
+
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
+static double cpu(void) {
+    struct rusage u; getrusage(RUSAGE_SELF, &u);
+    return u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6;
+}
+
+static int consume(const char *boot, const char *topic, int partitions, long long count, const char *group) {
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", boot, err, sizeof err) ||
+        rd_kafka_conf_set(conf, "group.id", group, err, sizeof err) ||
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err) ||
+        rd_kafka_conf_set(conf, "enable.partition.eof", "false", err, sizeof err)) { fprintf(stderr, "%s\n", err); return 1; }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (!rk) { fprintf(stderr, "%s\n", err); return 1; }
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(partitions);
+    for (int p = 0; p < partitions; p++) rd_kafka_topic_partition_list_add(parts, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_assign(rk, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(rk);
+    static rd_kafka_message_t *batch[4096];
+    long long got = 0, sum = 0, idle = 0;
+    double t0 = 0, c0 = 0, t1 = 0, c1 = 0;
+    while (got < count && idle < 300) {
+        ssize_t n = rd_kafka_consume_batch_queue(q, 100, batch, 4096);
+        if (n <= 0) { idle++; continue; }
+        idle = 0;
+        if (got == 0) { t0 = now(); c0 = cpu(); }
+        for (ssize_t i = 0; i < n; i++) {
+            if (!batch[i]->err) { got++; sum += (long long)batch[i]->len; }
+            rd_kafka_message_destroy(batch[i]);
+        }
+    }
+    t1 = now(); c1 = cpu();
+    rd_kafka_queue_destroy(q);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    printf("{\"events\": %lld, \"bytes\": %lld, \"seconds\": %.4f, \"cpu_seconds\": %.4f}\n", got, sum, t1 - t0, c1 - c0);
+    return got == count ? 0 : 2;
+}
+
+static int sgemm(int n, int repeats) {
+    float *a = malloc(sizeof(float) * n * n), *b = malloc(sizeof(float) * n * n), *c = malloc(sizeof(float) * n * n);
+    for (long i = 0; i < (long)n * n; i++) { a[i] = (float)(i % 97) / 97.f; b[i] = (float)(i % 89) / 89.f; c[i] = 0; }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n); /* warm-up */
+    double best = 0, t = 0, cs = 0;
+    for (int r = 0; r < repeats; r++) {
+        double t0 = now(), c0 = cpu();
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+        double dt = now() - t0, dc = cpu() - c0;
+        double g = 2.0 * n * n * n / dt / 1e9;
+        if (g > best) best = g;
+        t += dt; cs += dc;
+    }
+    printf("{\"n\": %d, \"repeats\": %d, \"gflops_best\": %.2f, \"gflops_mean\": %.2f, \"gflops_per_cpu_second\": %.2f, \"threads\": %d}\n",
+           n, repeats, best, 2.0 * n * n * n * repeats / t / 1e9, 2.0 * n * n * n * repeats / cs / 1e9, openblas_get_num_threads());
+    free(a); free(b); free(c);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc == 7 && !strcmp(argv[1], "consume")) return consume(argv[2], argv[3], atoi(argv[4]), atoll(argv[5]), argv[6]);
+    if (argc == 4 && !strcmp(argv[1], "sgemm")) return sgemm(atoi(argv[2]), atoi(argv[3]));
+    fprintf(stderr, "usage: floor consume BOOTSTRAP TOPIC PARTITIONS COUNT GROUP | floor sgemm N REPEATS\n");
+    return 1;
+}
