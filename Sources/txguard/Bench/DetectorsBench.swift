@@ -7,12 +7,14 @@ import TxGuardDetectors
 struct DetectorsBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "detectors",
-        abstract: "Isolation Forest, one-class SVM, Z-score, calibration/ensemble/threshold per event; fit times.")
+        abstract: "Isolation Forest, one-class SVM, Z-score, gradient-boosted trees, calibration/ensemble/threshold per event; fit times.")
 
     @Option(help: "Feature dimension.") var features = 32
     @Option(help: "Training rows.") var rows = 100_000
     @Option(help: "Scored events per measurement.") var events = 200_000
     @Option(help: "One-class SVM training sample size.") var svmSample = 2_000
+    @Option(help: "Feature dimension of the gradient-boosted trees.") var gbtFeatures = 40
+    @Option(help: "Labelled training rows of the gradient-boosted trees.") var gbtRows = 20_000
 
     func run() async throws {
         let d = features
@@ -42,16 +44,39 @@ struct DetectorsBench: AsyncParsableCommand {
         print(String(format: "fit scoring model (IF + SVM on %d + calibrators) %.3f s, %d support vectors",
                      svmSample, modelFit, model.oneClassSVM.supportVectorCount))
 
+        // Supervised: labelled rows whose log-odds depend non-linearly on a few of `gbtFeatures` columns.
+        let g = gbtFeatures
+        func labelledEvent() -> ([Float], Bool) {
+            let x = (0..<g).map { _ in Float(rng.nextGaussian()) }
+            let z = 2 * Double(x[0]) - 1.5 * Double(x[1] * x[2]) + (x[3] > 1 ? 2 : 0) - 3
+            return (x, rng.nextUnit() < 1 / (1 + exp(-z)))
+        }
+        var gbtValues = [Float](), gbtLabels = [Bool]()
+        gbtValues.reserveCapacity(gbtRows * g)
+        for _ in 0..<gbtRows {
+            let (x, y) = labelledEvent()
+            gbtValues += x
+            gbtLabels.append(y)
+        }
+        t0 = monotonicNanos()
+        let gbt = try GradientBoostedTrees.fit(FeatureMatrix(rowCount: gbtRows, columnCount: g, values: gbtValues),
+                                               labels: gbtLabels, featureNames: (0..<g).map { "g\($0)" })
+        let gbtFit = Double(monotonicNanos() - t0) / 1e9
+        print(String(format: "fit gradient-boosted trees (%d trees, %d × %d)  %.3f s, %d nodes",
+                     gbt.treeCount, gbtRows, g, gbtFit, gbt.nodes.count))
+
         let flat = queries.flatMap { $0 }
         var sink = 0.0
-        func measure(_ name: String, _ body: (UnsafeBufferPointer<Float>) -> Double) -> BenchResult {
+        func measure(_ name: String, queries flat: [Float] = flat, dimension d: Int = d,
+                     _ body: (UnsafeBufferPointer<Float>) -> Double) -> BenchResult {
+            let queryCount = flat.count / d
             var latencies = [Double]()
             latencies.reserveCapacity(events / 16)
             let start = monotonicNanos()
             let cpuStart = processCPUSeconds()
             flat.withUnsafeBufferPointer { all in
                 for i in 0..<events {
-                    let q = i % queries.count
+                    let q = i % queryCount
                     let x = UnsafeBufferPointer(rebasing: all[(q * d)..<((q + 1) * d)])
                     if i % 16 == 0 {
                         let a = monotonicNanos()
@@ -76,6 +101,11 @@ struct DetectorsBench: AsyncParsableCommand {
         _ = measure("z-score score (3 inputs)") { x in
             model.zScore.score(UnsafeBufferPointer(rebasing: x[0..<3]), state: stats).score
         }
+        let gbtQueries = (0..<4_096).flatMap { _ in labelledEvent().0 }
+        let gbtResult = measure("gradient-boosted trees (\(gbt.treeCount) trees, d=\(g))", queries: gbtQueries, dimension: g) {
+            gbt.probability($0)
+        }
+        print(String(format: "  = %.0f ns/event (wall)", gbtResult.seconds / Double(gbtResult.operations) * 1e9))
 
         // Calibration + ensemble + threshold on precomputed raw scores.
         var raw = [DetectorTriple]()
