@@ -15,6 +15,12 @@ public struct ScoringModel: Sendable, Codable, Equatable {
         public var zScoreAlpha: Float = 0.1
         /// Combination of |z| across inputs.
         public var zScoreCombination: ZScoreDetector.Combination = .rootMeanSquare
+        /// Pseudo-events of shrinkage toward the population (`ZScoreDetector.Configuration.shrinkage`).
+        public var zScoreShrinkage: Float = 0
+        /// Which account moments standardize the Z-score inputs.
+        public var zScoreBaseline: ZScoreDetector.AccountBaseline = .exponential
+        /// Only upward deviations count (`ZScoreDetector.Configuration.oneSided`).
+        public var zScoreOneSided = false
         /// Ensemble rule and weights.
         public var combiner: EnsembleCombiner
         /// Tail level of the calibrators.
@@ -74,7 +80,9 @@ public struct ScoringModel: Sendable, Codable, Equatable {
         let zTraining = try FeatureMatrix(rowCount: training.rowCount, columnCount: zIndices.count, values: zValues)
         let zDetector = try ZScoreDetector(
             configuration: .init(inputNames: zIndices.map { featureNames[$0] }, minimumHistory: configuration.minimumHistory,
-                                 alpha: configuration.zScoreAlpha, combination: configuration.zScoreCombination),
+                                 alpha: configuration.zScoreAlpha, baseline: configuration.zScoreBaseline,
+                                 combination: configuration.zScoreCombination, shrinkage: configuration.zScoreShrinkage,
+                                 oneSided: configuration.zScoreOneSided),
             training: zTraining)
         // Calibration sample: a seeded subset of training rows; Z-scores as for accounts without history.
         let count = min(training.rowCount, configuration.calibrationRows)

@@ -27,11 +27,40 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
         public var clip: Float = 20
         /// Account standard deviation floor, as a fraction of the global robust scale.
         public var scaleFloorFraction: Float = 0.1
+        /// Pseudo-events of the population prior an account's moments are shrunk toward: with n
+        /// learned events the mean is (n·m + k·median)/(n + k) and the variance likewise toward the
+        /// global robust scale², so a z-score reads the same after 5 events as after 500 and moves
+        /// smoothly from the population to the account. 0: the account's own moments from
+        /// `minimumHistory` events on, the population's before (the first models' rule).
+        public var shrinkage: Float = 0
+        /// Only deviations above the baseline count (higher amounts, more events are riskier); a
+        /// smaller-than-usual amount is not anomalous in itself.
+        public var oneSided = false
+
+        private enum CodingKeys: String, CodingKey {
+            case inputNames, minimumHistory, alpha, baseline, combination, clip, scaleFloorFraction, shrinkage, oneSided
+        }
+
+        /// Decodes a configuration; models written before `shrinkage`/`oneSided` existed keep the old rule.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            inputNames = try c.decode([String].self, forKey: .inputNames)
+            minimumHistory = try c.decode(Int.self, forKey: .minimumHistory)
+            alpha = try c.decode(Float.self, forKey: .alpha)
+            baseline = try c.decode(AccountBaseline.self, forKey: .baseline)
+            combination = try c.decode(Combination.self, forKey: .combination)
+            clip = try c.decode(Float.self, forKey: .clip)
+            scaleFloorFraction = try c.decode(Float.self, forKey: .scaleFloorFraction)
+            shrinkage = try c.decodeIfPresent(Float.self, forKey: .shrinkage) ?? 0
+            oneSided = try c.decodeIfPresent(Bool.self, forKey: .oneSided) ?? false
+        }
 
         /// Inputs by name; other settings default.
         public init(inputNames: [String], minimumHistory: Int = 5, alpha: Float = 0.1,
                     baseline: AccountBaseline = .exponential, combination: Combination = .rootMeanSquare,
-                    clip: Float = 20, scaleFloorFraction: Float = 0.1) {
+                    clip: Float = 20, scaleFloorFraction: Float = 0.1, shrinkage: Float = 0, oneSided: Bool = false) {
+            self.shrinkage = shrinkage
+            self.oneSided = oneSided
             self.inputNames = inputNames
             self.minimumHistory = minimumHistory
             self.alpha = alpha
@@ -130,13 +159,26 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
     @inlinable
     public func zScore(_ i: Int, _ v: Float, state: AccountStats) -> Float {
         let global = robustScale(i)
+        let k = configuration.shrinkage
+        if k > 0 {
+            let (m, variance): (Float, Float) = configuration.baseline == .exponential
+                ? (state.ewMean[i], state.ewVariance[i]) : (state.mean[i], state.variance(i))
+            let n = Float(state.count)
+            let w = n / (n + k)
+            let mean = w * m + (1 - w) * median(i)
+            let spread = (w * variance + (1 - w) * global * global).squareRoot()
+            let z = (v - mean) / max(spread, configuration.scaleFloorFraction * global)
+            return configuration.oneSided ? max(z, 0) : z
+        }
         if Int(state.count) >= configuration.minimumHistory {
             let (m, variance): (Float, Float) = configuration.baseline == .exponential
                 ? (state.ewMean[i], state.ewVariance[i]) : (state.mean[i], state.variance(i))
             let floor = configuration.scaleFloorFraction * global
-            return (v - m) / max(variance.squareRoot(), floor)
+            let z = (v - m) / max(variance.squareRoot(), floor)
+            return configuration.oneSided ? max(z, 0) : z
         }
-        return (v - median(i)) / global
+        let z = (v - median(i)) / global
+        return configuration.oneSided ? max(z, 0) : z
     }
 
     /// Scores one event without changing any state; no allocation.

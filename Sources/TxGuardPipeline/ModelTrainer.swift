@@ -18,6 +18,16 @@ public struct TrainingOptions: Sendable {
     public var onlineRefit = OnlineRefitSettings()
     /// How the detectors' calibrated tail probabilities are combined.
     public var ensemble: EnsembleCombiner.Method = .fisher
+    /// Ensemble weights (isolation forest, SVM, Z-score).
+    public var ensembleWeights: [Double] = [1, 1, 1]
+    /// Z-score shrinkage toward the population, in pseudo-events (`ZScoreDetector.Configuration.shrinkage`).
+    public var zScoreShrinkage: Float = 0
+    /// Z-score counts only upward deviations.
+    public var zScoreOneSided = false
+    /// Which account moments the Z-score uses.
+    public var zScoreBaseline: ZScoreDetector.AccountBaseline = .exponential
+    /// How the Z-score inputs combine.
+    public var zScoreCombination: ZScoreDetector.Combination = .rootMeanSquare
     /// Features the Z-score detector watches per account (names the spec does not produce are skipped).
     public var zScoreInputs = ["amount_log1p", "acct_burst_3600s", "acct_count_3600s", "acct_sum_log1p_86400s",
                                "acct_surprisal_merchant_category", "merchant_accounts_surprisal"]
@@ -31,6 +41,9 @@ public struct TrainingOptions: Sendable {
     /// Most training scores kept to start thresholds.
     public var maxCalibrationScores = 50_000
     public var modelDirectory: String?
+    /// Labels the warm scorer (and the runtime of a backtest) uses, and how (nil: unsupervised only).
+    public var labels: LabelBook?
+    public var supervised = SupervisedSettings()
     public var progress: (@Sendable (String) -> Void)?
 
     public init() {}
@@ -99,7 +112,11 @@ public enum ModelTrainer {
         say("fitting Isolation Forest, one-class SVM and Z-score on \(rowCount) rows x \(featurizer.dimension) features")
         let zInputs = options.zScoreInputs.filter { featurizer.featureNames.contains($0) }
         var fitConfig = ScoringModel.Configuration()
-        fitConfig.combiner = try EnsembleCombiner(method: options.ensemble)
+        fitConfig.combiner = try EnsembleCombiner(method: options.ensemble, weights: options.ensembleWeights)
+        fitConfig.zScoreShrinkage = options.zScoreShrinkage
+        fitConfig.zScoreOneSided = options.zScoreOneSided
+        fitConfig.zScoreCombination = options.zScoreCombination
+        fitConfig.zScoreBaseline = options.zScoreBaseline
         var scoring = try ScoringModel.fit(training: matrix, featureNames: featurizer.featureNames, zScoreInputs: zInputs, seed: options.seed,
                                            configuration: fitConfig)
 
@@ -125,7 +142,9 @@ public enum ModelTrainer {
             onlineRefit: options.onlineRefit)
 
         // 6. A scorer warmed on the training events (per-account state, threshold).
-        let runtime = try ScoringRuntime(model: model, decoder: try JSONTransactionDecoder(), text: text)
+        var runtime = try ScoringRuntime(model: model, decoder: try JSONTransactionDecoder(), text: text)
+        runtime.labels = options.labels
+        runtime.supervised = options.supervised
         let warm = try PartitionScorer(runtime: runtime)
         for tx in transactions { _ = warm.judge(tx, source: .unknown, emit: false) }
         say(String(format: "model %@ trained in %.1f s", version, Date().timeIntervalSince(started)))

@@ -24,6 +24,12 @@ public final class PartitionScorer {
     /// The detectors in use: the model's, until an online refit replaces the forest and SVM.
     private var scoring: ScoringModel
     private var refitter: OnlineRefitter
+    /// The supervised layer (present when the runtime has labels).
+    private var supervised: SupervisedLayer?
+    /// Alerted transactions' patterns, for false-positive feedback.
+    private var alertPatterns: [String: AlertPattern] = [:]
+    private var alertPatternOrder: [String] = []
+    private var alertPatternHead = 0
 
     /// Fresh state.
     public init(runtime: ScoringRuntime) throws {
@@ -33,7 +39,16 @@ public final class PartitionScorer {
         threshold = runtime.initialThreshold
         scoring = runtime.model.scoring
         refitter = OnlineRefitter(settings: runtime.model.onlineRefit, width: runtime.featurizer.dimension, seed: runtime.model.seed)
+        if runtime.labels != nil {
+            supervised = SupervisedLayer(settings: runtime.supervised, baseFeatureNames: runtime.featurizer.featureNames)
+        }
     }
+
+    /// Supervised models trained so far (0 without labels or before enough labels were visible).
+    public var supervisedRetrains: Int { supervised?.retrains ?? 0 }
+
+    /// Frauds and legitimate rows the current supervised model was trained on.
+    public var supervisedTraining: (frauds: Int, legitimate: Int)? { supervised?.lastTraining }
 
     /// The model version decisions are made with (`/rN` after N online refits).
     public var modelVersion: String { refitter.refits == 0 ? runtime.model.modelVersion : "\(runtime.model.modelVersion)/r\(refitter.refits)" }
@@ -139,7 +154,30 @@ public final class PartitionScorer {
         let s = withUnsafePointer(to: &scoring) { model in
             x.withUnsafeBufferPointer { model.pointee.score($0, accountStats: before) }
         }
-        let decision = threshold.observe(s.combined)
+        var score = s.combined
+        var evidence: Double?
+        var supervisedRow: [Float]?
+        var suppressions = 0
+        var pattern: AlertPattern?
+        if let book = runtime.labels, let layer = supervised {
+            layer.retrainIfDue(at: tx.timestampMicros, book: book)
+            let row = layer.row(x, tx, book: book, logTails: s.logTailProbabilities)
+            if let e = layer.evidence(row) {
+                evidence = layer.settings.weight * e
+                score += evidence!
+            }
+            supervisedRow = row
+            if score >= threshold.current {
+                pattern = AlertPattern(feature: topFeature(x, before), logAmount: log1p(max(tx.amountValue, 0)))
+                suppressions = feedbackMatches(tx, pattern: pattern!, book: book, settings: layer.settings)
+                if suppressions > 0 { score -= Double(suppressions) * layer.settings.feedbackPenalty }
+            }
+        }
+        let decision = threshold.observe(score)
+        if let row = supervisedRow {
+            supervised!.record(transactionID: tx.transactionID, eventTime: tx.timestampMicros, alerted: decision.isAlert, row: row)
+            if decision.isAlert, let pattern { rememberAlertPattern(tx.transactionID, pattern) }
+        }
         stats.touch(key, at: tx.timestampMillis)
         if !decision.isAlert {
             withUnsafePointer(to: &scoring) { model in
@@ -152,18 +190,67 @@ public final class PartitionScorer {
         let detectors = DetectorKind.allCases.map { kind in
             DetectorScore(name: kind.name, score: s.raw[kind], probability: probs[kind])
         }
-        var verdict = Verdict(kind: decision.isAlert ? .alert : .normal, transaction: tx, score: s.combined,
+        var verdict = Verdict(kind: decision.isAlert ? .alert : .normal, transaction: tx, score: score,
                               threshold: decision.threshold, detectors: detectors, alert: nil, deadLetter: nil)
+        if supervisedRow != nil {
+            verdict.supervisedEvidence = evidence
+            verdict.feedbackSuppressions = suppressions
+            verdict.unsupervisedScore = s.combined
+        }
         if decision.isAlert && emit {
             verdict.alert = Alert(
                 alertID: AlertID.make(source: source, transactionID: tx.transactionID, modelVersion: modelVersion),
                 transactionID: tx.transactionID, accountID: tx.accountID, eventTimeMicros: tx.timestampMicros,
-                detectionTimeMicros: Int64(Date().timeIntervalSince1970 * 1_000_000), score: s.combined,
+                detectionTimeMicros: Int64(Date().timeIntervalSince1970 * 1_000_000), score: score,
                 threshold: decision.threshold, detectors: detectors,
-                reasons: AlertExplanation.reasons(scoring, x, accountStats: before, transaction: tx), modelVersion: modelVersion,
+                reasons: AlertExplanation.reasons(scoring, x, accountStats: before, transaction: tx,
+                                                  supervised: supervisedRow.flatMap { row in supervised!.attribution(row).map { (row, $0, supervised!.featureNames) } },
+                                                  evidence: evidence),
+                modelVersion: modelVersion,
                 source: source, amount: tx.amount, currency: tx.currency, extra: tx.unknownFields.isEmpty ? nil : tx.unknownFields)
         }
         return verdict
+    }
+
+    // MARK: - Supervised evidence and feedback
+
+    /// What "the same pattern" means for false-positive feedback: the same top reason (the feature
+    /// that explains most of the detectors' score) at an amount within a factor of 1.5.
+    struct AlertPattern: Equatable {
+        var feature: String
+        var logAmount: Double
+
+        func matches(_ other: AlertPattern) -> Bool { feature == other.feature && abs(logAmount - other.logAmount) < log(1.5) }
+    }
+
+    /// The detectors' top reason for an event.
+    private func topFeature(_ x: [Float], _ stats: AccountStats) -> String {
+        let top = (try? scoring.reasons(x, accountStats: stats, limit: 1))?.first
+        return top?.featureName ?? "score"
+    }
+
+    /// Visible false positives (legitimate labels of alerted events) on the account with the same
+    /// pattern, within the feedback window, at most `feedbackMaxCount`; none while the account has a
+    /// confirmed fraud in that window (a compromised account's alerts are not dampened).
+    private func feedbackMatches(_ tx: Transaction, pattern: AlertPattern, book: LabelBook, settings: SupervisedSettings) -> Int {
+        guard settings.feedbackMaxCount > 0, !alertPatterns.isEmpty else { return 0 }
+        let window = settings.feedbackWindowMicros
+        let ids = book.legitimateLabels(.account, tx.accountID, at: tx.timestampMicros, window: window)
+        let n = ids.reduce(0) { $0 + (alertPatterns[$1].map { $0.matches(pattern) ? 1 : 0 } ?? 0) }
+        guard n > 0, book.counts(.account, tx.accountID, at: tx.timestampMicros, window: window).frauds == 0 else { return 0 }
+        return min(n, settings.feedbackMaxCount)
+    }
+
+    private func rememberAlertPattern(_ id: String, _ pattern: AlertPattern) {
+        let capacity = 50_000
+        if alertPatternOrder.count < capacity {
+            alertPatternOrder.append(id)
+        } else {
+            alertPatterns[alertPatternOrder[alertPatternHead]] = nil
+            alertPatternOrder[alertPatternHead] = id
+            alertPatternHead = (alertPatternHead + 1) % capacity
+        }
+        alertPatterns[id] = pattern
     }
 
     // MARK: - State
@@ -174,6 +261,8 @@ public final class PartitionScorer {
         var refit: RefitState?
         /// The refitted detectors (absent before the first refit).
         var scoring: ScoringModel?
+        /// The supervised model and its schedule (absent without labels).
+        var supervised: SupervisedLayer.Saved?
     }
 
     /// The partition's state: account feature store, account statistics, threshold, refit schedule.
@@ -199,6 +288,7 @@ public final class PartitionScorer {
         threshold = saved.threshold
         if let s = saved.scoring { scoring = s }
         if let r = saved.refit { refitter.restore(r) }
+        if let s = saved.supervised { supervised?.restore(s) }
     }
 
     /// Number of accounts with state.

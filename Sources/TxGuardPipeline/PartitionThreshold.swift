@@ -18,6 +18,13 @@ public struct PartitionThreshold: Sendable, Codable, Equatable {
         }
     }
 
+    /// The threshold in force (what `observe` would compare a score with now).
+    public var current: Double {
+        if let spot { return spot.currentThreshold }
+        if let dspot { return dspot.currentThreshold }
+        return quantile!.currentThreshold
+    }
+
     /// Decides `score` and updates the threshold (alerts are learned only as censored exceedances).
     public mutating func observe(_ score: Double) -> ThresholdDecision {
         if spot != nil { return spot!.observe(score) }

@@ -14,6 +14,11 @@ public struct ScoringRuntime: Sendable {
     /// The threshold every partition starts from (fitted once from the model's calibration
     /// sample, not once per assigned partition).
     public let initialThreshold: PartitionThreshold
+    /// Labels known to this process (shared by every partition), or nil when labels are not an
+    /// input: the pipeline is then exactly the unsupervised ensemble.
+    public var labels: LabelBook?
+    /// How the supervised layer and false-positive feedback use the labels.
+    public var supervised = SupervisedSettings()
 
     public init(model: TxGuardModel, decoder: JSONTransactionDecoder, text: TextFeatureEncoder,
                 accountCapacity: Int = 1_000_000, accountIdleTTLSeconds: Int? = 90 * 86400) throws {

@@ -16,6 +16,13 @@ public struct Verdict: Sendable {
     public var alert: Alert?
     /// The dead-letter record (when `kind == .deadLetter`).
     public var deadLetter: DeadLetter?
+    /// The supervised layer's evidence added to the score (log-likelihood ratio × weight), when a
+    /// supervised model was in force.
+    public var supervisedEvidence: Double? = nil
+    /// Analyst false positives on the same account and pattern that lowered the score (0: none).
+    public var feedbackSuppressions = 0
+    /// The score the unsupervised ensemble alone gave.
+    public var unsupervisedScore: Double? = nil
 
     public var isAlert: Bool { kind == .alert }
 }

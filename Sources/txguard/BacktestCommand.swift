@@ -34,6 +34,7 @@ struct BacktestCommand: AsyncParsableCommand {
     @Flag(name: .long, inversion: .prefixedNo, help: "Ablation: detectors alone and left out, and (with --train-fraction) the model without text.")
     var ablation = true
     @OptionGroup var training: TrainingFlags
+    @OptionGroup var labelFlags: LabelFlags
 
     func validate() throws {
         guard (model == nil) != (trainFraction == nil) else { throw ValidationError("give exactly one of --model or --train-fraction") }
@@ -48,9 +49,17 @@ struct BacktestCommand: AsyncParsableCommand {
         let file = try TransactionFileReader.read(input, decoder: decoder)
         file.summary.forEach { log($0) }
         try file.requireValid(input)
-        let labelMap = try readLabels(labels)
+        let labelMap = try readLabels(labels, lenient: labelFlags.labelDelay != nil)
+        var options = training.options()
+        if let delay = labelFlags.labelDelay {
+            guard let labels else { throw ValidationError("--label-delay needs --labels") }
+            let input = try LabelFileInput.load(labels, delay: delay, transactions: file.decoded)
+            log(input.summary + " (revealed \(delay) after their transactions)")
+            options.labels = input.book
+            options.supervised = labelFlags.settings()
+        }
         let result = try Backtest.run(transactions: file.decoded, source: input, deadLetters: file.deadLetters.count,
-                                      modelPath: model, trainFraction: trainFraction, options: training.options(),
+                                      modelPath: model, trainFraction: trainFraction, options: options,
                                       scoresPath: scores, labels: labelMap, ablation: ablation, partitions: partitions)
         if let saveModel, let m = result.trainedModel { try ModelFile.write(m, to: saveModel) }
         try writeReports(result.report, json: report, html: html)
@@ -83,6 +92,8 @@ enum Backtest {
         if let modelPath {
             let m = try ModelFile.read(path: modelPath)
             runtime = try ScoringRuntime.load(model: m, modelDirectory: options.modelDirectory)
+            runtime!.labels = options.labels
+            runtime!.supervised = options.supervised
             scorer = try PartitionScorer(runtime: runtime!)
             log("model \(m.modelVersion) loaded")
         } else {
@@ -139,6 +150,12 @@ enum Backtest {
         }
         recorder.close()
         let seconds = Date().timeIntervalSince(started)
+        if options.labels != nil {
+            let retrains = partitionScorers.map(\.supervisedRetrains)
+            let last = partitionScorers.compactMap(\.supervisedTraining).last
+            log("supervised layer: \(retrains.reduce(0, +)) retrains" + (last.map { ", last on \($0.frauds) frauds and \($0.legitimate) legitimate rows" } ?? " (too few visible frauds to train)")
+                + "; false-positive feedback lowered \(recorder.feedbackSuppressed) scores, \(recorder.feedbackSuppressedAlerts) of them below the threshold (\(recorder.feedbackSuppressedFrauds) frauds among those)")
+        }
         log(String(format: "scored %d events in %.2f s (%.0f events/s)", i, seconds, Double(i) / max(seconds, 1e-9)))
         var variants: [String: [Double]] = [:]
         if ablation {

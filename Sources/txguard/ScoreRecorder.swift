@@ -16,6 +16,12 @@ final class ScoreRecorder {
 
     struct LabelRecord { var isFraud: Bool; var fraudType: String?; var lookalike: String? }
 
+    /// Scores lowered by false-positive feedback, those that fell below the threshold because of
+    /// it, and how many of those were labelled fraud.
+    private(set) var feedbackSuppressed = 0
+    private(set) var feedbackSuppressedAlerts = 0
+    private(set) var feedbackSuppressedFrauds = 0
+
     init(scoresPath: String?, labels: [String: LabelRecord]) throws {
         externalLabels = labels
         if let p = scoresPath {
@@ -36,6 +42,13 @@ final class ScoreRecorder {
         }
         var detectorScores: [String: Double] = [:]
         for d in v.detectors { detectorScores[d.name] = d.score }
+        if v.feedbackSuppressions > 0 {
+            feedbackSuppressed += 1
+            if !v.isAlert {
+                feedbackSuppressedAlerts += 1
+                if label == true { feedbackSuppressedFrauds += 1 }
+            }
+        }
         events.append(ScoredEvent(transactionID: tx.transactionID, eventTimeMillis: tx.timestampMillis, score: v.score,
                                   alert: v.isAlert, threshold: v.threshold, label: label, fraudType: type, lookalike: look,
                                   detectorScores: detectorScores))
@@ -48,6 +61,9 @@ final class ScoreRecorder {
         writer.field("score", v.score)
         writer.field("alert", v.isAlert)
         writer.field("threshold", v.threshold)
+        if let u = v.unsupervisedScore { writer.field("unsupervised_score", u) }
+        if let e = v.supervisedEvidence { writer.field("supervised_evidence", e) }
+        if v.feedbackSuppressions > 0 { writer.field("feedback_suppressions", Int64(v.feedbackSuppressions)) }
         writer.key("detectors")
         writer.beginObject()
         for d in v.detectors { writer.field(d.name, d.score) }
@@ -81,7 +97,7 @@ final class ScoreRecorder {
 }
 
 /// Reads `{"transaction_id","is_fraud","fraud_type","lookalike"}` lines.
-func readLabels(_ path: String?) throws -> [String: ScoreRecorder.LabelRecord] {
+func readLabels(_ path: String?, lenient: Bool = false) throws -> [String: ScoreRecorder.LabelRecord] {
     guard let path else { return [:] }
     var out: [String: ScoreRecorder.LabelRecord] = [:]
     let reader = try openLines(path)
@@ -91,6 +107,7 @@ func readLabels(_ path: String?) throws -> [String: ScoreRecorder.LabelRecord] {
         if line.isEmpty { continue }
         guard let o = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any], let id = o["transaction_id"] as? String,
               let fraud = (o["is_fraud"] as? Bool) ?? (o["label"] as? Bool) else {
+            if lenient { continue }  // reported by LabelFileInput
             throw PipelineError.input("\(path):\(n): expected {\"transaction_id\", \"is_fraud\", ...}")
         }
         out[id] = .init(isFraud: fraud, fraudType: o["fraud_type"] as? String, lookalike: o["lookalike"] as? String)

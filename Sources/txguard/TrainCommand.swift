@@ -76,6 +76,18 @@ struct TrainingFlags: ParsableArguments {
     var threshold: ThresholdSettings.Method = .spot
     @Option(name: .long, help: "Ensemble rule: fisher (weighted sum of -ln p, default), maximum, weightedMean.")
     var ensemble: EnsembleCombiner.Method = .fisher
+    @Option(name: .long, help: ArgumentHelp("Ensemble weights of isolation forest, one-class SVM and Z-score, comma-separated.", valueName: "if,svm,z"))
+    var ensembleWeights: String?
+    @Option(name: .long, help: ArgumentHelp("Z-score: pseudo-events of the population prior each account's moments are shrunk toward (0: the account's own moments after 5 events, the population's before).", valueName: "k"))
+    var zscoreShrinkage: Float = TrainingOptions().zScoreShrinkage
+    @Flag(inversion: .prefixedNo, help: "Z-score: only deviations above the account's baseline count.")
+    var zscoreOneSided = TrainingOptions().zScoreOneSided
+    @Option(name: .long, help: ArgumentHelp("Z-score: the features it watches per account, comma-separated (default: \(TrainingOptions().zScoreInputs.joined(separator: ","))).", valueName: "names"))
+    var zscoreInputs: String?
+    @Option(name: .long, help: "Z-score: account moments, exponential (recent events weigh more) or cumulative.")
+    var zscoreBaseline: ZScoreDetector.AccountBaseline = TrainingOptions().zScoreBaseline
+    @Option(name: .long, help: "Z-score: how the inputs' z combine, rootMeanSquare or maximum.")
+    var zscoreCombination: ZScoreDetector.Combination = TrainingOptions().zScoreCombination
     @Option(name: .long, help: "Online refit of Isolation Forest and SVM every N non-alerted events per partition (default 0: off; see README).")
     var refitEvery: Int = 0
     @Flag(inversion: .prefixedNo, help: "The merchant burst feature: distinct accounts a merchant charged in 24 h against its age and history (BurstSurprisal in TxGuardEmbeddings).")
@@ -90,6 +102,8 @@ struct TrainingFlags: ParsableArguments {
     func validate() throws {
         guard alertRate > 0, alertRate < 0.5 else { throw ValidationError("--alert-rate must be in (0, 0.5), got \(alertRate)") }
         guard (1...16).contains(textComponents) else { throw ValidationError("--text-components must be in 1...16, got \(textComponents)") }
+        guard zscoreShrinkage >= 0, zscoreShrinkage.isFinite else { throw ValidationError("--zscore-shrinkage must be >= 0, got \(zscoreShrinkage)") }
+        _ = try weights()
     }
 
     func options() -> TrainingOptions {
@@ -99,12 +113,27 @@ struct TrainingFlags: ParsableArguments {
         o.alertRate = alertRate
         o.thresholdMethod = threshold
         o.ensemble = ensemble
+        if let w = try? weights() { o.ensembleWeights = w }
+        o.zScoreShrinkage = zscoreShrinkage
+        o.zScoreOneSided = zscoreOneSided
+        o.zScoreCombination = zscoreCombination
+        o.zScoreBaseline = zscoreBaseline
+        if let zscoreInputs { o.zScoreInputs = zscoreInputs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         o.merchantBurst = merchantBurst
         o.accountBurst = accountBurst
         o.onlineRefit = OnlineRefitSettings(every: refitEvery)
         o.modelDirectory = modelDir
         o.progress = { log($0) }
         return o
+    }
+
+    func weights() throws -> [Double]? {
+        guard let ensembleWeights else { return nil }
+        let w = ensembleWeights.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard w.count == 3, w.allSatisfy({ $0 != nil && $0! >= 0 && $0!.isFinite }), w.contains(where: { $0! > 0 }) else {
+            throw ValidationError("--ensemble-weights needs three non-negative numbers (isolation forest, SVM, Z-score), not all 0: got \(ensembleWeights)")
+        }
+        return w.map { $0! }
     }
 
     func decoder() throws -> JSONTransactionDecoder {
@@ -123,6 +152,8 @@ func loadMapping(_ path: String?) throws -> FieldMapping {
 extension TextSettings.Embedder: ExpressibleByArgument {}
 extension EnsembleCombiner.Method: ExpressibleByArgument {}
 extension ThresholdSettings.Method: ExpressibleByArgument {}
+extension ZScoreDetector.Combination: ExpressibleByArgument {}
+extension ZScoreDetector.AccountBaseline: ExpressibleByArgument {}
 
 /// Progress and summaries go to stderr, so stdout stays for data.
 func log(_ s: String) {

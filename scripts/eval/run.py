@@ -24,7 +24,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "out", "eval")
 STREAMS = os.path.join(OUT, "streams")
-TXGUARD = os.path.join(ROOT, ".build", "release", "txguard")
+TXGUARD = os.environ.get("TXGUARD_BIN") or os.path.join(ROOT, ".build", "release", "txguard")  # TXGUARD_BIN: another build
 DAY = 86400.0
 
 _spec = importlib.util.spec_from_file_location("compare_baselines", os.path.join(ROOT, "scripts", "compare-baselines.py"))
@@ -45,7 +45,7 @@ def stream_specs():
                   [PY, "scripts/foreign-stream.py", "--seed", str(seed), "--accounts", "16000", "--days", "30", "--events-per-day", "4800"]))
     for seed in (1, 2):
         s.append((f"holdout-s{seed}", "holdout", seed, 0.5,
-                  [PY, "scripts/holdout-stream.py", "--seed", str(seed), "--customers", "20000", "--days", "30"]))
+                  [PY, "scripts/holdout-stream.py", "--seed", str(seed), "--customers", "12000", "--days", "40"]))
     for seed in (1, 2):
         s.append((f"issuer-s{seed}", "issuer", seed, 0.5,
                   [PY, "scripts/eval/issuer_stream.py", "--seed", str(seed), "--accounts", "5000", "--days", "30"]))
@@ -332,7 +332,7 @@ def write_doc(path, payload, variants):
     `compromised_terminal` (28 days), `compromised_customer` (14 days, a third of transactions × 5).
     Events carry only account, time, amount (EUR) and `merchant_name = "terminal <id>"`. Seeds 1, 2, 3.
   - `foreign`: `scripts/foreign-stream.py` (mobile money, PaySim-like), 16000 accounts, 30 days. Seeds 1, 2.
-  - `holdout`: `scripts/holdout-stream.py` (marketplace, INR/BRL, festival sale), 20000 customers, 30 days. Seeds 1, 2.
+  - `holdout`: `scripts/holdout-stream.py` (marketplace, INR/BRL, festival sale on days 30-32), 12000 customers, 40 days. Seeds 1, 2.
   - `issuer`: `scripts/eval/issuer_stream.py`, a card-issuer stream written for this suite without reading
     txguard's feature code: skimmed terminals cashed out abroad, a device-sharing ring, card testing, account
     takeover; holidays abroad and new phones as legitimate look-alikes. 5000 accounts, 30 days. Seeds 1, 2.

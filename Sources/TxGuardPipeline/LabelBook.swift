@@ -1,0 +1,214 @@
+import Foundation
+import TxGuardContracts
+
+/// A label joined with its transaction: when it may be used (`visibleAtMicros`) and which entities
+/// it speaks for.
+public struct ResolvedLabel: Sendable, Hashable, Codable {
+    /// The labelled transaction.
+    public var transactionID: String
+    /// Fraud, or confirmed legitimate.
+    public var isFraud: Bool
+    /// Who made the label.
+    public var source: String
+    /// When the label was made (µs).
+    public var labeledAtMicros: Int64
+    /// The transaction's event time (µs).
+    public var eventTimeMicros: Int64
+    /// From when (event time, µs) the pipeline may use the label: `labeled_at` in `run`, the
+    /// transaction's time plus `--label-delay` in `backtest`/`replay`.
+    public var visibleAtMicros: Int64
+    /// Entity keys (kind → value) of the transaction.
+    public var entities: [Label.EntityKind: String]
+
+    /// A resolved label.
+    public init(transactionID: String, isFraud: Bool, source: String, labeledAtMicros: Int64, eventTimeMicros: Int64,
+                visibleAtMicros: Int64, entities: [Label.EntityKind: String]) {
+        self.transactionID = transactionID
+        self.isFraud = isFraud
+        self.source = source
+        self.labeledAtMicros = labeledAtMicros
+        self.eventTimeMicros = eventTimeMicros
+        self.visibleAtMicros = visibleAtMicros
+        self.entities = entities
+    }
+
+    /// `label` for transaction `tx`, visible from `visibleAt` (µs). The label's own entity keys win
+    /// over the transaction's.
+    public init(_ label: Label, transaction tx: Transaction?, visibleAtMicros: Int64) {
+        var entities = tx.map(Label.entities(of:)) ?? [:]
+        for (k, v) in label.entities { entities[k] = v }
+        self.init(transactionID: label.transactionID, isFraud: label.isFraud, source: label.source.rawValue,
+                  labeledAtMicros: label.labeledAtMicros, eventTimeMicros: tx?.timestampMicros ?? label.eventTimeMicros ?? label.labeledAtMicros,
+                  visibleAtMicros: visibleAtMicros, entities: entities)
+    }
+
+    /// The `label.v1` record of this resolved label (entity keys and event time included), as
+    /// published on the compacted resolved-labels topic.
+    public var label: Label {
+        Label(transactionID: transactionID, isFraud: isFraud, source: Label.Source(rawValue: source) ?? .other,
+              labeledAtMicros: labeledAtMicros, eventTimeMicros: eventTimeMicros, entities: entities)
+    }
+}
+
+/// Every label the process knows, by transaction and by entity, queried "as of" an event time: a
+/// query at time t sees exactly the labels with `visibleAt ≤ t`, whatever order labels arrived in
+/// and whichever partition asks. That makes entity risk a function of the label set and the event
+/// time alone — the same at 1 or 16 partitions, in a backtest and in a run — provided the label
+/// arrived before the event that could see it was scored (in `run`, labels consumed late are
+/// missed by the events scored before they arrived: that is the staleness the design allows).
+///
+/// One label per transaction: a second label with a later `labeled_at` corrects the first (its
+/// counts move), one with the same or an earlier `labeled_at` is a duplicate or stale and changes
+/// nothing. Per entity at most `maxEventsPerEntity` labels are kept (the oldest by event time go
+/// first), and labels older than `retentionMicros` before the newest event time queried are pruned.
+public final class LabelBook: @unchecked Sendable {
+    /// What `insert` did.
+    public enum Outcome: String, Sendable {
+        case added, corrected, duplicate, stale
+    }
+
+    struct EntityKey: Hashable {
+        var kind: Label.EntityKind
+        var value: String
+    }
+
+    struct Entry {
+        var visibleAt: Int64
+        var eventTime: Int64
+        var isFraud: Bool
+        var transactionID: String
+    }
+
+    private let lock = NSLock()
+    private var byTransaction: [String: ResolvedLabel] = [:]
+    private var byEntity: [EntityKey: [Entry]] = [:]
+    private var newestQuery: Int64 = .min
+    private var insertsSincePrune = 0
+    /// Labels older than this (by event time) before the newest queried time are forgotten.
+    public let retentionMicros: Int64
+    /// Most labels kept per entity.
+    public let maxEventsPerEntity: Int
+
+    /// An empty book.
+    public init(retentionMicros: Int64 = 45 * 86_400_000_000, maxEventsPerEntity: Int = 4096) {
+        self.retentionMicros = retentionMicros
+        self.maxEventsPerEntity = maxEventsPerEntity
+    }
+
+    /// Labels held.
+    public var count: Int { lock.withLock { byTransaction.count } }
+
+    /// Adds (or corrects) a label.
+    @discardableResult
+    public func insert(_ label: ResolvedLabel) -> Outcome {
+        lock.withLock {
+            var outcome = Outcome.added
+            if let old = byTransaction[label.transactionID] {
+                if label.labeledAtMicros < old.labeledAtMicros { return .stale }
+                if label.labeledAtMicros == old.labeledAtMicros && label.isFraud == old.isFraud { return .duplicate }
+                for (k, v) in old.entities { byEntity[EntityKey(kind: k, value: v)]?.removeAll { $0.transactionID == old.transactionID } }
+                outcome = .corrected
+            }
+            byTransaction[label.transactionID] = label
+            let entry = Entry(visibleAt: label.visibleAtMicros, eventTime: label.eventTimeMicros, isFraud: label.isFraud,
+                              transactionID: label.transactionID)
+            for (k, v) in label.entities {
+                let key = EntityKey(kind: k, value: v)
+                var list = byEntity[key] ?? []
+                // Sorted by event time (ties by transaction id) so windows are found by binary search.
+                let i = list.partitioningIndex { ($0.eventTime, $0.transactionID) > (entry.eventTime, entry.transactionID) }
+                list.insert(entry, at: i)
+                if list.count > maxEventsPerEntity { list.removeFirst(list.count - maxEventsPerEntity) }
+                byEntity[key] = list
+            }
+            insertsSincePrune += 1
+            if insertsSincePrune >= 50_000 { pruneLocked() }
+            return outcome
+        }
+    }
+
+    /// The label of a transaction if it is visible at `time` (µs).
+    public func label(of transactionID: String, visibleAt time: Int64) -> ResolvedLabel? {
+        lock.withLock {
+            guard let l = byTransaction[transactionID], l.visibleAtMicros <= time else { return nil }
+            return l
+        }
+    }
+
+    /// Counts of one entity's labels visible at `time` whose transactions happened in (time − window, time].
+    public struct Counts: Sendable, Equatable {
+        /// Confirmed frauds.
+        public var frauds: Int
+        /// Labels of either kind.
+        public var labelled: Int
+        /// Event time of the latest visible fraud in the window (µs), if any.
+        public var lastFraudMicros: Int64?
+
+        /// Counts.
+        public init(frauds: Int, labelled: Int, lastFraudMicros: Int64?) {
+            self.frauds = frauds
+            self.labelled = labelled
+            self.lastFraudMicros = lastFraudMicros
+        }
+    }
+
+    /// Counts for entity `kind = value` at event time `time` over `window` (µs).
+    public func counts(_ kind: Label.EntityKind, _ value: String, at time: Int64, window: Int64) -> Counts {
+        lock.withLock {
+            if time > newestQuery { newestQuery = time }
+            guard let list = byEntity[EntityKey(kind: kind, value: value)] else { return Counts(frauds: 0, labelled: 0, lastFraudMicros: nil) }
+            let lo = list.partitioningIndex { $0.eventTime > time - window }
+            var c = Counts(frauds: 0, labelled: 0, lastFraudMicros: nil)
+            var i = lo
+            while i < list.count, list[i].eventTime <= time {
+                let e = list[i]
+                if e.visibleAt <= time {
+                    c.labelled += 1
+                    if e.isFraud { c.frauds += 1; c.lastFraudMicros = e.eventTime }
+                }
+                i += 1
+            }
+            return c
+        }
+    }
+
+    /// Transactions of entity `kind = value` whose legitimate (false-positive) labels are visible at
+    /// `time`, for transactions in (time − window, time].
+    public func legitimateLabels(_ kind: Label.EntityKind, _ value: String, at time: Int64, window: Int64) -> [String] {
+        lock.withLock {
+            guard let list = byEntity[EntityKey(kind: kind, value: value)] else { return [] }
+            let lo = list.partitioningIndex { $0.eventTime > time - window }
+            var out: [String] = []
+            var i = lo
+            while i < list.count, list[i].eventTime <= time {
+                if list[i].visibleAt <= time && !list[i].isFraud { out.append(list[i].transactionID) }
+                i += 1
+            }
+            return out
+        }
+    }
+
+    private func pruneLocked() {
+        insertsSincePrune = 0
+        guard newestQuery > .min else { return }
+        let cutoff = newestQuery - retentionMicros
+        for (k, list) in byEntity {
+            let i = list.partitioningIndex { $0.eventTime > cutoff }
+            if i == list.count { byEntity[k] = nil } else if i > 0 { byEntity[k] = Array(list[i...]) }
+        }
+        byTransaction = byTransaction.filter { $0.value.eventTimeMicros > cutoff || $0.value.visibleAtMicros > newestQuery }
+    }
+}
+
+extension Array {
+    /// The first index whose element satisfies `belongs` (the elements must be partitioned: all
+    /// false, then all true); `count` when none does.
+    func partitioningIndex(where belongs: (Element) -> Bool) -> Int {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if belongs(self[mid]) { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
+    }
+}

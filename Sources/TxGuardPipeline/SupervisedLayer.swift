@@ -1,0 +1,206 @@
+import Foundation
+import TxGuardContracts
+import TxGuardDetectors
+
+/// How the supervised layer learns from labels and how much its evidence counts.
+public struct SupervisedSettings: Sendable, Codable, Equatable {
+    /// Retrain every this much event time (µs), at boundaries aligned to the epoch (so a backtest, a
+    /// replay and a run retrain at the same instants).
+    public var retrainEveryMicros: Int64 = 86_400_000_000
+    /// Confirmed frauds (and as many legitimate rows) needed before the first model is trained.
+    public var minimumFrauds = 20
+    /// Feature rows of recent events kept per partition to train on once their labels arrive.
+    public var rowCapacity = 100_000
+    /// Share of legitimate rows trained on (weighted back up), chosen by a hash of the transaction id.
+    public var negativeSampleRate = 0.25
+    /// Unlabelled events that did not alert count as legitimate once this old (µs); nil: only
+    /// labelled events are trained on. Alerts without a label are never trained on.
+    public var presumeLegitimateAfterMicros: Int64?
+    /// Weight of the supervised evidence (the model's log-likelihood ratio, natural log) added to
+    /// the ensemble's surprise score.
+    public var weight = 1.0
+    /// The trees.
+    public var trees: GradientBoostedTrees.Configuration = {
+        var c = GradientBoostedTrees.Configuration()
+        c.maxIterations = 100
+        c.learningRate = 0.1
+        c.maxLeafNodes = 15
+        c.minSamplesLeaf = 20
+        c.l2Regularization = 1.0
+        return c
+    }()
+    /// A false positive counts against the same pattern on the same account for this long (µs).
+    public var feedbackWindowMicros: Int64 = 30 * 86_400_000_000
+    /// Score subtracted per matching false positive (surprise units: ln 10 ≈ ten times less likely).
+    public var feedbackPenalty = 2.302585
+    /// Most false positives that count (the suppression is bounded).
+    public var feedbackMaxCount = 3
+
+    /// Defaults.
+    public init() {}
+}
+
+/// The supervised layer of one partition: gradient-boosted trees over the event's features, its
+/// entities' label-derived risk (`EntityRisk`) and the detectors' calibrated tail probabilities,
+/// trained on the partition's recent events whose labels are visible at the retrain time, and
+/// retrained on a fixed event-time schedule. Until a model is trained it adds nothing, so a
+/// pipeline without labels is exactly the unsupervised ensemble.
+final class SupervisedLayer {
+    let settings: SupervisedSettings
+    let featureNames: [String]
+    private(set) var model: GradientBoostedTrees?
+    /// Logit of the weighted fraud rate the current model was trained at (its evidence is relative to it).
+    private(set) var priorLogit = 0.0
+    private(set) var retrains = 0
+    private(set) var lastTraining: (frauds: Int, legitimate: Int)?
+    private var nextRetrain: Int64?
+
+    private struct Row {
+        var transactionID: String
+        var eventTime: Int64
+        var alerted: Bool
+        var values: [Float]
+    }
+    private var rows: [Row] = []
+    private var head = 0
+    /// Rows of confirmed frauds that left the ring, kept for training (bounded).
+    private var fraudArchive: [String: Row] = [:]
+    private var fraudArchiveOrder: [String] = []
+
+    init(settings: SupervisedSettings, baseFeatureNames: [String]) {
+        self.settings = settings
+        featureNames = baseFeatureNames + EntityRisk.featureNames + DetectorKind.allCases.map { "detector_\($0.name)_log_tail" }
+    }
+
+    /// The supervised feature row of an event.
+    func row(_ x: [Float], _ tx: Transaction, book: LabelBook, logTails: DetectorTriple) -> [Float] {
+        var r = x
+        r.reserveCapacity(featureNames.count)
+        EntityRisk.features(of: tx, book: book, into: &r)
+        for k in DetectorKind.allCases { r.append(Float(logTails[k])) }
+        return r
+    }
+
+    /// The supervised evidence for `row`: log-likelihood ratio (natural log) against the training
+    /// prior, or nil before the first model.
+    func evidence(_ row: [Float]) -> Double? {
+        guard let model else { return nil }
+        return row.withUnsafeBufferPointer { model.logit($0) } - priorLogit
+    }
+
+    /// Per-feature contributions to the evidence (Saabas attribution of the trees).
+    func attribution(_ row: [Float]) -> [Double]? {
+        guard let model else { return nil }
+        return row.withUnsafeBufferPointer { model.attribution($0) }
+    }
+
+    /// Keeps an event's row until its label can arrive.
+    func record(transactionID: String, eventTime: Int64, alerted: Bool, row: [Float]) {
+        let r = Row(transactionID: transactionID, eventTime: eventTime, alerted: alerted, values: row)
+        if rows.count < settings.rowCapacity {
+            rows.append(r)
+        } else {
+            let old = rows[head]
+            rows[head] = r
+            head = (head + 1) % rows.count
+            archiveIfFraud(old)
+        }
+    }
+
+    private var archiveBook: LabelBook?
+    private var archiveTime: Int64 = .min
+
+    private func archiveIfFraud(_ row: Row) {
+        guard let book = archiveBook, let l = book.label(of: row.transactionID, visibleAt: archiveTime), l.isFraud else { return }
+        if fraudArchive[row.transactionID] == nil { fraudArchiveOrder.append(row.transactionID) }
+        fraudArchive[row.transactionID] = row
+        if fraudArchiveOrder.count > 20_000 { fraudArchive[fraudArchiveOrder.removeFirst()] = nil }
+    }
+
+    /// Retrains when event time `t` has passed the next scheduled instant. Returns true if a new
+    /// model was swapped in.
+    @discardableResult
+    func retrainIfDue(at t: Int64, book: LabelBook) -> Bool {
+        let every = settings.retrainEveryMicros
+        guard let due = nextRetrain else {
+            nextRetrain = (t / every + 1) * every
+            return false
+        }
+        guard t >= due else { return false }
+        var asOf = due
+        while asOf + every <= t { asOf += every }
+        nextRetrain = asOf + every
+        archiveBook = book
+        archiveTime = asOf
+        return retrain(asOf: asOf, book: book)
+    }
+
+    private func sampled(_ transactionID: String) -> Bool {
+        Double(FNV1a64.hash(transactionID.utf8) % 1_000_000) < settings.negativeSampleRate * 1_000_000
+    }
+
+    /// Trains on the rows whose labels are visible at `asOf` (and, if configured, old unlabelled
+    /// non-alerted rows as legitimate). No label visible after `asOf` is read.
+    private func retrain(asOf: Int64, book: LabelBook) -> Bool {
+        var values: [Float] = []
+        var labels: [Bool] = []
+        var weights: [Double] = []
+        var frauds = 0, legit = 0
+        var seen = Set<String>()
+        let negWeight = 1 / max(settings.negativeSampleRate, 1e-6)
+        func add(_ r: Row, fraud: Bool) {
+            values += r.values
+            labels.append(fraud)
+            weights.append(fraud ? 1 : negWeight)
+            if fraud { frauds += 1 } else { legit += 1 }
+        }
+        // Ring order from the oldest row, so the training set does not depend on where the ring wraps.
+        for k in 0..<rows.count {
+            let r = rows[(head + k) % rows.count]
+            guard r.eventTime <= asOf else { continue }
+            if let l = book.label(of: r.transactionID, visibleAt: asOf) {
+                seen.insert(r.transactionID)
+                if l.isFraud { add(r, fraud: true) } else if r.alerted || sampled(r.transactionID) { add(r, fraud: false) }
+            } else if let after = settings.presumeLegitimateAfterMicros, !r.alerted, r.eventTime + after <= asOf, sampled(r.transactionID) {
+                add(r, fraud: false)
+            }
+        }
+        for id in fraudArchiveOrder where !seen.contains(id) {
+            if let r = fraudArchive[id], book.label(of: id, visibleAt: asOf)?.isFraud == true { add(r, fraud: true) }
+        }
+        guard frauds >= settings.minimumFrauds, legit >= settings.minimumFrauds else { return false }
+        do {
+            let x = try FeatureMatrix(rowCount: labels.count, columnCount: featureNames.count, values: values)
+            let m = try GradientBoostedTrees.fit(x, labels: labels, sampleWeights: weights, featureNames: featureNames,
+                                                 configuration: settings.trees)
+            let wPos = Double(frauds), wNeg = Double(legit) * negWeight
+            model = m
+            priorLogit = log(wPos / wNeg)
+            retrains += 1
+            lastTraining = (frauds, legit)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    // MARK: - State
+
+    struct Saved: Codable {
+        var model: GradientBoostedTrees?
+        var priorLogit: Double
+        var retrains: Int
+        var nextRetrain: Int64?
+    }
+
+    /// The model and schedule (the training rows are not saved: after a restore the next retrains
+    /// see the events since the restore, README "Labels").
+    var saved: Saved { Saved(model: model, priorLogit: priorLogit, retrains: retrains, nextRetrain: nextRetrain) }
+
+    func restore(_ s: Saved) {
+        model = s.model
+        priorLogit = s.priorLogit
+        retrains = s.retrains
+        nextRetrain = s.nextRetrain
+    }
+}

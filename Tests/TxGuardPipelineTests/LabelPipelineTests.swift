@@ -1,0 +1,248 @@
+import Foundation
+import Testing
+import TxGuardContracts
+import TxGuardDetectors
+import TxGuardPipeline
+import TxGuardSimulator
+
+/// Labels as input: the label book's as-of counts against closed-form values, independence from
+/// arrival order and partitioning, corrections, no leakage of a label before its delay, the
+/// supervised layer's effect and false-positive feedback.
+@Suite(.serialized) struct LabelPipelineTests {
+    static let day: Int64 = 86_400_000_000
+    static let t0: Int64 = 1_790_000_000_000_000
+
+    static func label(_ id: String, fraud: Bool, event: Int64, visible: Int64, labeledAt: Int64? = nil,
+                      merchant: String = "M", account: String = "A") -> ResolvedLabel {
+        ResolvedLabel(transactionID: id, isFraud: fraud, source: "analyst", labeledAtMicros: labeledAt ?? visible, eventTimeMicros: event,
+                      visibleAtMicros: visible, entities: [.merchant: merchant, .account: account])
+    }
+
+    @Test func entityWindowsAndSharesMatchClosedForm() {
+        let book = LabelBook()
+        let d = Self.day, t0 = Self.t0
+        // Merchant M: frauds on days 1, 5 and 20, legitimate on days 2 and 3; each known 1 day later.
+        for (i, (day, fraud)) in [(1, true), (2, false), (3, false), (5, true), (20, true)].enumerated() {
+            book.insert(Self.label("t\(i)", fraud: fraud, event: t0 + Int64(day) * d, visible: t0 + Int64(day + 1) * d, account: "A\(i)"))
+        }
+        func c(_ day: Double, _ window: Int64) -> LabelBook.Counts {
+            book.counts(.merchant, "M", at: t0 + Int64(day * Double(d)), window: window)
+        }
+        // Day 1.5: the day-1 fraud is not known yet.
+        #expect(c(1.5, 7 * d).frauds == 0 && c(1.5, 7 * d).labelled == 0)
+        // Day 2: known (visible at exactly day 2); the day-2 label is not.
+        #expect(c(2, 7 * d) == LabelBook.Counts(frauds: 1, labelled: 1, lastFraudMicros: t0 + d))
+        // Day 6.5: frauds 1 and 5 known, legit 2 and 3 known: 2 of 4.
+        #expect(c(6.5, 7 * d).frauds == 2 && c(6.5, 7 * d).labelled == 4)
+        // Day 8.5, 7-day window (1.5, 8.5]: day 1 has left the window.
+        #expect(c(8.5, 7 * d).frauds == 1 && c(8.5, 7 * d).labelled == 3)
+        // Day 21.5, 30-day window: all five known; 7-day window: only day 20.
+        #expect(c(21.5, 30 * d).frauds == 3 && c(21.5, 30 * d).labelled == 5)
+        #expect(c(21.5, 7 * d).frauds == 1 && c(21.5, 7 * d).labelled == 1)
+        // The features: frauds 7d, 30d, share 30d = frauds / (labelled + 1).
+        let tx = Transaction(transactionID: "q", accountID: "A9", timestampMicros: t0 + 21 * d + d / 2, amount: Money(minorUnits: 100, exponent: 2),
+                             currency: "EUR", merchantName: "M")
+        var f: [Float] = []
+        EntityRisk.features(of: tx, book: book, into: &f)
+        let names = EntityRisk.featureNames
+        #expect(f.count == names.count)
+        #expect(f[names.firstIndex(of: "entity_merchant_frauds_7d")!] == 1)
+        #expect(f[names.firstIndex(of: "entity_merchant_frauds_30d")!] == 3)
+        #expect(f[names.firstIndex(of: "entity_merchant_fraud_share_30d")!] == Float(3) / Float(6))
+        #expect(f[names.firstIndex(of: "entity_account_frauds_30d")!] == 0)
+        #expect(EntityRisk.describe(feature: "entity_merchant_frauds_7d", value: 3) == "merchant had 3 confirmed frauds in the last 7 days")
+    }
+
+    @Test func correctionsDuplicatesAndStaleLabels() {
+        let book = LabelBook()
+        let d = Self.day, t0 = Self.t0
+        #expect(book.insert(Self.label("x", fraud: false, event: t0, visible: t0 + d)) == .added)
+        #expect(book.insert(Self.label("x", fraud: false, event: t0, visible: t0 + d)) == .duplicate)
+        // A chargeback weeks later corrects the analyst's "legitimate".
+        #expect(book.insert(Self.label("x", fraud: true, event: t0, visible: t0 + 30 * d)) == .corrected)
+        #expect(book.counts(.merchant, "M", at: t0 + 31 * d, window: 35 * d).frauds == 1)
+        #expect(book.counts(.merchant, "M", at: t0 + 31 * d, window: 35 * d).labelled == 1)
+        // Before the correction was known, the book reads as neither (the corrected label replaced the
+        // first one: a correction is not retroactive to before it was made, and neither is the original).
+        #expect(book.counts(.merchant, "M", at: t0 + 2 * d, window: 35 * d).labelled == 0)
+        // An older label arriving late changes nothing.
+        #expect(book.insert(Self.label("x", fraud: false, event: t0, visible: t0 + 2 * d)) == .stale)
+        #expect(book.label(of: "x", visibleAt: t0 + 31 * d)?.isFraud == true)
+        #expect(book.label(of: "x", visibleAt: t0 + 29 * d) == nil)
+    }
+
+    /// Simulated transactions with ground-truth labels.
+    static func stream(accounts: Int, days: Int, seed: UInt64) throws -> (txs: [Transaction], fraud: [String: Bool]) {
+        var cfg = SimulatorConfig()
+        cfg.accounts = accounts
+        cfg.days = days
+        cfg.seed = seed
+        cfg.fraudRate = 0.02
+        let decoder = try JSONTransactionDecoder()
+        var txs: [Transaction] = [], fraud: [String: Bool] = [:]
+        for s in try TransactionSimulator(config: cfg) {
+            let line = Array(s.jsonLine(includeLabels: false).dropLast())
+            let tx = try line.withUnsafeBytes { try decoder.decode($0, context: .unknown) }
+            txs.append(tx)
+            fraud[tx.transactionID] = s.isFraud
+        }
+        return (txs, fraud)
+    }
+
+    static func book(_ txs: [Transaction], _ fraud: [String: Bool], delay: Int64, order: [Int]? = nil) -> LabelBook {
+        let book = LabelBook()
+        for i in order ?? Array(txs.indices) {
+            let tx = txs[i]
+            let l = Label(transactionID: tx.transactionID, isFraud: fraud[tx.transactionID]!, source: .analyst,
+                          labeledAtMicros: tx.timestampMicros + delay)
+            book.insert(ResolvedLabel(l, transaction: tx, visibleAtMicros: tx.timestampMicros + delay))
+        }
+        return book
+    }
+
+    @Test func entityRiskIgnoresLabelArrivalOrderAndPartitionCount() throws {
+        let (txs, fraud) = try Self.stream(accounts: 600, days: 20, seed: 5)
+        let inOrder = Self.book(txs, fraud, delay: Self.day)
+        var rng = SeededGenerator(seed: 9)
+        var shuffled = Array(txs.indices)
+        for i in stride(from: shuffled.count - 1, to: 0, by: -1) { shuffled.swapAt(i, rng.nextIndex(below: i + 1)) }
+        let otherOrder = Self.book(txs, fraud, delay: Self.day, order: shuffled)
+        func features(_ book: LabelBook, partitions: Int) -> [String: [Float]] {
+            var out: [String: [Float]] = [:]
+            // Each partition's events in order, partitions one after another (as far apart as partitions can drift).
+            for p in 0..<partitions {
+                for tx in txs where Int(FNV1a64.hash(tx.accountID.utf8) % UInt64(partitions)) == p {
+                    var f: [Float] = []
+                    EntityRisk.features(of: tx, book: book, into: &f)
+                    out[tx.transactionID] = f
+                }
+            }
+            return out
+        }
+        let one = features(inOrder, partitions: 1)
+        let sixteen = features(otherOrder, partitions: 16)
+        #expect(one == sixteen)
+        let merchantFrauds = EntityRisk.featureNames.firstIndex(of: "entity_merchant_frauds_30d")!
+        #expect(one.values.contains { $0[merchantFrauds] > 0 }, "the stream has merchants with known frauds (the test can fail)")
+    }
+
+    static func run(_ model: TxGuardModel, _ txs: ArraySlice<Transaction>, book: LabelBook?, settings: SupervisedSettings = .init()) throws -> [Verdict] {
+        var runtime = try ScoringRuntime.load(model: model)
+        runtime.labels = book
+        runtime.supervised = settings
+        let scorer = try PartitionScorer(runtime: runtime)
+        return txs.map { scorer.judge($0, source: .unknown) }
+    }
+
+    static func trained(_ txs: [Transaction]) throws -> TxGuardModel {
+        var o = TrainingOptions()
+        o.text = TextSettings(embedder: .hashed)
+        return try ModelTrainer.train(txs, source: "test", options: o).model
+    }
+
+    @Test func noLabelInfluencesAnythingBeforeItIsVisible() throws {
+        let (txs, fraud) = try Self.stream(accounts: 1500, days: 24, seed: 11)
+        let n = txs.count / 4
+        let model = try Self.trained(Array(txs[..<n]))
+        var settings = SupervisedSettings()
+        settings.minimumFrauds = 10
+        let scored = txs[n...]
+        let cut = scored[scored.startIndex + scored.count / 2].timestampMicros
+        let reference = Self.book(txs, fraud, delay: Self.day)
+        // Every label not visible by `cut` arrives 5 days later and with its verdict flipped.
+        let altered = LabelBook()
+        for tx in txs {
+            let l = reference.label(of: tx.transactionID, visibleAt: .max)!
+            var m = l
+            if l.visibleAtMicros > cut { m.visibleAtMicros += 5 * Self.day; m.isFraud.toggle(); m.labeledAtMicros = m.visibleAtMicros }
+            altered.insert(m)
+        }
+        let a = try Self.run(model, scored, book: reference, settings: settings)
+        let b = try Self.run(model, scored, book: altered, settings: settings)
+        var before = 0, differentAfter = 0
+        for (va, vb) in zip(a, b) {
+            let t = va.transaction!.timestampMicros
+            if t <= cut {
+                before += 1
+                #expect(va.score.bitPattern == vb.score.bitPattern && va.kind == vb.kind,
+                        "\(va.transaction!.transactionID) at \(t) (cut \(cut)): \(va.score) vs \(vb.score)")
+            } else if va.score != vb.score {
+                differentAfter += 1
+            }
+        }
+        #expect(before > 1000)
+        #expect(a.contains { $0.supervisedEvidence != nil }, "a supervised model was trained before the cut")
+        #expect(differentAfter > 0, "the altered labels do change later scores (the test can fail)")
+    }
+
+    @Test func withoutLabelsTheEnsembleIsUnchangedAndWithThemDetectionImproves() throws {
+        let (txs, fraud) = try Self.stream(accounts: 1500, days: 24, seed: 13)
+        let n = txs.count / 4
+        let model = try Self.trained(Array(txs[..<n]))
+        let scored = txs[n...]
+        let plain = try Self.run(model, scored, book: nil)
+        let empty = try Self.run(model, scored, book: LabelBook())
+        #expect(zip(plain, empty).allSatisfy { $0.score.bitPattern == $1.score.bitPattern && $0.kind == $1.kind })
+        var settings = SupervisedSettings()
+        settings.minimumFrauds = 10
+        let labelled = try Self.run(model, scored, book: Self.book(txs, fraud, delay: Self.day), settings: settings)
+        // Compare on the second half, when the supervised layer has had labels for a while.
+        let half = plain.count / 2
+        let y = scored.dropFirst(half).map { fraud[$0.transactionID]! }
+        let before = Self.averagePrecision(plain[half...].map(\.score), y)
+        let after = Self.averagePrecision(labelled[half...].map(\.score), y)
+        #expect(after > before + 0.05, "PR-AUC without labels \(before), with labels (1-day delay) \(after)")
+        // An alert with supervised evidence names it.
+        let reasons = labelled.compactMap(\.alert).flatMap(\.reasons)
+        #expect(reasons.contains { $0.detector == "supervised" }, "no alert names supervised evidence")
+    }
+
+    /// Average precision (scikit-learn's definition: Σ (Rₙ − Rₙ₋₁) Pₙ over distinct thresholds).
+    static func averagePrecision(_ scores: [Double], _ labels: [Bool]) -> Double {
+        let order = scores.indices.sorted { scores[$0] > scores[$1] }
+        let positives = Double(labels.filter { $0 }.count)
+        var tp = 0.0, fp = 0.0, ap = 0.0, lastRecall = 0.0
+        var i = 0
+        while i < order.count {
+            var j = i
+            while j < order.count && scores[order[j]] == scores[order[i]] {
+                if labels[order[j]] { tp += 1 } else { fp += 1 }
+                j += 1
+            }
+            let recall = tp / positives
+            ap += (recall - lastRecall) * tp / (tp + fp)
+            lastRecall = recall
+            i = j
+        }
+        return ap
+    }
+
+    @Test func falsePositiveFeedbackDampsTheSamePatternOnTheSameAccountBoundedAndExpiring() throws {
+        let (txs, fraud) = try Self.stream(accounts: 1500, days: 24, seed: 17)
+        let n = txs.count / 4
+        let model = try Self.trained(Array(txs[..<n]))
+        let scored = txs[n...]
+        var settings = SupervisedSettings()
+        settings.minimumFrauds = .max  // feedback alone: no supervised model
+        let first = try Self.run(model, scored, book: LabelBook(), settings: settings)
+        // Analysts close every alert on a legitimate transaction as a false positive an hour later.
+        let book = LabelBook()
+        for v in first where v.isAlert && fraud[v.transaction!.transactionID] == false {
+            let tx = v.transaction!
+            let l = Label(transactionID: tx.transactionID, isFraud: false, source: .analyst, labeledAtMicros: tx.timestampMicros + 3_600_000_000)
+            book.insert(ResolvedLabel(l, transaction: tx, visibleAtMicros: l.labeledAtMicros))
+        }
+        let second = try Self.run(model, scored, book: book, settings: settings)
+        let damped = second.filter { $0.feedbackSuppressions > 0 }
+        #expect(!damped.isEmpty, "some later event matched an earlier false positive")
+        #expect(damped.allSatisfy { $0.feedbackSuppressions <= settings.feedbackMaxCount })
+        let alertsFirst = first.filter(\.isAlert).count, alertsSecond = second.filter(\.isAlert).count
+        let fpFirst = first.filter { $0.isAlert && fraud[$0.transaction!.transactionID] == false }.count
+        let fpSecond = second.filter { $0.isAlert && fraud[$0.transaction!.transactionID] == false }.count
+        #expect(fpSecond < fpFirst, "false positives \(fpFirst) -> \(fpSecond), alerts \(alertsFirst) -> \(alertsSecond)")
+        // Expiry: with a 1-minute window nothing matches.
+        settings.feedbackWindowMicros = 60_000_000
+        let expired = try Self.run(model, scored, book: book, settings: settings)
+        #expect(expired.allSatisfy { $0.feedbackSuppressions == 0 })
+    }
+}
