@@ -42,6 +42,12 @@ public struct ResolvedLabel: Sendable, Hashable, Codable {
                   visibleAtMicros: visibleAtMicros, entities: entities)
     }
 
+    func with(eventTime: Int64) -> ResolvedLabel {
+        var r = self
+        r.eventTimeMicros = eventTime
+        return r
+    }
+
     /// The `label.v1` record of this resolved label (entity keys and event time included), as
     /// published on the compacted resolved-labels topic.
     public var label: Label {
@@ -185,6 +191,98 @@ public final class LabelBook: @unchecked Sendable {
                 i += 1
             }
             return out
+        }
+    }
+
+    // MARK: - Joining labels with the transactions this process judged (run)
+
+    private var recent: [String: RecentTransaction] = [:]
+    private var recentOrder: [String] = []
+    private var recentHead = 0
+    private var pending: [String: Label] = [:]
+    private var pendingOrder: [String] = []
+    /// Transactions remembered for joining labels that do not carry their entity keys.
+    public var recentCapacity = 500_000
+    /// Labels waiting for their transaction (arrived first, or the transaction is another instance's).
+    public var pendingCapacity = 100_000
+    /// Pending labels dropped unmatched so far (capacity reached).
+    public private(set) var unmatched = 0
+    /// Called (outside the lock) with each label this process resolved from its own transactions,
+    /// so it can be published for every instance (the resolved-labels topic). Set once, before use.
+    public nonisolated(unsafe) var onResolved: (@Sendable (ResolvedLabel) -> Void)?
+
+    struct RecentTransaction {
+        var eventTime: Int64
+        var entities: [Label.EntityKind: String]
+    }
+
+    /// What `resolve` did with a label.
+    public enum Resolution: Sendable, Equatable {
+        /// Joined (or it carried entity keys and event time) and inserted.
+        case inserted(Outcome)
+        /// Waiting for its transaction.
+        case pending
+        /// Refused: made before its transaction happened.
+        case beforeTransaction
+    }
+
+    /// Remembers a judged transaction so a later label can be joined with it; resolves a label that
+    /// was waiting for it.
+    public func remember(_ tx: Transaction) {
+        let resolved: ResolvedLabel? = lock.withLock {
+            let r = RecentTransaction(eventTime: tx.timestampMicros, entities: Label.entities(of: tx))
+            if recent.updateValue(r, forKey: tx.transactionID) == nil {
+                if recentOrder.count < recentCapacity {
+                    recentOrder.append(tx.transactionID)
+                } else {
+                    recent[recentOrder[recentHead]] = nil
+                    recentOrder[recentHead] = tx.transactionID
+                    recentHead = (recentHead + 1) % recentCapacity
+                }
+            }
+            guard let label = pending.removeValue(forKey: tx.transactionID), label.labeledAtMicros >= tx.timestampMicros else { return nil }
+            return ResolvedLabel(label, transaction: tx, visibleAtMicros: label.labeledAtMicros)
+        }
+        if let resolved {
+            insert(resolved)
+            onResolved?(resolved)
+        }
+    }
+
+    /// A label from the labels topic, visible from its `labeled_at`: inserted when it carries its
+    /// transaction's entity keys and event time or this process judged the transaction (then
+    /// `onResolved` publishes it), otherwise kept pending until the transaction comes.
+    public func resolve(_ label: Label) -> Resolution {
+        enum Step { case direct(ResolvedLabel), joined(ResolvedLabel), pending, before }
+        let step: Step = lock.withLock {
+            if let r = recent[label.transactionID] {
+                if label.labeledAtMicros < r.eventTime { return .before }
+                var e = r.entities
+                for (k, v) in label.entities { e[k] = v }
+                return .joined(ResolvedLabel(transactionID: label.transactionID, isFraud: label.isFraud, source: label.source.rawValue,
+                                             labeledAtMicros: label.labeledAtMicros, eventTimeMicros: r.eventTime,
+                                             visibleAtMicros: label.labeledAtMicros, entities: e))
+            }
+            if let t = label.eventTimeMicros, !label.entities.isEmpty {
+                return .direct(ResolvedLabel(label, transaction: nil, visibleAtMicros: label.labeledAtMicros).with(eventTime: t))
+            }
+            if let old = pending[label.transactionID], old.labeledAtMicros > label.labeledAtMicros { return .pending }
+            if pending.updateValue(label, forKey: label.transactionID) == nil { pendingOrder.append(label.transactionID) }
+            if pendingOrder.count > 2 * pendingCapacity { pendingOrder = pendingOrder.filter { pending[$0] != nil } }
+            while pending.count > pendingCapacity, !pendingOrder.isEmpty {
+                let oldest = pendingOrder.removeFirst()
+                if pending.removeValue(forKey: oldest) != nil { unmatched += 1 }
+            }
+            return .pending
+        }
+        switch step {
+        case .before: return .beforeTransaction
+        case .pending: return .pending
+        case .direct(let r): return .inserted(insert(r))
+        case .joined(let r):
+            let outcome = insert(r)
+            if outcome == .added || outcome == .corrected { onResolved?(r) }
+            return .inserted(outcome)
         }
     }
 

@@ -50,6 +50,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds allowed for a graceful shutdown (SIGTERM/SIGINT) before it is forced; 5 s after that the process exits 70 whatever the brokers do. Default 30.") var shutdownDeadline: Double?
     @Option(name: .long, help: "Seconds an assigned partition with records waiting may make no progress before it is reported stalled (log, txguard_partitions_stalled) and resumed. Default 30.")
     var stallAfter: Double?
+    @Option(name: .long, help: "Topic of labels (label.v1: analyst dispositions, chargebacks) read by every instance; joined labels go to <topic>.resolved (compacted, created if missing). Without it the monitor is unsupervised.")
+    var labelsTopic: String?
     @Option(name: .long, help: "Directory of the MiniLM files, if the model uses them.") var modelDir: String?
     @Option(name: .long, help: "Field mapping JSON for your own transaction shape.") var mapping: String?
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical. Default info.") var logLevel: String?
@@ -92,7 +94,11 @@ struct RunCommand: AsyncParsableCommand {
         defer { endpoint?.stop() }
 
         let m = try ModelFile.read(path: s.model)
-        let runtime = try ScoringRuntime.load(model: m, mapping: try loadMapping(s.mapping), modelDirectory: s.modelDir)
+        var runtime = try ScoringRuntime.load(model: m, mapping: try loadMapping(s.mapping), modelDirectory: s.modelDir)
+        // Labels (with --labels-topic): one book per process, shared by every partition and kept
+        // across model reloads.
+        let labelBook = s.labelsTopic.map { _ in LabelBook() }
+        runtime.labels = labelBook
         logger.info("model loaded", metadata: ["model": "\(m.modelVersion)", "features": "\(m.scoring.featureCount)", "text": "\(m.text.embedder.rawValue)"])
 
         var client = try kafka.client(environment: env.merging(["TXGUARD_BROKERS": s.brokers]) { a, _ in a })
@@ -123,6 +129,14 @@ struct RunCommand: AsyncParsableCommand {
             store = DirectoryStateStore(directory: s.stateDir)
             logger.info("partition state snapshots in directory", metadata: ["dir": "\(s.stateDir)"])
         }
+        var labelFeed: LabelFeed?
+        if let labelsTopic = s.labelsTopic, let labelBook {
+            try ensureCompactedTopic(probe: probe, client: client, name: labelsTopic + ".resolved",
+                                     partitions: try probe.partitionCount(labelsTopic) ?? 1, logger: logger)
+            labelFeed = LabelFeed(configuration: LabelFeed.Configuration(client: client, labelsTopic: labelsTopic, deadLetterTopic: s.deadLetterTopic),
+                                  book: labelBook, logger: logger)
+            logger.info("labels: reading every partition of the labels topic and its resolved topic", metadata: ["topic": "\(labelsTopic)"])
+        }
         probe.close()  // only needed at start (close is idempotent; the defer covers early exits)
         let service = MonitorService(configuration: conf,
                                      processors: PipelineProcessorFactory(runtime: runtime, alertTopic: s.alertTopic, deadLetterTopic: s.deadLetterTopic),
@@ -132,7 +146,10 @@ struct RunCommand: AsyncParsableCommand {
         // Last in the list: graceful shutdown reaches it first, and it arms the forced exit (70)
         // 5 s past the deadline, which holds even when librdkafka blocks on an absent broker.
         let watchdog = ShutdownWatchdog(deadline: s.shutdownDeadline + 5, logger: logger) { Glibc.exit(70) }
-        var groupConfig = ServiceGroupConfiguration(services: [.init(service: service), .init(service: watchdog, successTerminationBehavior: .ignore)],
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
+        if let labelFeed { services.append(.init(service: labelFeed)) }
+        services.append(.init(service: watchdog, successTerminationBehavior: .ignore))
+        var groupConfig = ServiceGroupConfiguration(services: services,
                                                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfig.maximumGracefulShutdownDuration = .milliseconds(Int(s.shutdownDeadline * 1000))
         let settings = s
@@ -151,7 +168,8 @@ struct RunCommand: AsyncParsableCommand {
                     lastModified = now
                     do {
                         let next = try ModelFile.read(path: settings.model)
-                        let rt = try ScoringRuntime.load(model: next, mapping: try loadMapping(settings.mapping), modelDirectory: settings.modelDir)
+                        var rt = try ScoringRuntime.load(model: next, mapping: try loadMapping(settings.mapping), modelDirectory: settings.modelDir)
+                        rt.labels = labelBook
                         service.replaceProcessors(PipelineProcessorFactory(runtime: rt, alertTopic: settings.alertTopic, deadLetterTopic: settings.deadLetterTopic))
                         log.notice("model reloaded", metadata: ["model": "\(next.modelVersion)", "path": "\(settings.model)"])
                     } catch {
@@ -180,6 +198,19 @@ func waitForBroker(_ client: KafkaClientConfiguration, logger: Logger) async thr
         attempt += 1
     }
     if attempt > 1 { logger.notice("Kafka broker answers", metadata: ["brokers": "\(client.bootstrapServers)", "attempts": "\(attempt)"]) }
+}
+
+/// Creates a compacted topic if it is missing.
+func ensureCompactedTopic(probe: KafkaConsumer, client: KafkaClientConfiguration, name: String, partitions: Int, logger: Logger) throws {
+    if try probe.partitionCount(name) != nil { return }
+    do {
+        try KafkaAdmin(client: client, logger: logger).createTopics([
+            KafkaAdmin.NewTopic(name: name, partitions: partitions, replicationFactor: -1, config: ["cleanup.policy": "compact"]),
+        ])
+        logger.notice("created compacted topic", metadata: ["topic": "\(name)", "partitions": "\(partitions)"])
+    } catch {
+        throw ValidationError("topic \(name) does not exist and could not be created (\(error)); create it with cleanup.policy=compact")
+    }
 }
 
 /// Creates the compacted state topic (as many partitions as the first input topic) if it is missing.
@@ -217,6 +248,7 @@ struct RunSettings: Sendable {
     var stateDir: String
     var stateStore: String
     var stateTopic: String
+    var labelsTopic: String?
     var batchSize: Int
     var shutdownDeadline: Double
     var stallAfter: Double
@@ -251,6 +283,11 @@ struct RunSettings: Sendable {
         stateDir = dir ?? "./txguard-state"
         stateStore = pick(f.stateStore, "TXGUARD_STATE_STORE", file.state_store, { $0 }) ?? (dir != nil ? "directory" : "kafka")
         stateTopic = pick(f.stateTopic, "TXGUARD_STATE_TOPIC", file.state_topic, { $0 }) ?? "txguard-state"
+        labelsTopic = pick(f.labelsTopic, "TXGUARD_LABELS_TOPIC", file.labels_topic, { $0 })
+        if let t = labelsTopic {
+            guard isValidTopicName(t), isValidTopicName(t + ".resolved") else { throw ValidationError("labels_topic \(t.debugDescription) is not a valid Kafka topic name") }
+            guard !inputTopics.contains(t), t != alertTopic, t != deadLetterTopic else { throw ValidationError("labels_topic must differ from the input, alert and dead-letter topics") }
+        }
         guard ["kafka", "directory"].contains(stateStore) else { throw ValidationError("state_store \(stateStore.debugDescription): use kafka or directory") }
         batchSize = pick(f.batchSize, "TXGUARD_BATCH_SIZE", file.batch_size, { Int($0) }) ?? 5000
         shutdownDeadline = pick(f.shutdownDeadline, "TXGUARD_SHUTDOWN_DEADLINE", file.shutdown_deadline, { Double($0) }) ?? 30
@@ -288,6 +325,7 @@ struct RunSettingsFile: Decodable {
     var state_dir: String?
     var state_store: String?
     var state_topic: String?
+    var labels_topic: String?
     var batch_size: Int?
     var shutdown_deadline: Double?
     var stall_after: Double?
@@ -296,7 +334,7 @@ struct RunSettingsFile: Decodable {
     var log_level: String?
 
     static let keys: Set<String> = ["brokers", "input_topic", "alert_topic", "dead_letter_topic", "group", "model", "exactly_once", "transactional_id", "transaction_interval_ms",
-                                    "metrics_port", "state_dir", "state_store", "state_topic", "batch_size", "shutdown_deadline", "stall_after", "model_dir", "mapping", "log_level"]
+                                    "metrics_port", "state_dir", "state_store", "state_topic", "labels_topic", "batch_size", "shutdown_deadline", "stall_after", "model_dir", "mapping", "log_level"]
 
     /// Reads a JSON file, or YAML when the name ends in `.yaml`/`.yml` (the same keys).
     static func load(_ path: String?) throws -> RunSettingsFile {
