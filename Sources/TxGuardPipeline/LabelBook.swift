@@ -199,8 +199,11 @@ public final class LabelBook: @unchecked Sendable {
     private var recent: [String: RecentTransaction] = [:]
     private var recentOrder: [String] = []
     private var recentHead = 0
-    private var pending: [String: Label] = [:]
+    private var pending: [String: (label: Label, delay: Int64?)] = [:]
     private var pendingOrder: [String] = []
+    /// Whether the pipeline remembers the transactions it judges to join labels with them (`run`,
+    /// `replay`); a backtest joins its file's labels up front and leaves this off.
+    public var joinsTransactions = false
     /// Transactions remembered for joining labels that do not carry their entity keys.
     public var recentCapacity = 500_000
     /// Labels waiting for their transaction (arrived first, or the transaction is another instance's).
@@ -240,7 +243,13 @@ public final class LabelBook: @unchecked Sendable {
                     recentHead = (recentHead + 1) % recentCapacity
                 }
             }
-            guard let label = pending.removeValue(forKey: tx.transactionID), label.labeledAtMicros >= tx.timestampMicros else { return nil }
+            guard let (label, delay) = pending.removeValue(forKey: tx.transactionID) else { return nil }
+            if let delay {
+                var r = ResolvedLabel(label, transaction: tx, visibleAtMicros: tx.timestampMicros + delay)
+                if label.labeledAtMicros == 0 { r.labeledAtMicros = r.visibleAtMicros }
+                return r
+            }
+            guard label.labeledAtMicros >= tx.timestampMicros else { return nil }
             return ResolvedLabel(label, transaction: tx, visibleAtMicros: label.labeledAtMicros)
         }
         if let resolved {
@@ -266,8 +275,8 @@ public final class LabelBook: @unchecked Sendable {
             if let t = label.eventTimeMicros, !label.entities.isEmpty {
                 return .direct(ResolvedLabel(label, transaction: nil, visibleAtMicros: label.labeledAtMicros).with(eventTime: t))
             }
-            if let old = pending[label.transactionID], old.labeledAtMicros > label.labeledAtMicros { return .pending }
-            if pending.updateValue(label, forKey: label.transactionID) == nil { pendingOrder.append(label.transactionID) }
+            if let old = pending[label.transactionID], old.label.labeledAtMicros > label.labeledAtMicros { return .pending }
+            if pending.updateValue((label, nil), forKey: label.transactionID) == nil { pendingOrder.append(label.transactionID) }
             if pendingOrder.count > 2 * pendingCapacity { pendingOrder = pendingOrder.filter { pending[$0] != nil } }
             while pending.count > pendingCapacity, !pendingOrder.isEmpty {
                 let oldest = pendingOrder.removeFirst()
@@ -283,6 +292,14 @@ public final class LabelBook: @unchecked Sendable {
             let outcome = insert(r)
             if outcome == .added || outcome == .corrected { onResolved?(r) }
             return .inserted(outcome)
+        }
+    }
+
+    /// A label (of a replayed file) that becomes visible `delay` after its transaction, once the
+    /// transaction is judged (`remember`). A later label for the same transaction replaces it.
+    public func addPending(_ label: Label, delayMicros: Int64) {
+        lock.withLock {
+            if pending.updateValue((label, delayMicros), forKey: label.transactionID) == nil { pendingOrder.append(label.transactionID) }
         }
     }
 

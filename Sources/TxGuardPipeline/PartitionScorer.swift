@@ -160,7 +160,7 @@ public final class PartitionScorer {
         var suppressions = 0
         var pattern: AlertPattern?
         if let book = runtime.labels, let layer = supervised {
-            if emit { book.remember(tx) }
+            if book.joinsTransactions { book.remember(tx) }
             layer.retrainIfDue(at: tx.timestampMicros, book: book)
             let row = layer.row(x, tx, book: book, logTails: s.logTailProbabilities)
             if let e = layer.evidence(row) {

@@ -70,8 +70,16 @@ struct LabelFileInput {
         return try load(path, delay: delay) { id in byID[id].map { transactions[$0] } }
     }
 
+    /// Loads `path` for a replay: labels are joined with their transactions as the replay judges
+    /// them (`LabelBook.remember`); label.v1 records with entity keys and event time are used at once.
+    static func loadForReplay(_ path: String, delay: LabelDelay) throws -> LabelFileInput {
+        var input = try load(path, delay: delay, deferred: true) { _ in nil }
+        input.book.joinsTransactions = true
+        return input
+    }
+
     /// Loads `path`, resolving each label with `transaction(id)`.
-    static func load(_ path: String, delay: LabelDelay, transaction: (String) -> Transaction?) throws -> LabelFileInput {
+    static func load(_ path: String, delay: LabelDelay, deferred: Bool = false, transaction: (String) -> Transaction?) throws -> LabelFileInput {
         var input = LabelFileInput()
         let reader = try openLines(path)
         let decoder = LabelDecoder()
@@ -96,6 +104,19 @@ struct LabelFileInput {
                     continue
                 }
                 label = Label(transactionID: id, isFraud: fraud, source: .other, labeledAtMicros: 0, fraudType: o["fraud_type"] as? String)
+            }
+            if deferred {
+                switch delay {
+                case .after(let d):
+                    input.book.addPending(label, delayMicros: d)
+                    input.added += 1
+                case .labeledAt:
+                    switch input.book.resolve(label) {
+                    case .inserted, .pending: input.added += 1
+                    case .beforeTransaction: input.rejected.append((n, "label made before its transaction"))
+                    }
+                }
+                continue
             }
             let tx = transaction(label.transactionID)
             guard let eventTime = tx?.timestampMicros ?? label.eventTimeMicros else {

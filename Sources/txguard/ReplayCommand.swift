@@ -28,7 +28,8 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Start: offset, RFC 3339 timestamp or @epoch-ms (default: beginning).") var from: String?
     @Option(name: .long, help: "End (exclusive): offset, RFC 3339 timestamp or @epoch-ms (default: end at start).") var to: String?
     @Option(name: .long, help: "Model file.") var model: String
-    @Option(name: .long, help: "Labels, JSON lines {transaction_id, is_fraud, fraud_type, lookalike}.") var labels: String?
+    @Option(name: .long, help: "Labels, JSON lines (label.v1, or {transaction_id, is_fraud, fraud_type, lookalike}): for evaluation, and with --label-delay for the pipeline.") var labels: String?
+    @OptionGroup var labelFlags: LabelFlags
     @Option(name: .long, help: "Write one JSON line per scored event here.") var scores: String?
     @Option(name: .long, help: "Write the JSON report here.") var report: String?
     @Option(name: .long, help: "Write the HTML report here.") var html: String?
@@ -53,7 +54,14 @@ struct ReplayCommand: AsyncParsableCommand {
         var logger = Logger(label: "txguard.replay")
         logger.logLevel = .warning
         let m = try ModelFile.read(path: model)
-        let runtime = try ScoringRuntime.load(model: m, modelDirectory: modelDir)
+        var runtime = try ScoringRuntime.load(model: m, modelDirectory: modelDir)
+        if let delay = labelFlags.labelDelay {
+            guard let labels else { throw ValidationError("--label-delay needs --labels") }
+            let input = try LabelFileInput.loadForReplay(labels, delay: delay)
+            log(input.summary + " (joined with their transactions as they are replayed, revealed \(delay) after them)")
+            runtime.labels = input.book
+            runtime.supervised = labelFlags.settings()
+        }
         var conf = KafkaConsumerConfiguration(client: client, groupID: "txguard-replay-\(UUID().uuidString)")
         conf.readCommitted = true
         let consumer = try KafkaConsumer(configuration: conf, logger: logger)
@@ -80,7 +88,7 @@ struct ReplayCommand: AsyncParsableCommand {
         try consumer.assign(active.map { TopicPartitionOffset($0, offset: ranges[$0]!.from) })
         var scorers: [TopicPartition: PartitionScorer] = [:]
         for tp in active { scorers[tp] = try PartitionScorer(runtime: runtime) }
-        let recorder = try ScoreRecorder(scoresPath: scores, labels: try readLabels(labels))
+        let recorder = try ScoreRecorder(scoresPath: scores, labels: try readLabels(labels, lenient: labelFlags.labelDelay != nil))
         let producer = try alertTopic.map { _ in try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger) }
         let tracker = DeliveryTracker()
         var done = 0, deadLetters = 0

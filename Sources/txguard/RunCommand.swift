@@ -98,6 +98,7 @@ struct RunCommand: AsyncParsableCommand {
         // Labels (with --labels-topic): one book per process, shared by every partition and kept
         // across model reloads.
         let labelBook = s.labelsTopic.map { _ in LabelBook() }
+        labelBook?.joinsTransactions = true
         runtime.labels = labelBook
         logger.info("model loaded", metadata: ["model": "\(m.modelVersion)", "features": "\(m.scoring.featureCount)", "text": "\(m.text.embedder.rawValue)"])
 
