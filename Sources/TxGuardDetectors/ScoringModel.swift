@@ -162,6 +162,11 @@ public struct ScoringModel: Sendable, Codable, Equatable {
         }
     }
 
+    /// Fits the Z-score detector's per-input calibrators (`ZScoreDetector.calibrateInputs`).
+    public mutating func calibrateZScoreInputs(_ values: [[Double]]) throws {
+        try zScore.calibrateInputs(values)
+    }
+
     /// Refits one detector's calibrator from observed raw scores, e.g. Z-scores of a replay where
     /// accounts had history (the fitted Z-score calibrator only saw history-less, global z-scores).
     public mutating func recalibrate(_ kind: DetectorKind, rawScores: [Double], tailLevel: Double = 0.98) throws {

@@ -7,7 +7,17 @@
 /// or maximum), clipped at `clip`, and names the input that deviated most.
 public struct ZScoreDetector: Sendable, Codable, Equatable {
     /// How per-input deviations combine into one score.
-    public enum Combination: String, Sendable, Codable { case rootMeanSquare, maximum }
+    public enum Combination: String, Sendable, Codable {
+        case rootMeanSquare, maximum
+        /// Σ −ln pᵢ: each input's z turned into its upper-tail probability under that input's own
+        /// distribution of z (calibrated on a replay of the training events, `calibrateInputs`),
+        /// then summed (Fisher). A heavy-tailed input (a burst surprisal) no longer drowns a
+        /// well-behaved one (the amount) whose large z is rare.
+        case calibratedSum
+        /// max −ln pᵢ over the inputs, each calibrated as for `calibratedSum` (Tippett): the single
+        /// most surprising input decides.
+        case calibratedMaximum
+    }
     /// Which per-account moments standardize an input.
     public enum AccountBaseline: String, Sendable, Codable { case exponential, cumulative }
 
@@ -83,7 +93,10 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
     @usableFromInline var medianCache: [Float] = []
     @usableFromInline var scaleCache: [Float] = []
 
-    private enum CodingKeys: String, CodingKey { case configuration, medians, absoluteDeviations, global }
+    /// Per-input calibrators of z (for `.calibratedSum`), fitted by `calibrateInputs`.
+    public private(set) var inputCalibrators: [TailCalibrator]?
+
+    private enum CodingKeys: String, CodingKey { case configuration, medians, absoluteDeviations, global, inputCalibrators }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -91,6 +104,10 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
         medians = try c.decode([P2Quantile].self, forKey: .medians)
         absoluteDeviations = try c.decode([P2Quantile].self, forKey: .absoluteDeviations)
         global = try c.decode(AccountStats.self, forKey: .global)
+        inputCalibrators = try c.decodeIfPresent([TailCalibrator].self, forKey: .inputCalibrators)
+        guard inputCalibrators == nil || inputCalibrators!.count == configuration.inputNames.count else {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "Z-score input calibrators do not match the inputs"))
+        }
         guard medians.count == configuration.inputNames.count, absoluteDeviations.count == medians.count else {
             throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "Z-score statistics do not match the inputs"))
         }
@@ -103,6 +120,14 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
         try c.encode(medians, forKey: .medians)
         try c.encode(absoluteDeviations, forKey: .absoluteDeviations)
         try c.encode(global, forKey: .global)
+        try c.encodeIfPresent(inputCalibrators, forKey: .inputCalibrators)
+    }
+
+    /// Fits one calibrator per input from that input's z values (`values[i]`), e.g. over a replay
+    /// of the training events where accounts build up history.
+    public mutating func calibrateInputs(_ values: [[Double]], tailLevel: Double = 0.98) throws {
+        guard values.count == inputCount else { throw DetectorError.dimensionMismatch(expected: inputCount, actual: values.count) }
+        inputCalibrators = try values.map { try TailCalibrator(scores: $0, tailLevel: tailLevel) }
     }
 
     private mutating func refreshCache() {
@@ -196,6 +221,18 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
         var sumSquares: Float = 0
         var top = 0
         var topZ: Float = 0
+        if configuration.combination == .calibratedSum || configuration.combination == .calibratedMaximum, let calibrators = inputCalibrators {
+            var sum = 0.0, topSurprise = -1.0
+            for i in 0..<inputCount {
+                var z = zScore(i, input(i), state: state)
+                if !z.isFinite { z = configuration.clip }
+                z = max(-configuration.clip, min(configuration.clip, z))
+                let surprise = -calibrators[i].logUpperTail(Double(z))
+                sum += surprise
+                if surprise > topSurprise { topSurprise = surprise; topZ = z; top = i }
+            }
+            return ZScoreResult(score: configuration.combination == .calibratedSum ? sum : topSurprise, topInput: top, topZ: topZ, usedAccountBaseline: Int(state.count) >= configuration.minimumHistory)
+        }
         for i in 0..<inputCount {
             var z = zScore(i, input(i), state: state)
             if !z.isFinite { z = configuration.clip }
@@ -203,8 +240,8 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
             sumSquares += z * z
             if abs(z) > abs(topZ) { topZ = z; top = i }
         }
-        let combined: Float = configuration.combination == .rootMeanSquare
-            ? (sumSquares / Float(max(inputCount, 1))).squareRoot() : abs(topZ)
+        let combined: Float = configuration.combination == .maximum
+            ? abs(topZ) : (sumSquares / Float(max(inputCount, 1))).squareRoot()
         return ZScoreResult(score: Double(combined), topInput: top, topZ: topZ,
                             usedAccountBaseline: Int(state.count) >= configuration.minimumHistory)
     }

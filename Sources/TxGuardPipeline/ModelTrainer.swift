@@ -120,8 +120,28 @@ public enum ModelTrainer {
         var scoring = try ScoringModel.fit(training: matrix, featureNames: featurizer.featureNames, zScoreInputs: zInputs, seed: options.seed,
                                            configuration: fitConfig)
 
-        // 4. The Z-score calibrator from a replay where accounts have history.
+        // 4. The Z-score calibrator from a replay where accounts have history (first, for the
+        // calibrated-sum combination, each input's own z distribution).
         say("calibrating detectors on a replay of the training events")
+        if options.zScoreCombination == .calibratedSum || options.zScoreCombination == .calibratedMaximum {
+            var perInput = [[Double]](repeating: [], count: scoring.zScoreInputIndices.count)
+            var stats: [UInt64: AccountStats] = [:]
+            let idx = scoring.zScoreInputIndices
+            all.withUnsafeBufferPointer { allRows in
+                for (i, tx) in transactions.enumerated() {
+                    let x = UnsafeBufferPointer(rebasing: allRows[(i * width)..<((i + 1) * width)])
+                    let key = AccountStore.key(tx.accountID)
+                    var st = stats[key] ?? scoring.newAccountStats()
+                    for (k, f) in idx.enumerated() {
+                        let z = scoring.zScore.zScore(k, x[f], state: st)
+                        perInput[k].append(Double(z.isFinite ? max(-scoring.zScore.configuration.clip, min(scoring.zScore.configuration.clip, z)) : scoring.zScore.configuration.clip))
+                    }
+                    scoring.learn(x, accountStats: &st)
+                    stats[key] = st
+                }
+            }
+            try scoring.calibrateZScoreInputs(perInput.map { evenlySpaced($0, max: 50_000) })
+        }
         var zRaw: [Double] = []
         replay(transactions, features: all, width: width, scoring: scoring) { s in zRaw.append(s.raw.zScore) }
         try scoring.recalibrate(.zScore, rawScores: evenlySpaced(zRaw, max: 50_000))

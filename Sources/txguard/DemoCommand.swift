@@ -19,8 +19,10 @@ struct DemoCommand: AsyncParsableCommand {
         3. trains a model on the first half of the history;
         4. runs the monitor service (the same code as `txguard run`) while the second half is produced at a \
         steady rate, with a few malformed records mixed in;
-        5. prints sample alerts with their explanations, precision/recall against the simulated labels, and \
-        writes an HTML backtest report.
+        5. a simulated analyst closes each alert (fraud or false positive) an hour after the transaction, and \
+        chargebacks for frauds arrive two days after them, on a labels topic the monitor reads (`run --labels-topic`);
+        6. prints sample alerts with their explanations, precision/recall against the simulated labels for each \
+        half of the live stream beside the same events scored without labels, and writes an HTML backtest report.
         """
     )
 
@@ -40,8 +42,8 @@ struct DemoCommand: AsyncParsableCommand {
 
         // 1. Broker.
         let cluster = try MockCluster(brokers: 1, logger: quiet)
-        for t in ["transactions", "alerts", "dead-letters"] { try cluster.createTopic(t, partitions: 4) }
-        say("• local Kafka (librdkafka mock) at \(cluster.bootstrapServers), topics transactions/alerts/dead-letters (4 partitions)")
+        for t in ["transactions", "alerts", "dead-letters", "labels", "labels.resolved"] { try cluster.createTopic(t, partitions: 4) }
+        say("• local Kafka (librdkafka mock) at \(cluster.bootstrapServers), topics transactions/alerts/dead-letters/labels (4 partitions)")
 
         // 2. Simulated history.
         var cfg = SimulatorConfig()
@@ -52,9 +54,13 @@ struct DemoCommand: AsyncParsableCommand {
         let sim = try TransactionSimulator(config: cfg)
         var lines: [[UInt8]] = []
         var labelOf: [String: (fraud: Bool, type: String?)] = [:]
+        var times: [Int64] = []
+        var ids: [String] = []
         for tx in sim {
             lines.append(Array(tx.jsonLine(includeLabels: false).dropLast()))
             labelOf[tx.transactionID] = (tx.isFraud, tx.fraudType?.rawValue)
+            times.append(tx.timestampMillis * 1000)
+            ids.append(tx.transactionID)
         }
         let frauds = labelOf.values.filter(\.fraud).count
         say("• simulated \(lines.count) transactions of \(accounts) accounts over \(days) days (\(frauds) fraudulent, types: \(Set(labelOf.values.compactMap(\.type)).sorted().joined(separator: ", ")))")
@@ -73,7 +79,10 @@ struct DemoCommand: AsyncParsableCommand {
         try ModelFile.write(model, to: modelPath)
 
         // 4. The monitor, live.
-        let runtime = try ScoringRuntime.load(model: model)
+        var runtime = try ScoringRuntime.load(model: model)
+        let book = LabelBook()
+        book.joinsTransactions = true
+        runtime.labels = book
         let boot = cluster.bootstrapServers
         let client = KafkaClientConfiguration(bootstrapServers: boot)
         var cc = monitorConsumer(client, group: "txguard-demo", onMockBroker: true)
@@ -85,21 +94,29 @@ struct DemoCommand: AsyncParsableCommand {
         let service = MonitorService(configuration: mconf,
                                      processors: PipelineProcessorFactory(runtime: runtime, alertTopic: "alerts", deadLetterTopic: "dead-letters"),
                                      stateStore: DirectoryStateStore(directory: stateDir), logger: quiet)
-        let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigint, .sigterm], logger: quiet)
+        let feed = LabelFeed(configuration: LabelFeed.Configuration(client: client, labelsTopic: "labels", deadLetterTopic: "dead-letters"),
+                             book: book, logger: quiet)
+        let group = ServiceGroup(services: [service, feed], gracefulShutdownSignals: [.sigint, .sigterm], logger: quiet)
         let live = Array(lines[half...])
+        let liveTimes = Array(times[half...]), liveIDs = Array(ids[half...])
+        let day: Int64 = 86_400_000_000
         let malformed: [[UInt8]] = [Array("{\"transaction_id\":\"broken-1\",\"amount\":\"12.00\"}".utf8), Array("not json at all".utf8),
                                     Array("{\"transaction_id\":\"t\",\"account_id\":\"a\",\"timestamp\":\"2026-11-20T10:00:00Z\",\"amount\":\"NaN\",\"currency\":\"EUR\"}".utf8)]
-        say("• monitor started (group txguard-demo); producing \(live.count) live events at \(rate)/s plus \(malformed.count) malformed records\n")
+        say("• monitor started (group txguard-demo) with the label feed; producing \(live.count) live events at \(rate)/s plus \(malformed.count) malformed records;")
+        say("  analysts close each alert an hour after its transaction, chargebacks arrive two days after a fraud\n")
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: quiet)
         let total = live.count + malformed.count
         let alertReader = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: "demo-reader"), logger: quiet)
         try alertReader.assign((0..<4).map { TopicPartitionOffset("alerts", $0, offset: KafkaOffset.beginning) })
 
         var alerts: [Alert] = []
+        let analystTracker = DeliveryTracker()
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
+            let truth = labelOf
             tasks.addTask {
                 let tracker = DeliveryTracker()
+                var chargebackNext = 0
                 let start = Date()
                 for (i, line) in live.enumerated() {
                     if i == live.count / 3 || i == live.count / 2 || i == 2 * live.count / 3 {
@@ -107,6 +124,16 @@ struct DemoCommand: AsyncParsableCommand {
                     }
                     let key = extractStringField(line, "account_id")
                     try producer.send(OutgoingMessage(topic: "transactions", key: key, value: line), tracker: tracker)
+                    // Chargebacks: every fraud is labelled two days after it happened, once the stream is there.
+                    while chargebackNext < i, liveTimes[chargebackNext] + 2 * day <= liveTimes[i] {
+                        let id = liveIDs[chargebackNext]
+                        if truth[id]?.fraud == true {
+                            let l = Label(transactionID: id, isFraud: true, source: .chargeback, labeledAtMicros: liveTimes[chargebackNext] + 2 * day,
+                                          fraudType: truth[id]?.type)
+                            try producer.send(OutgoingMessage(topic: "labels", key: nil, value: l.encoded()), tracker: tracker)
+                        }
+                        chargebackNext += 1
+                    }
                     let due = start.addingTimeInterval(Double(i) / Double(rate))
                     let wait = due.timeIntervalSinceNow
                     if wait > 0.002 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
@@ -119,7 +146,14 @@ struct DemoCommand: AsyncParsableCommand {
             var lastTime = Date()
             while service.totals.value.events < total {
                 try await Task.sleep(for: .seconds(1))
-                alerts += await alertReader.nextBatch(maxMessages: 5000, timeoutMs: 10).materialize().compactMap { try? AlertDecoder.decode($0.value) }
+                let new = await alertReader.nextBatch(maxMessages: 5000, timeoutMs: 10).materialize().compactMap { try? AlertDecoder.decode($0.value) }
+                alerts += new
+                // The analysts: each alert closed as fraud or false positive an hour after its transaction.
+                for a in new {
+                    let l = Label(transactionID: a.transactionID, isFraud: labelOf[a.transactionID]?.fraud ?? false, source: .analyst,
+                                  labeledAtMicros: a.eventTimeMicros + 3_600_000_000, alertID: a.alertID)
+                    _ = try? producer.send(OutgoingMessage(topic: "labels", key: Array(a.accountID.utf8), value: l.encoded()), tracker: analystTracker)
+                }
                 let t = service.totals.value
                 let now = Date()
                 let rateNow = Double(t.events - lastEvents) / now.timeIntervalSince(lastTime)
@@ -163,13 +197,32 @@ struct DemoCommand: AsyncParsableCommand {
             for r in a.reasons.prefix(3) { say("      - \(r.description) [\(r.detector)]") }
         }
 
-        // 6. Backtest report on the same live half.
+        // 6. Backtest report on the same live half (no labels: the unsupervised ensemble alone).
         let liveTx = try live.enumerated().map { i, l in try l.withUnsafeBytes { try decoder.decode($0, context: SourceContext(offset: Int64(i))) } }
         let labels = Dictionary(labelOf.map { ($0.key, ScoreRecorder.LabelRecord(isFraud: $0.value.fraud, fraudType: $0.value.type, lookalike: nil)) }, uniquingKeysWith: { a, _ in a })
         let result = try Backtest.run(transactions: liveTx, source: "demo-live-half", deadLetters: 0, modelPath: modelPath, trainFraction: nil,
                                       options: opts, scoresPath: "\(output)/scores.jsonl", labels: labels, ablation: true)
         try writeReports(result.report, json: "\(output)/report.json", html: "\(output)/report.html")
-        if let rk = result.report.ranking { say(String(format: "\n• backtest of the live half: PR-AUC %.3f, ROC-AUC %.3f", rk.averagePrecision, rk.rocAUC ?? .nan)) }
+        if let rk = result.report.ranking { say(String(format: "\n• backtest of the live half without labels: PR-AUC %.3f, ROC-AUC %.3f", rk.averagePrecision, rk.rocAUC ?? .nan)) }
+        // What the labels did: each half of the live stream, the live monitor (with the label feed)
+        // beside the same events scored without labels.
+        var unsupervisedAlerts = Set<String>()
+        for l in (FileManager.default.contents(atPath: "\(output)/scores.jsonl") ?? Data()).split(separator: UInt8(ascii: "\n"))
+        where l.firstRange(of: Array("\"alert\":true".utf8)) != nil {
+            if let id = extractStringField(Array(l), "transaction_id") { unsupervisedAlerts.insert(String(decoding: id, as: UTF8.self)) }
+        }
+        let labelCounts = feed.counts.value
+        say("• labels read by the monitor: \(labelCounts.values.reduce(0, +)) (\(labelCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))")
+        for (name, range) in [("first half ", 0..<(live.count / 2)), ("second half", (live.count / 2)..<live.count)] {
+            let idsInHalf = Set(liveIDs[range])
+            let fraudsInHalf = idsInHalf.filter { labelOf[$0]?.fraud == true }.count
+            func line(_ alerted: Set<String>, _ who: String) -> String {
+                let a = alerted.intersection(idsInHalf)
+                let tp = a.filter { labelOf[$0]?.fraud == true }.count
+                return String(format: "%@ %4d alerts, precision %.2f, recall %.2f", who, a.count, Double(tp) / Double(max(a.count, 1)), Double(tp) / Double(max(fraudsInHalf, 1)))
+            }
+            say("  \(name): " + line(Set(unique.keys), "with labels:") + "   |   " + line(unsupervisedAlerts, "without:"))
+        }
         say("• model \(model.modelVersion): \(modelPath); report: \(output)/report.html")
         say(String(format: "• done in %.0f s", Date().timeIntervalSince(t0)))
         try? FileManager.default.removeItem(atPath: stateDir)
