@@ -21,13 +21,13 @@ public struct TrainingOptions: Sendable {
     /// Ensemble weights (isolation forest, SVM, Z-score).
     public var ensembleWeights: [Double] = [1, 1, 1]
     /// Z-score shrinkage toward the population, in pseudo-events (`ZScoreDetector.Configuration.shrinkage`).
-    public var zScoreShrinkage: Float = 0
+    public var zScoreShrinkage: Float = 5
     /// Z-score counts only upward deviations.
-    public var zScoreOneSided = false
+    public var zScoreOneSided = true
     /// Which account moments the Z-score uses.
     public var zScoreBaseline: ZScoreDetector.AccountBaseline = .exponential
     /// How the Z-score inputs combine.
-    public var zScoreCombination: ZScoreDetector.Combination = .rootMeanSquare
+    public var zScoreCombination: ZScoreDetector.Combination = .calibratedSum
     /// Features the Z-score detector watches per account (names the spec does not produce are skipped).
     public var zScoreInputs = ["amount_log1p", "acct_burst_3600s", "acct_count_3600s", "acct_sum_log1p_86400s",
                                "acct_surprisal_merchant_category", "merchant_accounts_surprisal"]

@@ -47,6 +47,9 @@ public final class PartitionScorer {
     /// Supervised models trained so far (0 without labels or before enough labels were visible).
     public var supervisedRetrains: Int { supervised?.retrains ?? 0 }
 
+    /// Wall seconds spent retraining the supervised layer.
+    public var supervisedRetrainSeconds: Double { supervised?.retrainSeconds ?? 0 }
+
     /// Frauds and legitimate rows the current supervised model was trained on.
     public var supervisedTraining: (frauds: Int, legitimate: Int)? { supervised?.lastTraining }
 

@@ -86,7 +86,7 @@ struct TrainingFlags: ParsableArguments {
     var zscoreInputs: String?
     @Option(name: .long, help: "Z-score: account moments, exponential (recent events weigh more) or cumulative.")
     var zscoreBaseline: ZScoreDetector.AccountBaseline = TrainingOptions().zScoreBaseline
-    @Option(name: .long, help: "Z-score: how the inputs' z combine, rootMeanSquare or maximum.")
+    @Option(name: .long, help: "Z-score: how the inputs' z combine: calibratedSum (each input's z as its own tail probability, summed as −ln p; default), calibratedMaximum, rootMeanSquare (the first models' rule) or maximum.")
     var zscoreCombination: ZScoreDetector.Combination = TrainingOptions().zScoreCombination
     @Option(name: .long, help: "Online refit of Isolation Forest and SVM every N non-alerted events per partition (default 0: off; see README).")
     var refitEvery: Int = 0

@@ -305,6 +305,35 @@ def leave_one_generator_out(results, variants, metric="pr_auc", exclude=("txguar
     return out
 
 
+def targets(results, vnames, default="txguard", today="today"):
+    """The issue's targets, checked on this run's figures (PR-AUC)."""
+    out = []
+    def pr(r, m):
+        return r["methods"].get(m, {}).get("pr_auc")
+    if default in vnames:
+        for r in results:
+            if r["generator"] == "txguard_sim":
+                continue
+            best = max(pr(r, "iforest") or 0, pr(r, "acct_z") or 0)
+            out.append({"target": "without labels >= best of iforest and acct_z", "stream": r["stream"],
+                        "value": pr(r, default), "bar": best, "met": pr(r, default) >= best - 1e-9})
+    if default in vnames and today in vnames:
+        m = mean_over_generators(results)
+        out.append({"target": "mean over generators >= today's + 0.10", "stream": "mean", "value": m.get(default),
+                    "bar": m.get(today, 0) + 0.10, "met": m.get(default, 0) >= m.get(today, 0) + 0.10 - 1e-9})
+        for r in results:
+            if r["generator"] == "txguard_sim":
+                continue
+            out.append({"target": "no stream more than 0.03 below today's", "stream": r["stream"], "value": pr(r, default),
+                        "bar": pr(r, today) - 0.03, "met": pr(r, default) >= pr(r, today) - 0.03 - 1e-9})
+    if "labels-1d" in vnames:
+        for r in results:
+            if r["generator"] == "handbook" and pr(r, "gbm_delay1d") is not None:
+                out.append({"target": "handbook, 1-day labels >= supervised baseline", "stream": r["stream"],
+                            "value": pr(r, "labels-1d"), "bar": pr(r, "gbm_delay1d"), "met": pr(r, "labels-1d") >= pr(r, "gbm_delay1d") - 1e-9})
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # Report
 
@@ -367,6 +396,13 @@ def write_doc(path, payload, variants):
   `leave_one_generator_out()` in `scripts/eval/run.py`: for each generator, the variant picked on the
   others is reported on the one left out. Pass variants with `--txguard-args`.
 """)
+    if payload.get("targets"):
+        L.append("## The issue's targets on this run\n")
+        L.append("| target | stream | txguard | bar | met |")
+        L.append("|---|---|---|---|---|")
+        for t in payload["targets"]:
+            L.append(f"| {t['target']} | {t['stream']} | {fmt(t['value'])} | {fmt(t['bar'])} | {'yes' if t['met'] else '**no**'} |")
+        L.append("")
     L.append("## Mean over generators (excluding txguard's simulator)\n")
     for metric, title in (("pr_auc", "PR-AUC"), ("roc_auc", "ROC-AUC"), ("recall@1%", "recall at 1%")):
         g = by_generator(results, metric)
@@ -453,7 +489,9 @@ def main():
                           f"({platform.processor() or 'cpu'}), shared",
                "total_seconds": time.time() - started, "variants": variants, "streams": results,
                "mean_over_generators": {m: mean_over_generators(results, m) for m in ("pr_auc", "roc_auc", "recall@1%")},
-               "leave_one_generator_out": leave_one_generator_out(results, vn) if len(vn) > 1 else []}
+               "leave_one_generator_out": leave_one_generator_out(results, [v for v in vn if not v.startswith("labels")])
+               if len([v for v in vn if not v.startswith("labels")]) > 1 else [],
+               "targets": targets(results, vn)}
     with open(a.json, "w") as f:
         json.dump(payload, f, indent=1)
     log(f"results: {a.json}")

@@ -101,10 +101,16 @@ struct ScorerBench: AsyncParsableCommand {
     @Option(help: "Transactions, JSON lines.") var input: String
     @Option(help: "Directory of the MiniLM files, if the model uses them.") var modelDir: String?
     @Option(help: "Score at most this many events (0 = all).") var limit = 0
+    @Option(help: "Labels file: also time the supervised layer and feedback (labels revealed 1 day after their transactions); the first half of the events warms it.") var labels: String?
 
     func run() async throws {
         let m = try ModelFile.read(path: model)
-        let runtime = try ScoringRuntime.load(model: m, modelDirectory: modelDir)
+        var runtime = try ScoringRuntime.load(model: m, modelDirectory: modelDir)
+        if let labels {
+            try labelLayerCost(runtime: runtime, labels: labels)
+            return
+        }
+        _ = runtime
         let reader = try openLines(input)
         var lines: [[UInt8]] = []
         while let l = reader.next() {
@@ -133,5 +139,40 @@ struct ScorerBench: AsyncParsableCommand {
         print(r.line + String(format: "  cpu %.2f µs/event", cpu / Double(max(1, lines.count)) * 1e6))
         print(String(format: "{\"events\": %d, \"seconds\": %.4f, \"cpu_seconds\": %.4f, \"events_per_s\": %.1f, \"verdicts\": %d, \"peak_rss_mib\": %.1f}",
                      lines.count, seconds, cpu, Double(lines.count) / seconds, verdicts, peakRSSMiB()))
+    }
+
+    /// The label layer's cost per event: the second half of the events judged by a scorer without
+    /// labels and by one with labels (entity risk, supervised trees, feedback), both warmed on the
+    /// first half; retraining time is reported apart (it runs once per day of event time).
+    private func labelLayerCost(runtime: ScoringRuntime, labels: String) throws {
+        let decoder = runtime.decoder
+        let reader = try openLines(input)
+        var txs: [Transaction] = []
+        while let l = reader.next() {
+            if let tx = try? decoder.decode(l) { txs.append(tx) }
+            if limit > 0 && txs.count >= limit { break }
+        }
+        let input = try LabelFileInput.load(labels, delay: .after(86_400_000_000), transactions: txs)
+        log(input.summary)
+        var withLabels = runtime
+        withLabels.labels = input.book
+        let half = txs.count / 2
+        var results: [(String, Double, Double, PartitionScorer)] = []
+        for (name, rt) in [("without labels", runtime), ("with labels", withLabels)] {
+            let scorer = try PartitionScorer(runtime: rt)
+            for tx in txs[..<half] { _ = scorer.judge(tx, source: .unknown, emit: false) }
+            let retrainBefore = scorer.supervisedRetrainSeconds
+            let t0 = monotonicNanos()
+            for tx in txs[half...] { _ = scorer.judge(tx, source: .unknown, emit: false) }
+            let seconds = Double(monotonicNanos() - t0) / 1e9
+            results.append((name, seconds, scorer.supervisedRetrainSeconds - retrainBefore, scorer))
+        }
+        let n = Double(txs.count - half)
+        for (name, seconds, retrain, _) in results {
+            print(String(format: "%-15@ %8.0f events/s  %.3f µs/event (retraining %.2f s of it)", name as NSString, n / seconds, seconds / n * 1e6, retrain))
+        }
+        let layer = ((results[1].1 - results[1].2) - results[0].1) / n * 1e6
+        print(String(format: "label layer (entity risk + trees + feedback): %.3f µs/event beyond the unsupervised pipeline, retraining excluded; %d retrains",
+                     layer, results[1].3.supervisedRetrains))
     }
 }
