@@ -76,4 +76,19 @@ public struct DecodeLimits: Sendable, Hashable, Codable {
         guard maxIdentifierBytes > 0 else { throw ConfigurationError(key: "maxIdentifierBytes", problem: "must be positive") }
         guard maxTextBytes > 0 else { throw ConfigurationError(key: "maxTextBytes", problem: "must be positive") }
     }
+
+    /// The checks every document gets before it is parsed: not larger than `maxPayloadBytes`, not
+    /// empty, well-formed UTF-8. Returns the bytes' base address.
+    func checkedPayload(_ bytes: UnsafeRawBufferPointer, what: String = "payload") throws(DecodeError) -> UnsafePointer<UInt8> {
+        guard bytes.count <= maxPayloadBytes else {
+            throw DecodeError(code: .payloadTooLarge, message: "\(what) of \(bytes.count) bytes exceeds the limit of \(maxPayloadBytes)")
+        }
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count > 0 else {
+            throw DecodeError(code: .emptyPayload, byteOffset: 0, message: "empty payload (no JSON document)")
+        }
+        if let bad = UTF8Validation.firstInvalidOffset(base, count: bytes.count) {
+            throw DecodeError(code: .invalidUTF8, byteOffset: bad, message: "ill-formed UTF-8 sequence starting with byte 0x\(String(base[bad], radix: 16))")
+        }
+        return UnsafePointer(base)
+    }
 }

@@ -32,15 +32,7 @@ public struct JSONTransactionDecoder: TransactionDecoder {
     }
 
     private func decodeUnattributed(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> Transaction {
-        guard bytes.count <= limits.maxPayloadBytes else {
-            throw DecodeError(code: .payloadTooLarge, message: "payload of \(bytes.count) bytes exceeds the limit of \(limits.maxPayloadBytes)")
-        }
-        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count > 0 else {
-            throw DecodeError(code: .emptyPayload, byteOffset: 0, message: "empty payload (no JSON document)")
-        }
-        if let bad = UTF8Validation.firstInvalidOffset(base, count: bytes.count) {
-            throw DecodeError(code: .invalidUTF8, byteOffset: bad, message: "ill-formed UTF-8 sequence starting with byte 0x\(String(base[bad], radix: 16))")
-        }
+        let base = try limits.checkedPayload(bytes)
         var scan = DocumentScan(cursor: JSONCursor(base: base, count: bytes.count, maxDepth: limits.maxDepth),
                                 compiled: compiled, limits: limits)
         do throws(JSONSyntaxError) {

@@ -141,15 +141,7 @@ public struct LabelDecoder: Sendable {
     }
 
     private func decodeUnattributed(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> Label {
-        guard bytes.count <= limits.maxPayloadBytes else {
-            throw DecodeError(code: .payloadTooLarge, message: "label of \(bytes.count) bytes exceeds the limit of \(limits.maxPayloadBytes)")
-        }
-        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count > 0 else {
-            throw DecodeError(code: .emptyPayload, byteOffset: 0, message: "empty payload (no JSON document)")
-        }
-        if let bad = UTF8Validation.firstInvalidOffset(base, count: bytes.count) {
-            throw DecodeError(code: .invalidUTF8, byteOffset: bad, message: "ill-formed UTF-8 sequence starting with byte 0x\(String(base[bad], radix: 16))")
-        }
+        let base = try limits.checkedPayload(bytes, what: "label")
         var cursor = JSONCursor(base: base, count: bytes.count, maxDepth: limits.maxDepth)
         let top: [String: Value]
         do throws(JSONSyntaxError) {
