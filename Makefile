@@ -1,8 +1,8 @@
 # txguard — the two commands a new user needs:
 #   make demo   local broker, simulated transactions, the monitor, alerts printed
 #   make test   the whole test suite (unit, mock-cluster integration, end-to-end)
-#   make eval   detection quality on several generators against baselines -> docs/DETECTION.md
-#               (development only, outside CI; installs its Python packages; ~20 min on 2 cores)
+#   make eval   detection quality on several generators against baselines -> docs/DETECTION.md (~45 min)
+#               (development only, outside CI; installs its Python packages)
 # Both install what is missing first (scripts/bootstrap.sh: apt packages, test tools, the model).
 
 SWIFT ?= swift

@@ -23,8 +23,7 @@ public enum EntityRisk {
         let t = tx.timestampMicros
         for kind in kinds {
             guard let value = value(of: tx, kind) else { out += [0, 0, 0]; continue }
-            let short = book.counts(kind, value, at: t, window: shortWindow)
-            let long = book.counts(kind, value, at: t, window: longWindow)
+            let (short, long) = book.counts(kind, value, at: t, short: shortWindow, long: longWindow)
             out.append(Float(short.frauds))
             out.append(Float(long.frauds))
             // One pseudo-label of legitimate traffic keeps a single fraud from reading as 100%.

@@ -88,6 +88,8 @@ public final class LabelBook: @unchecked Sendable {
     private let lock = NSLock()
     private var byTransaction: [String: ResolvedLabel] = [:]
     private var byEntity: [EntityKey: [Entry]] = [:]
+    /// Legitimate labels per account (any time), so feedback is looked up only where there are some.
+    private var legitimateByAccount: [String: Int] = [:]
     private var newestQuery: Int64 = .min
     private var insertsSincePrune = 0
     /// Labels older than this (by event time) before the newest queried time are forgotten.
@@ -113,9 +115,11 @@ public final class LabelBook: @unchecked Sendable {
                 if label.labeledAtMicros < old.labeledAtMicros { return .stale }
                 if label.labeledAtMicros == old.labeledAtMicros && label.isFraud == old.isFraud { return .duplicate }
                 for (k, v) in old.entities { byEntity[EntityKey(kind: k, value: v)]?.removeAll { $0.transactionID == old.transactionID } }
+                if !old.isFraud, let a = old.entities[.account] { legitimateByAccount[a, default: 1] -= 1 }
                 outcome = .corrected
             }
             byTransaction[label.transactionID] = label
+            if !label.isFraud, let a = label.entities[.account] { legitimateByAccount[a, default: 0] += 1 }
             let entry = Entry(visibleAt: label.visibleAtMicros, eventTime: label.eventTimeMicros, isFraud: label.isFraud,
                               transactionID: label.transactionID)
             for (k, v) in label.entities {
@@ -176,6 +180,36 @@ public final class LabelBook: @unchecked Sendable {
             }
             return c
         }
+    }
+
+    /// Counts over a short and a long window in one pass (`short` ≤ `long`).
+    public func counts(_ kind: Label.EntityKind, _ value: String, at time: Int64, short: Int64, long: Int64) -> (short: Counts, long: Counts) {
+        lock.withLock {
+            if time > newestQuery { newestQuery = time }
+            var s = Counts(frauds: 0, labelled: 0, lastFraudMicros: nil), l = s
+            guard let list = byEntity[EntityKey(kind: kind, value: value)] else { return (s, l) }
+            let shortStart = time - short
+            var i = list.partitioningIndex { $0.eventTime > time - long }
+            while i < list.count {
+                let e = list[i]
+                if e.eventTime > time { break }
+                if e.visibleAt <= time {
+                    l.labelled += 1
+                    if e.isFraud { l.frauds += 1; l.lastFraudMicros = e.eventTime }
+                    if e.eventTime > shortStart {
+                        s.labelled += 1
+                        if e.isFraud { s.frauds += 1; s.lastFraudMicros = e.eventTime }
+                    }
+                }
+                i += 1
+            }
+            return (s, l)
+        }
+    }
+
+    /// Whether the account has any legitimate label (a cheap test before `legitimateLabels`).
+    public func hasLegitimateLabels(account: String) -> Bool {
+        lock.withLock { legitimateByAccount[account, default: 0] > 0 }
     }
 
     /// Transactions of entity `kind = value` whose legitimate (false-positive) labels are visible at

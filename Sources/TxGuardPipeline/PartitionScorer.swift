@@ -171,6 +171,8 @@ public final class PartitionScorer {
                 score += evidence!
             }
             supervisedRow = row
+            // The pattern (the detectors' top reason, costly) only for would-be alerts; the feedback
+            // lookup only where the account has legitimate labels.
             if score >= threshold.current {
                 pattern = AlertPattern(feature: topFeature(x, before), logAmount: log1p(max(tx.amountValue, 0)))
                 suppressions = feedbackMatches(tx, pattern: pattern!, book: book, settings: layer.settings)
@@ -237,7 +239,7 @@ public final class PartitionScorer {
     /// pattern, within the feedback window, at most `feedbackMaxCount`; none while the account has a
     /// confirmed fraud in that window (a compromised account's alerts are not dampened).
     private func feedbackMatches(_ tx: Transaction, pattern: AlertPattern, book: LabelBook, settings: SupervisedSettings) -> Int {
-        guard settings.feedbackMaxCount > 0, !alertPatterns.isEmpty else { return 0 }
+        guard settings.feedbackMaxCount > 0, !alertPatterns.isEmpty, book.hasLegitimateLabels(account: tx.accountID) else { return 0 }
         let window = settings.feedbackWindowMicros
         let ids = book.legitimateLabels(.account, tx.accountID, at: tx.timestampMicros, window: window)
         let n = ids.reduce(0) { $0 + (alertPatterns[$1].map { $0.matches(pattern) ? 1 : 0 } ?? 0) }

@@ -29,6 +29,10 @@ public struct SupervisedSettings: Sendable, Codable, Equatable {
         c.l2Regularization = 1.0
         return c
     }()
+    /// A retrain runs on another thread and its model is swapped in at the first event this much
+    /// event time after the retrain instant (waiting for it if it is not done), so where the swap
+    /// happens never depends on how fast the machine trained.
+    public var swapAfterMicros: Int64 = 3_600_000_000
     /// A false positive counts against the same pattern on the same account for this long (µs).
     public var feedbackWindowMicros: Int64 = 30 * 86_400_000_000
     /// Score subtracted per matching false positive (surprise units: ln 1000, a thousand times less likely).
@@ -119,16 +123,26 @@ final class SupervisedLayer {
         if fraudArchiveOrder.count > 20_000 { fraudArchive[fraudArchiveOrder.removeFirst()] = nil }
     }
 
-    /// Retrains when event time `t` has passed the next scheduled instant. Returns true if a new
-    /// model was swapped in.
+    /// A model being trained on another thread, swapped in at `swapAt` (event time).
+    private var pending: (swapAt: Int64, job: TrainJob)?
+
+    /// Swaps in a finished retrain whose instant has come, and starts a retrain when event time `t`
+    /// has passed the next scheduled instant. Returns true if a new model was swapped in.
     @discardableResult
     func retrainIfDue(at t: Int64, book: LabelBook) -> Bool {
+        var swapped = false
+        if let p = pending, t >= p.swapAt {
+            let started = DispatchTime.now().uptimeNanoseconds
+            if let r = p.job.wait() { apply(r); swapped = true }
+            retrainSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            pending = nil
+        }
         let every = settings.retrainEveryMicros
         guard let due = nextRetrain else {
             nextRetrain = (t / every + 1) * every
-            return false
+            return swapped
         }
-        guard t >= due else { return false }
+        guard t >= due else { return swapped }
         var asOf = due
         while asOf + every <= t { asOf += every }
         nextRetrain = asOf + every
@@ -136,7 +150,18 @@ final class SupervisedLayer {
         archiveTime = asOf
         let started = DispatchTime.now().uptimeNanoseconds
         defer { retrainSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
-        return retrain(asOf: asOf, book: book)
+        if let job = startRetrain(asOf: asOf, book: book) {
+            if let p = pending, let r = p.job.wait() { apply(r) }  // an older job not swapped yet goes first
+            pending = (asOf + settings.swapAfterMicros, job)
+        }
+        return swapped
+    }
+
+    private func apply(_ r: TrainJob.Result) {
+        model = r.model
+        priorLogit = r.priorLogit
+        retrains += 1
+        lastTraining = (r.frauds, r.legitimate)
     }
 
     private func sampled(_ transactionID: String) -> Bool {
@@ -145,7 +170,7 @@ final class SupervisedLayer {
 
     /// Trains on the rows whose labels are visible at `asOf` (and, if configured, old unlabelled
     /// non-alerted rows as legitimate). No label visible after `asOf` is read.
-    private func retrain(asOf: Int64, book: LabelBook) -> Bool {
+    private func startRetrain(asOf: Int64, book: LabelBook) -> TrainJob? {
         var values: [Float] = []
         var labels: [Bool] = []
         var weights: [Double] = []
@@ -172,20 +197,11 @@ final class SupervisedLayer {
         for id in fraudArchiveOrder where !seen.contains(id) {
             if let r = fraudArchive[id], book.label(of: id, visibleAt: asOf)?.isFraud == true { add(r, fraud: true) }
         }
-        guard frauds >= settings.minimumFrauds, legit >= settings.minimumFrauds else { return false }
-        do {
-            let x = try FeatureMatrix(rowCount: labels.count, columnCount: featureNames.count, values: values)
-            let m = try GradientBoostedTrees.fit(x, labels: labels, sampleWeights: weights, featureNames: featureNames,
-                                                 configuration: settings.trees)
-            let wPos = Double(frauds), wNeg = Double(legit) * negWeight
-            model = m
-            priorLogit = log(wPos / wNeg)
-            retrains += 1
-            lastTraining = (frauds, legit)
-            return true
-        } catch {
-            return false
-        }
+        guard frauds >= settings.minimumFrauds, legit >= settings.minimumFrauds,
+              let x = try? FeatureMatrix(rowCount: labels.count, columnCount: featureNames.count, values: values) else { return nil }
+        let wPos = Double(frauds), wNeg = Double(legit) * negWeight
+        return TrainJob(x: x, labels: labels, weights: weights, names: featureNames, configuration: settings.trees,
+                        priorLogit: log(wPos / wNeg), frauds: frauds, legitimate: legit)
     }
 
     // MARK: - State
@@ -195,16 +211,69 @@ final class SupervisedLayer {
         var priorLogit: Double
         var retrains: Int
         var nextRetrain: Int64?
+        /// A retrain not swapped in yet: its model (waited for at snapshot time) and swap instant.
+        var pendingModel: GradientBoostedTrees?
+        var pendingPriorLogit: Double?
+        var pendingSwapAt: Int64?
+        var pendingCounts: [Int]?
     }
 
     /// The model and schedule (the training rows are not saved: after a restore the next retrains
     /// see the events since the restore, README "Labels").
-    var saved: Saved { Saved(model: model, priorLogit: priorLogit, retrains: retrains, nextRetrain: nextRetrain) }
+    var saved: Saved {
+        var s = Saved(model: model, priorLogit: priorLogit, retrains: retrains, nextRetrain: nextRetrain)
+        if let p = pending, let r = p.job.wait() {
+            s.pendingModel = r.model
+            s.pendingPriorLogit = r.priorLogit
+            s.pendingSwapAt = p.swapAt
+            s.pendingCounts = [r.frauds, r.legitimate]
+        }
+        return s
+    }
 
     func restore(_ s: Saved) {
         model = s.model
         priorLogit = s.priorLogit
         retrains = s.retrains
         nextRetrain = s.nextRetrain
+        if let m = s.pendingModel, let prior = s.pendingPriorLogit, let at = s.pendingSwapAt {
+            let c = s.pendingCounts ?? [0, 0]
+            pending = (at, TrainJob(finished: TrainJob.Result(model: m, priorLogit: prior, frauds: c.first ?? 0, legitimate: c.last ?? 0)))
+        }
+    }
+}
+
+/// One supervised retrain on a background thread; `wait()` blocks until it is done.
+final class TrainJob: @unchecked Sendable {
+    // Sendable: `result` is written once by the worker before `done` is signalled and read only after.
+    struct Result {
+        var model: GradientBoostedTrees
+        var priorLogit: Double
+        var frauds: Int
+        var legitimate: Int
+    }
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result?
+
+    init(x: FeatureMatrix, labels: [Bool], weights: [Double], names: [String], configuration: GradientBoostedTrees.Configuration,
+         priorLogit: Double, frauds: Int, legitimate: Int) {
+        DispatchQueue.global(qos: .utility).async {
+            if let m = try? GradientBoostedTrees.fit(x, labels: labels, sampleWeights: weights, featureNames: names, configuration: configuration) {
+                self.result = Result(model: m, priorLogit: priorLogit, frauds: frauds, legitimate: legitimate)
+            }
+            self.done.signal()
+        }
+    }
+
+    init(finished: Result) {
+        result = finished
+        done.signal()
+    }
+
+    /// The trained model, or nil if training failed (the current model is kept).
+    func wait() -> Result? {
+        done.wait()
+        done.signal()
+        return result
     }
 }

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PYTHON:-python3}
-if ! "$PY" -c 'import numpy, sklearn' 2>/dev/null; then
+if ! "$PY" -c 'import numpy, sklearn, pandas, synccfd' 2>/dev/null; then
   echo "[eval] installing scripts/eval/requirements.txt (development only)"
   "$PY" -m pip install --quiet -r scripts/eval/requirements.txt
 fi
