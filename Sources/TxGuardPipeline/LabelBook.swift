@@ -85,9 +85,83 @@ public final class LabelBook: @unchecked Sendable {
         var transactionID: String
     }
 
+    /// One entity's labels, sorted by event time (ties by transaction id), with running counts so
+    /// a window's counts cost two binary searches plus a scan of only the labels recent enough that
+    /// they might not be visible yet (event time within the entity's longest label delay).
+    struct EntityList {
+        var entries: [Entry] = []
+        /// Labels and frauds among `entries[0..<i]`, at index i.
+        var cumulativeLabelled: [Int32] = [0]
+        var cumulativeFrauds: [Int32] = [0]
+        /// The longest visibleAt − eventTime of any label ever added (an upper bound after removals).
+        var maxDelay: Int64 = 0
+
+        mutating func rebuild(from start: Int) {
+            let n = entries.count
+            if cumulativeLabelled.count != n + 1 {
+                cumulativeLabelled = Array(cumulativeLabelled.prefix(start + 1)) + [Int32](repeating: 0, count: max(0, n - start))
+                cumulativeFrauds = Array(cumulativeFrauds.prefix(start + 1)) + [Int32](repeating: 0, count: max(0, n - start))
+            }
+            for j in start..<n {
+                cumulativeLabelled[j + 1] = cumulativeLabelled[j] + 1
+                cumulativeFrauds[j + 1] = cumulativeFrauds[j] + (entries[j].isFraud ? 1 : 0)
+            }
+        }
+
+        mutating func insert(_ entry: Entry, capacity: Int) {
+            let i = entries.partitioningIndex { ($0.eventTime, $0.transactionID) > (entry.eventTime, entry.transactionID) }
+            entries.insert(entry, at: i)
+            maxDelay = max(maxDelay, entry.visibleAt - entry.eventTime)
+            if entries.count > capacity {
+                entries.removeFirst(entries.count - capacity)
+                cumulativeLabelled = [0]
+                cumulativeFrauds = [0]
+                rebuild(from: 0)
+            } else {
+                rebuild(from: i)
+            }
+        }
+
+        mutating func remove(_ transactionID: String) {
+            entries.removeAll { $0.transactionID == transactionID }
+            cumulativeLabelled = [0]
+            cumulativeFrauds = [0]
+            rebuild(from: 0)
+        }
+
+        mutating func dropBefore(_ cutoff: Int64) {
+            let i = entries.partitioningIndex { $0.eventTime > cutoff }
+            guard i > 0 else { return }
+            entries.removeFirst(i)
+            cumulativeLabelled = [0]
+            cumulativeFrauds = [0]
+            rebuild(from: 0)
+        }
+
+        /// (labelled, frauds) visible at `time` with event time in (time − window, time].
+        func count(at time: Int64, window: Int64) -> (labelled: Int, frauds: Int) {
+            let lo = entries.partitioningIndex { $0.eventTime > time - window }
+            let hi = entries.partitioningIndex { $0.eventTime > time }
+            guard lo < hi else { return (0, 0) }
+            // Before `split` every label is visible: eventTime ≤ time − maxDelay ⇒ visibleAt ≤ time.
+            let split = min(hi, max(lo, entries.partitioningIndex { $0.eventTime > time - maxDelay }))
+            var labelled = Int(cumulativeLabelled[split] - cumulativeLabelled[lo])
+            var frauds = Int(cumulativeFrauds[split] - cumulativeFrauds[lo])
+            var j = split
+            while j < hi {
+                if entries[j].visibleAt <= time {
+                    labelled += 1
+                    if entries[j].isFraud { frauds += 1 }
+                }
+                j += 1
+            }
+            return (labelled, frauds)
+        }
+    }
+
     private let lock = NSLock()
     private var byTransaction: [String: ResolvedLabel] = [:]
-    private var byEntity: [EntityKey: [Entry]] = [:]
+    private var byEntity: [EntityKey: EntityList] = [:]
     /// Legitimate labels per account (any time), so feedback is looked up only where there are some.
     private var legitimateByAccount: [String: Int] = [:]
     private var newestQuery: Int64 = .min
@@ -114,7 +188,7 @@ public final class LabelBook: @unchecked Sendable {
             if let old = byTransaction[label.transactionID] {
                 if label.labeledAtMicros < old.labeledAtMicros { return .stale }
                 if label.labeledAtMicros == old.labeledAtMicros && label.isFraud == old.isFraud { return .duplicate }
-                for (k, v) in old.entities { byEntity[EntityKey(kind: k, value: v)]?.removeAll { $0.transactionID == old.transactionID } }
+                for (k, v) in old.entities { byEntity[EntityKey(kind: k, value: v)]?.remove(old.transactionID) }
                 if !old.isFraud, let a = old.entities[.account] { legitimateByAccount[a, default: 1] -= 1 }
                 outcome = .corrected
             }
@@ -123,13 +197,7 @@ public final class LabelBook: @unchecked Sendable {
             let entry = Entry(visibleAt: label.visibleAtMicros, eventTime: label.eventTimeMicros, isFraud: label.isFraud,
                               transactionID: label.transactionID)
             for (k, v) in label.entities {
-                let key = EntityKey(kind: k, value: v)
-                var list = byEntity[key] ?? []
-                // Sorted by event time (ties by transaction id) so windows are found by binary search.
-                let i = list.partitioningIndex { ($0.eventTime, $0.transactionID) > (entry.eventTime, entry.transactionID) }
-                list.insert(entry, at: i)
-                if list.count > maxEventsPerEntity { list.removeFirst(list.count - maxEventsPerEntity) }
-                byEntity[key] = list
+                byEntity[EntityKey(kind: k, value: v), default: EntityList()].insert(entry, capacity: maxEventsPerEntity)
             }
             insertsSincePrune += 1
             if insertsSincePrune >= 50_000 { pruneLocked() }
@@ -151,14 +219,11 @@ public final class LabelBook: @unchecked Sendable {
         public var frauds: Int
         /// Labels of either kind.
         public var labelled: Int
-        /// Event time of the latest visible fraud in the window (µs), if any.
-        public var lastFraudMicros: Int64?
 
         /// Counts.
-        public init(frauds: Int, labelled: Int, lastFraudMicros: Int64?) {
+        public init(frauds: Int, labelled: Int) {
             self.frauds = frauds
             self.labelled = labelled
-            self.lastFraudMicros = lastFraudMicros
         }
     }
 
@@ -166,44 +231,19 @@ public final class LabelBook: @unchecked Sendable {
     public func counts(_ kind: Label.EntityKind, _ value: String, at time: Int64, window: Int64) -> Counts {
         lock.withLock {
             if time > newestQuery { newestQuery = time }
-            guard let list = byEntity[EntityKey(kind: kind, value: value)] else { return Counts(frauds: 0, labelled: 0, lastFraudMicros: nil) }
-            let lo = list.partitioningIndex { $0.eventTime > time - window }
-            var c = Counts(frauds: 0, labelled: 0, lastFraudMicros: nil)
-            var i = lo
-            while i < list.count, list[i].eventTime <= time {
-                let e = list[i]
-                if e.visibleAt <= time {
-                    c.labelled += 1
-                    if e.isFraud { c.frauds += 1; c.lastFraudMicros = e.eventTime }
-                }
-                i += 1
-            }
-            return c
+            guard let list = byEntity[EntityKey(kind: kind, value: value)] else { return Counts(frauds: 0, labelled: 0) }
+            let c = list.count(at: time, window: window)
+            return Counts(frauds: c.frauds, labelled: c.labelled)
         }
     }
 
-    /// Counts over a short and a long window in one pass (`short` ≤ `long`).
+    /// Counts over a short and a long window with one lookup.
     public func counts(_ kind: Label.EntityKind, _ value: String, at time: Int64, short: Int64, long: Int64) -> (short: Counts, long: Counts) {
         lock.withLock {
             if time > newestQuery { newestQuery = time }
-            var s = Counts(frauds: 0, labelled: 0, lastFraudMicros: nil), l = s
-            guard let list = byEntity[EntityKey(kind: kind, value: value)] else { return (s, l) }
-            let shortStart = time - short
-            var i = list.partitioningIndex { $0.eventTime > time - long }
-            while i < list.count {
-                let e = list[i]
-                if e.eventTime > time { break }
-                if e.visibleAt <= time {
-                    l.labelled += 1
-                    if e.isFraud { l.frauds += 1; l.lastFraudMicros = e.eventTime }
-                    if e.eventTime > shortStart {
-                        s.labelled += 1
-                        if e.isFraud { s.frauds += 1; s.lastFraudMicros = e.eventTime }
-                    }
-                }
-                i += 1
-            }
-            return (s, l)
+            guard let list = byEntity[EntityKey(kind: kind, value: value)] else { return (Counts(frauds: 0, labelled: 0), Counts(frauds: 0, labelled: 0)) }
+            let a = list.count(at: time, window: short), b = list.count(at: time, window: long)
+            return (Counts(frauds: a.frauds, labelled: a.labelled), Counts(frauds: b.frauds, labelled: b.labelled))
         }
     }
 
@@ -216,7 +256,7 @@ public final class LabelBook: @unchecked Sendable {
     /// `time`, for transactions in (time − window, time].
     public func legitimateLabels(_ kind: Label.EntityKind, _ value: String, at time: Int64, window: Int64) -> [String] {
         lock.withLock {
-            guard let list = byEntity[EntityKey(kind: kind, value: value)] else { return [] }
+            guard let list = byEntity[EntityKey(kind: kind, value: value)]?.entries else { return [] }
             let lo = list.partitioningIndex { $0.eventTime > time - window }
             var out: [String] = []
             var i = lo
@@ -341,9 +381,9 @@ public final class LabelBook: @unchecked Sendable {
         insertsSincePrune = 0
         guard newestQuery > .min else { return }
         let cutoff = newestQuery - retentionMicros
-        for (k, list) in byEntity {
-            let i = list.partitioningIndex { $0.eventTime > cutoff }
-            if i == list.count { byEntity[k] = nil } else if i > 0 { byEntity[k] = Array(list[i...]) }
+        for k in Array(byEntity.keys) {
+            byEntity[k]!.dropBefore(cutoff)
+            if byEntity[k]!.entries.isEmpty { byEntity[k] = nil }
         }
         byTransaction = byTransaction.filter { $0.value.eventTimeMicros > cutoff || $0.value.visibleAtMicros > newestQuery }
     }

@@ -80,8 +80,9 @@ final class SupervisedLayer {
 
     /// The supervised feature row of an event.
     func row(_ x: [Float], _ tx: Transaction, book: LabelBook, logTails: DetectorTriple) -> [Float] {
-        var r = x
+        var r = [Float]()
         r.reserveCapacity(featureNames.count)
+        r += x
         EntityRisk.features(of: tx, book: book, into: &r)
         for k in DetectorKind.allCases { r.append(Float(logTails[k])) }
         return r

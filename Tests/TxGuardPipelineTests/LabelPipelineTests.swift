@@ -31,7 +31,7 @@ import TxGuardSimulator
         // Day 1.5: the day-1 fraud is not known yet.
         #expect(c(1.5, 7 * d).frauds == 0 && c(1.5, 7 * d).labelled == 0)
         // Day 2: known (visible at exactly day 2); the day-2 label is not.
-        #expect(c(2, 7 * d) == LabelBook.Counts(frauds: 1, labelled: 1, lastFraudMicros: t0 + d))
+        #expect(c(2, 7 * d) == LabelBook.Counts(frauds: 1, labelled: 1))
         // Day 6.5: frauds 1 and 5 known, legit 2 and 3 known: 2 of 4.
         #expect(c(6.5, 7 * d).frauds == 2 && c(6.5, 7 * d).labelled == 4)
         // Day 8.5, 7-day window (1.5, 8.5]: day 1 has left the window.
@@ -51,6 +51,38 @@ import TxGuardSimulator
         #expect(f[names.firstIndex(of: "entity_merchant_fraud_share_30d")!] == Float(3) / Float(6))
         #expect(f[names.firstIndex(of: "entity_account_frauds_30d")!] == 0)
         #expect(EntityRisk.describe(feature: "entity_merchant_frauds_7d", value: 3) == "merchant had 3 confirmed frauds in the last 7 days")
+    }
+
+    /// The running counts (prefix sums plus a scan of possibly-invisible recent labels) agree with a
+    /// plain count over the labels in force, whatever the delays and corrections.
+    @Test func entityCountsEqualAPlainCountUnderRandomDelaysAndCorrections() {
+        var rng = SeededGenerator(seed: 77)
+        let book = LabelBook()
+        var truth: [String: ResolvedLabel] = [:]
+        let d = Self.day, t0 = Self.t0
+        for i in 0..<3000 {
+            let id = "t\(rng.nextIndex(below: 2000))"
+            let event = truth[id]?.eventTimeMicros ?? t0 + Int64(rng.nextIndex(below: 60 * 24)) * 3_600_000_000
+            let delay = [0, d / 24, d, 7 * d, 40 * d][rng.nextIndex(below: 5)]
+            let labeledAt = event + delay + Int64(i)
+            let l = ResolvedLabel(transactionID: id, isFraud: rng.nextUnit() < 0.3, source: "analyst", labeledAtMicros: labeledAt,
+                                  eventTimeMicros: event, visibleAtMicros: event + delay,
+                                  entities: [.merchant: "m\(rng.nextIndex(below: 5))"])
+            if let old = truth[id], old.labeledAtMicros > l.labeledAtMicros || (old.labeledAtMicros == l.labeledAtMicros && old.isFraud == l.isFraud) {
+                continue
+            }
+            book.insert(l)
+            truth[id] = l
+        }
+        for _ in 0..<500 {
+            let t = t0 + Int64(rng.nextIndex(below: 90 * 24)) * 3_600_000_000
+            let m = "m\(rng.nextIndex(below: 5))"
+            for w in [7 * d, 30 * d] {
+                let expected = truth.values.filter { $0.entities[.merchant] == m && $0.visibleAtMicros <= t && $0.eventTimeMicros > t - w && $0.eventTimeMicros <= t }
+                let c = book.counts(.merchant, m, at: t, window: w)
+                #expect(c == LabelBook.Counts(frauds: expected.filter(\.isFraud).count, labelled: expected.count), "\(m) at \(t), window \(w)")
+            }
+        }
     }
 
     @Test func correctionsDuplicatesAndStaleLabels() {
