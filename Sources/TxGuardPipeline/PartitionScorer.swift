@@ -47,6 +47,10 @@ public final class PartitionScorer {
     /// Supervised models trained so far (0 without labels or before enough labels were visible).
     public var supervisedRetrains: Int { supervised?.retrains ?? 0 }
 
+    /// Benchmarks: the supervised model in force stays (a pending retrain is swapped in now and no
+    /// other is scheduled), so what is timed afterwards is scoring alone.
+    public func freezeSupervisedModel() { supervised?.freeze() }
+
     /// Wall seconds spent retraining the supervised layer.
     public var supervisedRetrainSeconds: Double { supervised?.retrainSeconds ?? 0 }
 
@@ -174,7 +178,7 @@ public final class PartitionScorer {
             // The pattern (the detectors' top reason, costly) only for would-be alerts; the feedback
             // lookup only where the account has legitimate labels.
             if score >= threshold.current {
-                pattern = AlertPattern(feature: topFeature(x, before), logAmount: log1p(max(tx.amountValue, 0)))
+                pattern = AlertPattern(feature: dominantSource(s), logAmount: log1p(max(tx.amountValue, 0)))
                 suppressions = feedbackMatches(tx, pattern: pattern!, book: book, settings: layer.settings)
                 if suppressions > 0 { score -= Double(suppressions) * layer.settings.feedbackPenalty }
             }
@@ -220,8 +224,9 @@ public final class PartitionScorer {
 
     // MARK: - Supervised evidence and feedback
 
-    /// What "the same pattern" means for false-positive feedback: the same top reason (the feature
-    /// that explains most of the detectors' score) at an amount within a factor of 1.5.
+    /// What "the same pattern" means for false-positive feedback: the same dominant source (the
+    /// detector that contributed most, and for the Z-score its most deviating input) at an amount
+    /// within a factor of 1.5.
     struct AlertPattern: Equatable {
         var feature: String
         var logAmount: Double
@@ -229,10 +234,14 @@ public final class PartitionScorer {
         func matches(_ other: AlertPattern) -> Bool { feature == other.feature && abs(logAmount - other.logAmount) < log(1.5) }
     }
 
-    /// The detectors' top reason for an event.
-    private func topFeature(_ x: [Float], _ stats: AccountStats) -> String {
-        let top = (try? scoring.reasons(x, accountStats: stats, limit: 1))?.first
-        return top?.featureName ?? "score"
+    /// What drove an event's score, cheaply (no attribution): the detector that contributed most,
+    /// and for the Z-score the input that deviated most (`zscore:amount_log1p`).
+    private func dominantSource(_ s: EnsembleScore) -> String {
+        let c = s.contributions
+        let kind = DetectorKind.allCases.max { c[$0] < c[$1] } ?? .zScore
+        guard kind == .zScore else { return kind.name }
+        let names = scoring.zScore.configuration.inputNames
+        return kind.name + ":" + (names.indices.contains(s.zScore.topInput) ? names[s.zScore.topInput] : "?")
     }
 
     /// Visible false positives (legitimate labels of alerted events) on the account with the same

@@ -158,6 +158,13 @@ final class SupervisedLayer {
         return swapped
     }
 
+    /// Swaps in a pending retrain now and schedules no more (benchmarks time scoring alone).
+    func freeze() {
+        if let p = pending, let r = p.job.wait() { apply(r) }
+        pending = nil
+        nextRetrain = .max
+    }
+
     private func apply(_ r: TrainJob.Result) {
         model = r.model
         priorLogit = r.priorLogit
