@@ -47,10 +47,13 @@ struct RunSettingsFile: Decodable {
     static func parse(_ bytes: [UInt8], yaml: Bool) throws(ParseError) -> RunSettingsFile {
         var data = Data(bytes)
         if yaml {
-            let parsed: Any?
-            do { parsed = try Yams.load(yaml: String(decoding: bytes, as: UTF8.self)) } catch {
+            // Composed into nodes and converted here, not with `Yams.load`: its constructor traps on
+            // a key that is not a scalar (`? - x`, found by fuzzing), which crashed `run --config`.
+            let node: Node?
+            do { node = try Yams.compose(yaml: String(decoding: bytes, as: UTF8.self)) } catch {
                 throw ParseError(message: "not valid YAML (\(yamlProblem(error)))")
             }
+            let parsed = try node.map { node throws(ParseError) in try plainValue(node, depth: 0) }
             guard let mapping = parsed as? [String: Any], JSONSerialization.isValidJSONObject(mapping),
                   let json = try? JSONSerialization.data(withJSONObject: mapping) else {
                 throw ParseError(message: "not a YAML mapping of settings")
@@ -70,6 +73,39 @@ struct RunSettingsFile: Decodable {
         } catch {
             throw ParseError(message: "settings do not decode")
         }
+    }
+}
+
+/// A YAML node as the JSON value it stands for (objects with string keys, arrays, strings,
+/// integers, finite numbers, booleans, null). Refused: a key that is not a scalar, a duplicated
+/// key, an alias, nesting deeper than 32 levels. Messages give positions, never values.
+func plainValue(_ node: Node, depth: Int) throws(RunSettingsFile.ParseError) -> Any {
+    func where_(_ n: Node) -> String { n.mark.map { "line \($0.line), column \($0.column)" } ?? "somewhere" }
+    guard depth < 32 else { throw .init(message: "not a YAML mapping of settings (nested more than 32 levels at \(where_(node)))") }
+    switch node {
+    case .scalar(let scalar):
+        switch Tag.Name(rawValue: node.tag.rawValue) {
+        case .null: return NSNull()
+        case .bool: if let b = node.bool { return b }
+        case .int: if let i = node.int { return i }
+        case .float: if let f = node.float, f.isFinite { return f }
+        default: break
+        }
+        return scalar.string
+    case .mapping(let mapping):
+        var out: [String: Any] = [:]
+        for (key, value) in mapping {
+            guard case .scalar(let k) = key else { throw .init(message: "not a YAML mapping of settings (a key that is not a plain name at \(where_(key)))") }
+            guard out[k.string] == nil else { throw .init(message: "not valid YAML (duplicated key \(k.string.debugDescription) at \(where_(key)))") }
+            out[k.string] = try plainValue(value, depth: depth + 1)
+        }
+        return out
+    case .sequence(let sequence):
+        var out: [Any] = []
+        for element in sequence { out.append(try plainValue(element, depth: depth + 1)) }
+        return out
+    case .alias:
+        throw .init(message: "not a YAML mapping of settings (an alias at \(where_(node)))")
     }
 }
 
