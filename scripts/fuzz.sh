@@ -92,6 +92,9 @@ case "$TARGET" in
   model) args+=(-max_len=600000) ;;     # the seed model is ~0.3 MB of JSON
   snapshot) args+=(-max_len=65536) ;;
 esac
+# libFuzzer and ASan report crashes; Swift's own backtracer would get in their way (its memory
+# reader trips ASan, and its orphaned helper keeps the log pipe open).
+export SWIFT_BACKTRACE=enable=no
 echo "[fuzz] running $TARGET for ${SECONDS_TO_RUN}s" >&2
 "$OUT/$TARGET/$TARGET-fuzz" "$OUT/$TARGET/corpus" "fuzz/corpus/$TARGET" "${args[@]}" 2>&1 | tee "$OUT/$TARGET/fuzz.log"
 exit "${PIPESTATUS[0]}"
