@@ -48,9 +48,13 @@ bench-compare: setup
 	$(SWIFT) build -c release --product txguard -j 1
 	python3 scripts/bench-compare/run.py $(BENCH_COMPARE_ARGS)
 
+# Outside CI (`make test` never fuzzes): every libFuzzer target for FUZZ_SECONDS each, one after
+# the other on one core; FUZZ_TARGET=model (decoder, label, config, model, snapshot, safetensors)
+# runs one. Findings: fuzz-out/<target>/artifacts/.
 FUZZ_SECONDS ?= 600
+FUZZ_TARGET ?= all
 fuzz:
-	scripts/fuzz-decoder.sh $(FUZZ_SECONDS)
+	scripts/fuzz.sh $(FUZZ_TARGET) $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build

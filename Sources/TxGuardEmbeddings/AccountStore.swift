@@ -286,6 +286,8 @@ public struct AccountStore: Sendable, RecencyOrder {
         guard capacity >= 1, capacity <= 1 << 40, n <= capacity else {
             throw EmbeddingError.corruptState(reason: "\(n) accounts for capacity \(capacity)")
         }
+        // Compared as UInt64: a count above Int.max must be refused, not converted (found by fuzzing).
+        guard evictions <= UInt64(Int.max) else { throw EmbeddingError.corruptState(reason: "eviction count \(evictions) out of range") }
         self.init(capacity: Int(capacity), idleTTLMillis: ttl < 0 ? nil : ttl, layout: layout)
         self.evictions = Int(evictions)
         if version >= 4 { traffic = try TrafficLevel(reading: &r) }

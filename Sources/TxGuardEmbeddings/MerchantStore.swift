@@ -194,6 +194,8 @@ public struct MerchantStore: Sendable, Equatable, RecencyOrder {
         guard capacity <= 1 << 40, (1...255).contains(recent), n <= capacity else {
             throw EmbeddingError.corruptState(reason: "\(n) merchants for capacity \(capacity), ring \(recent)")
         }
+        // Compared as UInt64: a count above Int.max must be refused, not converted (found by fuzzing).
+        guard evictions <= UInt64(Int.max) else { throw EmbeddingError.corruptState(reason: "merchant eviction count \(evictions) out of range") }
         self.init(capacity: Int(capacity), recentCapacity: Int(recent))
         self.evictions = Int(evictions)
         for _ in 0..<n {

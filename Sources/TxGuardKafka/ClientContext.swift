@@ -28,10 +28,14 @@ final class ClientContext: Sendable {
     let onRebalance: (@Sendable (RebalanceEvent) -> Void)?
     let startingOffsets: (@Sendable ([TopicPartition]) -> [TopicPartitionOffset])?
     let commitOnRevoke: Bool
+    /// Values of sensitive properties, scrubbed from librdkafka's log and error texts.
+    let secrets: [String]
 
     init(logger: Logger, onRebalance: (@Sendable (RebalanceEvent) -> Void)? = nil,
-         startingOffsets: (@Sendable ([TopicPartition]) -> [TopicPartitionOffset])? = nil, commitOnRevoke: Bool = true) {
+         startingOffsets: (@Sendable ([TopicPartition]) -> [TopicPartitionOffset])? = nil, commitOnRevoke: Bool = true,
+         secrets: [String] = []) {
         self.logger = logger
+        self.secrets = secrets
         self.onRebalance = onRebalance
         self.startingOffsets = startingOffsets
         self.commitOnRevoke = commitOnRevoke
@@ -56,20 +60,20 @@ func installCommonCallbacks(_ conf: OpaquePointer, context: Unmanaged<ClientCont
     rd_kafka_conf_set_opaque(conf, context.toOpaque())
     rd_kafka_conf_set_log_cb(conf) { rk, level, fac, buf in
         guard let rk, let ctx = ClientContext.from(rd_kafka_opaque(rk)) else { return }
-        let text = buf.map { String(cString: $0) } ?? ""
+        let text = SensitiveProperty.scrub(buf.map { String(cString: $0) } ?? "", secrets: ctx.secrets)
         let facility = fac.map { String(cString: $0) } ?? ""
         let lvl: Logger.Level = level <= 3 ? .error : level == 4 ? .warning : level <= 6 ? .info : .debug
         ctx.logger.log(level: lvl, "\(text)", metadata: ["librdkafka.facility": "\(facility)"])
     }
     rd_kafka_conf_set_error_cb(conf) { rk, err, reason, opaque in
         guard let ctx = ClientContext.from(opaque) else { return }
-        let text = reason.map { String(cString: $0) } ?? ""
+        let text = SensitiveProperty.scrub(reason.map { String(cString: $0) } ?? "", secrets: ctx.secrets)
         let code = rd_kafka_resp_err_t(rawValue: err)
         if code == RD_KAFKA_RESP_ERR__FATAL, let rk {
             var buf = [CChar](repeating: 0, count: 512)
             let orig = rd_kafka_fatal_error(rk, &buf, buf.count)
             let e = KafkaError(code: orig.rawValue, name: String(cString: rd_kafka_err2name(orig)),
-                               message: decodeCString(buf), isFatal: true)
+                               message: SensitiveProperty.scrub(decodeCString(buf), secrets: ctx.secrets), isFatal: true)
             ctx.fatalError.withLock { $0 = e }
             ctx.logger.critical("fatal librdkafka error", metadata: ["error": "\(e)"])
         } else {

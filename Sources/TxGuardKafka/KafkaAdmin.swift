@@ -8,11 +8,13 @@ public final class KafkaAdmin: @unchecked Sendable {
     private let handle: RDHandle
 
     public init(client: KafkaClientConfiguration, logger: Logger = Logger(label: "txguard.kafka.admin")) throws(KafkaError) {
-        let conf = try makeRDKafkaConf(client.rdProperties + client.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-        let context = Unmanaged.passRetained(ClientContext(logger: logger))
+        let properties = client.rdProperties + client.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let secrets = SensitiveProperty.secrets(in: properties)
+        let conf = try makeRDKafkaConf(properties)
+        let context = Unmanaged.passRetained(ClientContext(logger: logger, secrets: secrets))
         installCommonCallbacks(conf, context: context)
         do {
-            handle = RDHandle(try makeRDKafkaHandle(RD_KAFKA_PRODUCER, conf: conf)) { context.release() }
+            handle = RDHandle(try makeRDKafkaHandle(RD_KAFKA_PRODUCER, conf: conf, secrets: secrets)) { context.release() }
         } catch {
             context.release()
             throw error

@@ -27,7 +27,8 @@ public struct KafkaClientConfiguration: Sendable, Equatable {
     }
 }
 
-/// `security.protocol` and its SASL/SSL settings. Secrets are never printed by `description`.
+/// `security.protocol` and its SASL/SSL settings. `description` never prints the values librdkafka
+/// marks sensitive (`SensitiveProperty`): the SASL username and password.
 public struct KafkaSecurity: Sendable, Equatable, CustomStringConvertible {
     /// `PLAINTEXT`, `SSL`, `SASL_PLAINTEXT` or `SASL_SSL`.
     public var securityProtocol: String
@@ -69,8 +70,8 @@ public struct KafkaSecurity: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         var parts = ["protocol=\(securityProtocol)"]
         if let m = saslMechanism { parts.append("sasl.mechanism=\(m)") }
-        if let u = saslUsername { parts.append("sasl.username=\(u)") }
-        if saslPassword != nil { parts.append("sasl.password=<redacted>") }
+        if saslUsername != nil { parts.append("sasl.username=\(SensitiveProperty.redacted)") }
+        if saslPassword != nil { parts.append("sasl.password=\(SensitiveProperty.redacted)") }
         if let ca = sslCALocation { parts.append("ssl.ca.location=\(ca)") }
         return parts.joined(separator: " ")
     }

@@ -34,8 +34,11 @@ public final class KafkaConsumer: @unchecked Sendable {
     ) throws(KafkaError) {
         self.configuration = configuration
         self.logger = logger
-        let context = ClientContext(logger: logger, onRebalance: onRebalance, startingOffsets: startingOffsets, commitOnRevoke: commitOnRevoke)
-        let conf = try makeRDKafkaConf(configuration.rdProperties)
+        let properties = configuration.rdProperties
+        let secrets = SensitiveProperty.secrets(in: properties)
+        let context = ClientContext(logger: logger, onRebalance: onRebalance, startingOffsets: startingOffsets, commitOnRevoke: commitOnRevoke,
+                                    secrets: secrets)
+        let conf = try makeRDKafkaConf(properties)
         let unmanaged = Unmanaged.passRetained(context)
         installCommonCallbacks(conf, context: unmanaged)
         rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in
@@ -44,7 +47,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
         let rk: OpaquePointer
         do {
-            rk = try makeRDKafkaHandle(RD_KAFKA_CONSUMER, conf: conf)
+            rk = try makeRDKafkaHandle(RD_KAFKA_CONSUMER, conf: conf, secrets: secrets)
         } catch {
             unmanaged.release()
             throw error

@@ -19,8 +19,10 @@ public final class KafkaProducer: @unchecked Sendable {
     public init(configuration: KafkaProducerConfiguration, logger: Logger = Logger(label: "txguard.kafka.producer")) throws(KafkaError) {
         self.configuration = configuration
         self.logger = logger
-        let context = ClientContext(logger: logger)
-        let conf = try makeRDKafkaConf(configuration.rdProperties)
+        let properties = configuration.rdProperties
+        let secrets = SensitiveProperty.secrets(in: properties)
+        let context = ClientContext(logger: logger, secrets: secrets)
+        let conf = try makeRDKafkaConf(properties)
         let unmanaged = Unmanaged.passRetained(context)
         installCommonCallbacks(conf, context: unmanaged)
         rd_kafka_conf_set_dr_msg_cb(conf) { _, msg, _ in
@@ -35,7 +37,7 @@ public final class KafkaProducer: @unchecked Sendable {
         }
         let rk: OpaquePointer
         do {
-            rk = try makeRDKafkaHandle(RD_KAFKA_PRODUCER, conf: conf)
+            rk = try makeRDKafkaHandle(RD_KAFKA_PRODUCER, conf: conf, secrets: secrets)
         } catch {
             unmanaged.release()
             throw error

@@ -13,6 +13,12 @@ public enum PropertyScope: Sendable, Equatable {
         table[name] ?? .both
     }
 
+    /// True when the linked librdkafka lists `name` as a property. (The value of a property it does
+    /// not know, e.g. a misspelt `sasl.pasword`, is never shown: it may be a secret.)
+    public static func isKnown(_ name: String) -> Bool {
+        table[name] != nil
+    }
+
     /// `properties` without those that belong only to the other kind of client.
     static func applicable(_ properties: [String: String], to kind: PropertyScope) -> [(String, String)] {
         properties.sorted { $0.key < $1.key }.filter { key, _ in

@@ -299,6 +299,25 @@ public final class PartitionScorer {
         do { saved = try dec.decode(SavedState.self, from: Data(rest)) } catch {
             throw PipelineError.badSnapshot("state after the account store is not valid: \(error)")
         }
+        // A snapshot is checked against the model it is restored under before anything uses it: a
+        // layout, statistics width or threshold method that differs would trap on the first event.
+        guard accounts.layout == runtime.featurizer.layout else {
+            throw PipelineError.badSnapshot("the account store's layout does not match the model's")
+        }
+        let candidate = saved.scoring ?? scoring
+        guard candidate.featureCount == runtime.model.scoring.featureCount else {
+            throw PipelineError.badSnapshot("a refitted model of \(candidate.featureCount) features, the model has \(runtime.model.scoring.featureCount)")
+        }
+        let width = candidate.newAccountStats().mean.count
+        for entry in saved.stats.values {
+            let st = entry.stats
+            guard st.mean.count == width, st.m2.count == width, st.ewMean.count == width, st.ewVariance.count == width else {
+                throw PipelineError.badSnapshot("account statistics of width \(st.mean.count), the model has \(width)")
+            }
+        }
+        guard saved.threshold.method == runtime.model.threshold.method else {
+            throw PipelineError.badSnapshot("a \(saved.threshold.method.rawValue) threshold, the model uses \(runtime.model.threshold.method.rawValue)")
+        }
         stats = AccountStatsTable(capacity: runtime.accountCapacity, entries: saved.stats)
         threshold = saved.threshold
         if let s = saved.scoring { scoring = s }

@@ -18,6 +18,25 @@ public struct PartitionThreshold: Sendable, Codable, Equatable {
         }
     }
 
+    private enum CodingKeys: String, CodingKey { case spot, dspot, quantile }
+
+    /// Exactly one of the three methods must be present: a snapshot with none (`{}`) decoded and
+    /// then trapped on the first event (found by the snapshot fuzzer).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        spot = try c.decodeIfPresent(SPOTThreshold.self, forKey: .spot)
+        dspot = try c.decodeIfPresent(DSPOTThreshold.self, forKey: .dspot)
+        quantile = try c.decodeIfPresent(QuantileThreshold.self, forKey: .quantile)
+        guard [spot != nil, dspot != nil, quantile != nil].filter({ $0 }).count == 1 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "a partition threshold needs exactly one of spot, dspot, quantile"))
+        }
+    }
+
+    /// The method of this threshold.
+    public var method: ThresholdSettings.Method {
+        spot != nil ? .spot : dspot != nil ? .dspot : .quantile
+    }
+
     /// The threshold in force (what `observe` would compare a score with now).
     public var current: Double {
         if let spot { return spot.currentThreshold }

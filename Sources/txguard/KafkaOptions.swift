@@ -22,21 +22,29 @@ struct KafkaConnectionOptions: ParsableArguments {
     var kafkaProperties: [String] = []
 
     /// Builds the client configuration; the SASL password comes only from TXGUARD_SASL_PASSWORD
-    /// (never a flag, so it does not appear in process listings or shell history).
-    func client(environment: [String: String]) throws -> KafkaClientConfiguration {
+    /// (never a flag, so it does not appear in process listings or shell history). `fileProperties`
+    /// (`kafka_property` in `run --config`) apply under the `--kafka-property` flags.
+    func client(environment: [String: String], fileProperties: [String: String] = [:]) throws -> KafkaClientConfiguration {
         guard let servers = brokers ?? environment["TXGUARD_BROKERS"], !servers.isEmpty else {
             throw ValidationError("no Kafka brokers: pass --brokers HOST:PORT or set TXGUARD_BROKERS (try `txguard broker` for a local one)")
         }
-        var props: [String: String] = [:]
-        for kv in kafkaProperties {
-            guard let eq = kv.firstIndex(of: "="), eq != kv.startIndex else {
-                throw ValidationError("--kafka-property \(kv.debugDescription): expected KEY=VALUE")
-            }
-            props[String(kv[..<eq])] = String(kv[kv.index(after: eq)...])
-        }
+        var props = fileProperties
+        for (key, value) in try parsedProperties() { props[key] = value }
         let security = KafkaSecurity(securityProtocol: securityProtocol, saslMechanism: saslMechanism, saslUsername: saslUsername,
                                      saslPassword: environment["TXGUARD_SASL_PASSWORD"], sslCALocation: sslCa)
         return KafkaClientConfiguration(bootstrapServers: servers, security: security, properties: props)
+    }
+
+    /// `--kafka-property KEY=VALUE` arguments as pairs. A malformed one is named by its position,
+    /// never quoted: it may be a secret typed without its key (`--kafka-property S3cret`) or with
+    /// the wrong separator (`sasl.password:S3cret`).
+    func parsedProperties() throws -> [(String, String)] {
+        try kafkaProperties.enumerated().map { i, kv in
+            guard let eq = kv.firstIndex(of: "="), eq != kv.startIndex else {
+                throw ValidationError("--kafka-property #\(i + 1) of \(kafkaProperties.count): expected KEY=VALUE (the argument is not shown: it may hold a secret)")
+            }
+            return (String(kv[..<eq]), String(kv[kv.index(after: eq)...]))
+        }
     }
 }
 

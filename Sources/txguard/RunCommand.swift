@@ -59,12 +59,24 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         let s: RunSettings
-        do { s = try RunSettings(flags: self, env: env, file: try RunSettingsFile.load(config)) } catch let e as ValidationError {
+        let file: RunSettingsFile
+        do {
+            file = try RunSettingsFile.load(config)
+            s = try RunSettings(flags: self, env: env, file: file)
+        } catch let e as ValidationError {
             throw CommandFailure(e.message, exitCode: CommandFailure.configuration)
         }
         var logger = Logger(label: "txguard")
         logger.logLevel = s.logLevel
         logger[metadataKey: "group"] = "\(s.group)"
+        if let config, let warning = file.secretPermissionWarning(path: config) { logger.warning("\(warning)") }
+        // Every Kafka property is checked by librdkafka before anything starts (values of
+        // sensitive properties are redacted in its messages and in the log line below).
+        var client = try kafka.client(environment: env.merging(["TXGUARD_BROKERS": s.brokers]) { a, _ in a }, fileProperties: file.kafkaProperties)
+        client.clientID = "txguard-\(s.group)"
+        do { try client.validate() } catch { throw CommandFailure("\(error)", exitCode: CommandFailure.configuration) }
+        logger.info("kafka client", metadata: ["brokers": "\(client.bootstrapServers)", "security": "\(client.security)",
+                                               "properties": "\(SensitiveProperty.describe(client.properties))"])
 
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -102,8 +114,6 @@ struct RunCommand: AsyncParsableCommand {
         runtime.labels = labelBook
         logger.info("model loaded", metadata: ["model": "\(m.modelVersion)", "features": "\(m.scoring.featureCount)", "text": "\(m.text.embedder.rawValue)"])
 
-        var client = try kafka.client(environment: env.merging(["TXGUARD_BROKERS": s.brokers]) { a, _ in a })
-        client.clientID = "txguard-\(s.group)"
         let cc = monitorConsumer(client, group: s.group)
         var conf = MonitorConfiguration(consumer: cc, producer: lowLatencyProducer(client), inputTopics: s.inputTopics,
                                         alertTopic: s.alertTopic, deadLetterTopic: s.deadLetterTopic)
@@ -311,59 +321,29 @@ struct RunSettings: Sendable {
     }
 }
 
-/// `--config FILE`: the same settings as the flags, as JSON. Unknown keys are refused by name.
-struct RunSettingsFile: Decodable {
-    var brokers: String?
-    var input_topic: [String]?
-    var alert_topic: String?
-    var dead_letter_topic: String?
-    var group: String?
-    var model: String?
-    var exactly_once: Bool?
-    var transactional_id: String?
-    var transaction_interval_ms: Int?
-    var metrics_port: Int?
-    var state_dir: String?
-    var state_store: String?
-    var state_topic: String?
-    var labels_topic: String?
-    var batch_size: Int?
-    var shutdown_deadline: Double?
-    var stall_after: Double?
-    var model_dir: String?
-    var mapping: String?
-    var log_level: String?
-
-    static let keys: Set<String> = ["brokers", "input_topic", "alert_topic", "dead_letter_topic", "group", "model", "exactly_once", "transactional_id", "transaction_interval_ms",
-                                    "metrics_port", "state_dir", "state_store", "state_topic", "labels_topic", "batch_size", "shutdown_deadline", "stall_after", "model_dir", "mapping", "log_level"]
+extension RunSettingsFile {
+    /// A warning when the file holds a secret (a sensitive `kafka_property`, see
+    /// `SensitiveProperty`) and its group or other users may read it; nil otherwise.
+    func secretPermissionWarning(path: String) -> String? {
+        let secrets = kafkaProperties.keys.filter(SensitiveProperty.isSensitive).sorted()
+        guard !secrets.isEmpty else { return nil }
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        let mode = st.st_mode & 0o777
+        guard mode & 0o077 != 0 else { return nil }
+        return "--config \(path) holds secrets (\(secrets.joined(separator: ", "))) but is readable by its group or others (mode 0\(String(mode, radix: 8))); restrict it with: chmod 600 \(path)"
+    }
 
     /// Reads a JSON file, or YAML when the name ends in `.yaml`/`.yml` (the same keys).
     static func load(_ path: String?) throws -> RunSettingsFile {
         guard let path else { return RunSettingsFile() }
-        guard var data = FileManager.default.contents(atPath: path) else { throw ValidationError("--config \(path): cannot read the file") }
-        if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
-            let parsed: Any?
-            do { parsed = try Yams.load(yaml: String(decoding: data, as: UTF8.self)) } catch {
-                throw ValidationError("--config \(path): not valid YAML (\(error))")
-            }
-            guard let mapping = parsed as? [String: Any], JSONSerialization.isValidJSONObject(mapping),
-                  let json = try? JSONSerialization.data(withJSONObject: mapping) else {
-                throw ValidationError("--config \(path): not a YAML mapping of settings")
-            }
-            data = json
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ValidationError("--config \(path): not a JSON object")
-        }
-        if let unknown = object.keys.filter({ !keys.contains($0) }).sorted().first {
-            throw ValidationError("--config \(path): unknown key \"\(unknown)\" (known: \(keys.sorted().joined(separator: ", ")))")
-        }
-        do { return try JSONDecoder().decode(RunSettingsFile.self, from: data) } catch let DecodingError.typeMismatch(_, ctx) {
-            throw ValidationError("--config \(path): key \"\(ctx.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type (\(ctx.debugDescription))")
+        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--config \(path): cannot read the file") }
+        do {
+            return try parse([UInt8](data), yaml: path.hasSuffix(".yaml") || path.hasSuffix(".yml"))
+        } catch {
+            throw ValidationError("--config \(path): \(error.message)")
         }
     }
-
-    init() {}
 }
 
 /// `txguard config check FILE`: validates a run configuration file without starting anything.
@@ -378,11 +358,21 @@ struct ConfigCommand: ParsableCommand {
             var flags = try RunCommand.parse([])
             flags.config = file
             let s: RunSettings
-            do { s = try RunSettings(flags: flags, env: [:], file: try RunSettingsFile.load(file)) } catch let e as ValidationError {
+            let settingsFile: RunSettingsFile
+            do {
+                settingsFile = try RunSettingsFile.load(file)
+                s = try RunSettings(flags: flags, env: [:], file: settingsFile)
+            } catch let e as ValidationError {
                 throw CommandFailure(e.message, exitCode: CommandFailure.configuration)
             }
+            if let warning = settingsFile.secretPermissionWarning(path: file) {
+                FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+            }
+            let client = try flags.kafka.client(environment: ["TXGUARD_BROKERS": s.brokers], fileProperties: settingsFile.kafkaProperties)
+            do { try client.validate() } catch { throw CommandFailure("--config \(file): \(error)", exitCode: CommandFailure.configuration) }
             _ = try ModelFile.read(path: s.model)  // a bad model exits 65, as from run and backtest
-            print("\(file): ok (group \(s.group), input \(s.inputTopics.joined(separator: ",")), alerts \(s.alertTopic), dead letters \(s.deadLetterTopic), model \(s.model))")
+            let properties = client.properties.isEmpty ? "" : ", kafka properties \(SensitiveProperty.describe(client.properties))"
+            print("\(file): ok (group \(s.group), input \(s.inputTopics.joined(separator: ",")), alerts \(s.alertTopic), dead letters \(s.deadLetterTopic), model \(s.model)\(properties))")
         }
     }
 }

@@ -57,6 +57,17 @@ import Testing
         let (s6, o6) = try await check("{ not json", ws)
         #expect(s6 != 0 && o6.contains("not a JSON object"))
 
+        // Hostile YAML is refused with a message, never a crash. `? -` (a key that is a
+        // sequence, found by the config fuzzer) made Yams' loader trap with signal 4.
+        for (i, (hostile, expected)) in [("? -\n", "a key that is not a plain name"), ("? [a, b]\n: c\n", "a key that is not a plain name"),
+                                          ("? {a: 1}\n: c\n", "a key that is not a plain name"),
+                                          (String(repeating: "[", count: 40) + String(repeating: "]", count: 40), "nested more than 32 levels"),
+                                          ("group: &g x\nbrokers: *g\n", "missing setting input_topic"), ("- a\n- b\n", "not a YAML mapping")].enumerated() {
+            try hostile.write(toFile: ws.path("h\(i).yaml"), atomically: true, encoding: .utf8)
+            let (h, _, he) = try await run(try txguardBinary(), ["config", "check", ws.path("h\(i).yaml")])
+            #expect(h == 78 && he.contains(expected) && !he.contains("crashed"), "\(hostile.debugDescription): \(h) \(he)")
+        }
+
         // A corrupt model file is refused by `run` before anything starts.
         var bytes = try ws.bytes("m.txg")
         bytes[bytes.count - 5] ^= 0x01

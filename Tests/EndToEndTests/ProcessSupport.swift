@@ -82,11 +82,14 @@ final class ChildProcess: @unchecked Sendable {
     }
 }
 
-/// Runs a command to completion with optional stdin; returns (status, stdout, stderr).
-func run(_ executable: String, _ args: [String], stdin: Data? = nil, timeout: Double = 60) async throws -> (Int32, String, String) {
+/// Runs a command to completion with optional stdin (and extra environment variables); returns
+/// (status, stdout, stderr).
+func run(_ executable: String, _ args: [String], stdin: Data? = nil, timeout: Double = 60,
+         environment: [String: String]? = nil) async throws -> (Int32, String, String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = args
+    if let environment { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe(), err = Pipe(), inp = Pipe()
     p.standardOutput = out
     p.standardError = err

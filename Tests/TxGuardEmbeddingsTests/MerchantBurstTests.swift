@@ -140,6 +140,28 @@ import Testing
         #expect(throws: EmbeddingError.self) { try AccountStore(serialized: bad) }
     }
 
+    /// Eviction counts above Int.max in a snapshot (account or merchant store) are refused, not
+    /// converted: the conversion trapped (`Not enough bits`), found by the snapshot fuzzer
+    /// (fuzz/corpus/snapshot/crash-eviction-count-above-int-max.snap).
+    @Test func evictionCountsAboveIntMaxAreRefused() throws {
+        let fz = try TabularFeaturizer(spec: Self.spec())
+        var store = fz.makeStore(capacity: 10)
+        for i in 0..<50 { _ = try fz.features(for: Self.event(Int64(i) * 97, merchant: "m\(i % 4)", account: "a\(i % 12)"), store: &store) }
+        let bytes = store.serialized()
+        _ = try AccountStore(serialized: bytes)
+        // Account store: magic, version, six u32 layout fields, capacity, ttl, then evictions.
+        var badAccounts = bytes
+        for k in 0..<8 { badAccounts[48 + k] = 0xFF }
+        #expect(throws: EmbeddingError.self) { try AccountStore(serialized: badAccounts) }
+        // Merchant store ("TXGM"): magic, version, capacity (u64), ring (u32), then evictions.
+        let m = try #require((0..<(bytes.count - 4)).last { Array(bytes[$0..<($0 + 4)]) == Array("TXGM".utf8) })
+        var badMerchants = bytes
+        for k in 0..<8 { badMerchants[m + 20 + k] = 0xFF }
+        #expect(throws: EmbeddingError.self) { try AccountStore(serialized: badMerchants) }
+        badMerchants[m + 27] = 0x7F  // Int.max: representable, so accepted
+        _ = try AccountStore(serialized: badMerchants)
+    }
+
     /// `acct_burst_<w>s` on a scripted account, against the closed forms of the negative binomial
     /// tail: P(K ≥ 1) = 1 − qᵃ, with a = α + settled events, b = α/μ_w + exposure, q = b/(b + g), g the
     /// stream's traffic factor before the event (1 while the stream is young; `TrafficLevelTests`).

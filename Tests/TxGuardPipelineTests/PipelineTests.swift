@@ -75,6 +75,38 @@ func trainedModel(_ txs: [Transaction], refit: OnlineRefitSettings? = nil) throw
         #expect(throws: (any Error).self) { _ = try PartitionScorer(runtime: runtime, restoring: Array("garbage".utf8)) }
     }
 
+    /// Snapshots that decode but do not fit the model are refused (the partition is then rebuilt
+    /// from the log), never trusted until they trap: a threshold with no method (`{}`, found by
+    /// the snapshot fuzzer: it trapped on the first event) and account statistics of another width.
+    @Test func snapshotsThatDoNotFitTheModelAreRefused() throws {
+        let txs = try simulated()
+        let runtime = try ScoringRuntime.load(model: try trainedModel(Array(txs.prefix(3000))))
+        let a = try PartitionScorer(runtime: runtime)
+        _ = verdicts(a, txs[3000..<3500])
+        let good = try a.snapshot()
+        // The layout (ScorerSnapshot): "TXPS1", the account store's length (u64 LE), the store, JSON.
+        let storeLength = (0..<8).reduce(0) { $0 | Int(good[5 + $1]) << (8 * $1) }
+        let head = Array(good[..<(13 + storeLength)]), rest = Array(good[(13 + storeLength)...])
+        func with(_ change: (inout [String: Any]) -> Void) throws -> [UInt8] {
+            var json = try #require(try JSONSerialization.jsonObject(with: Data(rest)) as? [String: Any])
+            change(&json)
+            return head + [UInt8](try JSONSerialization.data(withJSONObject: json))
+        }
+        _ = try PartitionScorer(runtime: runtime, restoring: try with { _ in })  // re-encoded unchanged: accepted
+        #expect(throws: PipelineError.self) { _ = try PartitionScorer(runtime: runtime, restoring: try with { $0["threshold"] = [String: Any]() }) }
+        // `stats` is a dictionary keyed by UInt64, which JSONEncoder writes as [key, entry, key, entry, ...].
+        var widened = false
+        let wider = try with { json in
+            guard var stats = json["stats"] as? [Any], stats.count >= 2, var entry = stats[1] as? [String: Any],
+                  var st = entry["stats"] as? [String: Any], var mean = st["mean"] as? [Any] else { return }
+            mean.append(0.5)
+            st["mean"] = mean; entry["stats"] = st; stats[1] = entry; json["stats"] = stats
+            widened = true
+        }
+        #expect(widened, "the account statistics were not found in the snapshot")
+        #expect(throws: PipelineError.self) { _ = try PartitionScorer(runtime: runtime, restoring: wider) }
+    }
+
     /// Online refit happens on schedule, is deterministic (also across a snapshot taken while a refit
     /// is pending), changes the model version, and never learns alerted events.
     @Test func onlineRefitIsDeterministicAndSkipsAlerts() throws {
