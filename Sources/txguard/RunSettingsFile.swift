@@ -87,8 +87,11 @@ func plainValue(_ node: Node, depth: Int) throws(RunSettingsFile.ParseError) -> 
         switch Tag.Name(rawValue: node.tag.rawValue) {
         case .null: return NSNull()
         case .bool: if let b = node.bool { return b }
-        case .int: if let i = node.int { return i }
-        case .float: if let f = node.float, f.isFinite { return f }
+        // Numbers are read here, not with Yams' `Int`/`Double` constructors: its YAML 1.1
+        // sexagesimal form (`1:2:30`) traps on overflow (found by fuzzing). Other spellings stay
+        // strings, which a numeric setting refuses by name.
+        case .int: if let i = Int(scalar.string) { return i }
+        case .float: if let f = Double(scalar.string), f.isFinite { return f }
         default: break
         }
         return scalar.string

@@ -62,7 +62,9 @@ import Testing
         for (i, (hostile, expected)) in [("? -\n", "a key that is not a plain name"), ("? [a, b]\n: c\n", "a key that is not a plain name"),
                                           ("? {a: 1}\n: c\n", "a key that is not a plain name"),
                                           (String(repeating: "[", count: 40) + String(repeating: "]", count: 40), "nested more than 32 levels"),
-                                          ("group: &g x\nbrokers: *g\n", "missing setting input_topic"), ("- a\n- b\n", "not a YAML mapping")].enumerated() {
+                                          ("group: &g x\nbrokers: *g\n", "missing setting input_topic"),
+                                          // A YAML 1.1 sexagesimal integer that overflows trapped in Yams (found by fuzzing).
+                                          ("batch_size: 311111111111111111:2:2:30\n", "\"batch_size\" has the wrong type"), ("- a\n- b\n", "not a YAML mapping")].enumerated() {
             try hostile.write(toFile: ws.path("h\(i).yaml"), atomically: true, encoding: .utf8)
             let (h, _, he) = try await run(try txguardBinary(), ["config", "check", ws.path("h\(i).yaml")])
             #expect(h == 78 && he.contains(expected) && !he.contains("crashed"), "\(hostile.debugDescription): \(h) \(he)")
