@@ -173,7 +173,7 @@ import TxGuardSimulator
     }
 
     @Test func noLabelInfluencesAnythingBeforeItIsVisible() throws {
-        let (txs, fraud) = try Self.stream(accounts: 1500, days: 24, seed: 11)
+        let (txs, fraud) = try Self.stream(accounts: 900, days: 20, seed: 11)
         let n = txs.count / 4
         let model = try Self.trained(Array(txs[..<n]))
         var settings = SupervisedSettings()
