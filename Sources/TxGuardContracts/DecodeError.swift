@@ -31,3 +31,17 @@ public struct DecodeError: Error, Sendable, Hashable, CustomStringConvertible {
         return s
     }
 }
+
+extension DecodeError {
+    /// Runs a decode whose errors do not know their input yet and stamps them with `context`.
+    @inline(__always)
+    static func attributed<T>(to context: SourceContext, _ body: () throws(DecodeError) -> T) throws(DecodeError) -> T {
+        do throws(DecodeError) {
+            return try body()
+        } catch {
+            var e = error
+            e.source = context
+            throw e
+        }
+    }
+}

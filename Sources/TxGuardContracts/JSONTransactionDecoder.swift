@@ -22,13 +22,7 @@ public struct JSONTransactionDecoder: TransactionDecoder {
 
     /// Decodes and validates one JSON document.
     public func decode(_ bytes: UnsafeRawBufferPointer, context: SourceContext) throws(DecodeError) -> Transaction {
-        do throws(DecodeError) {
-            return try decodeUnattributed(bytes)
-        } catch {
-            var e = error
-            e.source = context
-            throw e
-        }
+        try DecodeError.attributed(to: context) { () throws(DecodeError) in try decodeUnattributed(bytes) }
     }
 
     private func decodeUnattributed(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> Transaction {

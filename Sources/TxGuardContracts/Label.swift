@@ -112,13 +112,7 @@ public struct LabelDecoder: Sendable {
 
     /// Decodes one label record.
     public func decode(_ bytes: UnsafeRawBufferPointer, context: SourceContext) throws(DecodeError) -> Label {
-        do throws(DecodeError) {
-            return try decodeUnattributed(bytes)
-        } catch {
-            var e = error
-            e.source = context
-            throw e
-        }
+        try DecodeError.attributed(to: context) { () throws(DecodeError) in try decodeUnattributed(bytes) }
     }
 
     /// Decodes one label record held in an array.

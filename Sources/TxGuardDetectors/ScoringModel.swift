@@ -200,13 +200,11 @@ public struct ScoringModel: Sendable, Codable, Equatable {
                 weight: score.contributions.oneClassSVM)
         }
         let zInputs = zScoreInputIndices.map { x[$0] }
+        // Each input's share as the score counts it: its surprise (−ln p) under the calibrated
+        // combinations, |z| otherwise.
         let zs: [Float] = zInputs.indices.map { i in
-            let z = zScore.zScore(i, zInputs[i], state: accountStats)
-            // Calibrated combinations: each input's share is its surprise (−ln p), as in the score.
-            if let c = zScore.inputCalibrators, zScore.configuration.combination == .calibratedSum || zScore.configuration.combination == .calibratedMaximum {
-                return Float(-c[i].logUpperTail(Double(max(-zScore.configuration.clip, min(zScore.configuration.clip, z.isFinite ? z : zScore.configuration.clip)))))
-            }
-            return abs(z)
+            let z = zScore.clippedZ(i, zInputs[i], state: accountStats)
+            return zScore.usesInputSurprise ? Float(zScore.inputSurprise(i, clippedZ: z)) : abs(z)
         }
         add(zs, names: zScore.configuration.inputNames, inputs: zInputs, source: .zScore, weight: score.contributions.zScore)
         return Array(out.sorted { $0.contribution > $1.contribution }.prefix(limit))

@@ -216,27 +216,41 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
         score(state: state) { features[indices[$0]] }
     }
 
+    /// Input `i`'s z for value `v`, made finite and clipped at ±`clip`: what every combination reads.
+    @inlinable
+    public func clippedZ(_ i: Int, _ v: Float, state: AccountStats) -> Float {
+        let z = zScore(i, v, state: state)
+        return z.isFinite ? max(-configuration.clip, min(configuration.clip, z)) : configuration.clip
+    }
+
+    /// Whether the score sums or maximises per-input surprises (and the calibrators are fitted).
+    public var usesInputSurprise: Bool {
+        (configuration.combination == .calibratedSum || configuration.combination == .calibratedMaximum) && inputCalibrators != nil
+    }
+
+    /// −ln p of input `i`'s clipped z under that input's calibrator (`calibrateInputs`).
+    @inlinable
+    public func inputSurprise(_ i: Int, clippedZ z: Float) -> Double {
+        -(inputCalibrators?[i].logUpperTail(Double(z)) ?? 0)
+    }
+
     @inline(__always)
     private func score(state: AccountStats, input: (Int) -> Float) -> ZScoreResult {
         var sumSquares: Float = 0
         var top = 0
         var topZ: Float = 0
-        if configuration.combination == .calibratedSum || configuration.combination == .calibratedMaximum, let calibrators = inputCalibrators {
+        if usesInputSurprise {
             var sum = 0.0, topSurprise = -1.0
             for i in 0..<inputCount {
-                var z = zScore(i, input(i), state: state)
-                if !z.isFinite { z = configuration.clip }
-                z = max(-configuration.clip, min(configuration.clip, z))
-                let surprise = -calibrators[i].logUpperTail(Double(z))
+                let z = clippedZ(i, input(i), state: state)
+                let surprise = inputSurprise(i, clippedZ: z)
                 sum += surprise
                 if surprise > topSurprise { topSurprise = surprise; topZ = z; top = i }
             }
             return ZScoreResult(score: configuration.combination == .calibratedSum ? sum : topSurprise, topInput: top, topZ: topZ, usedAccountBaseline: Int(state.count) >= configuration.minimumHistory)
         }
         for i in 0..<inputCount {
-            var z = zScore(i, input(i), state: state)
-            if !z.isFinite { z = configuration.clip }
-            z = max(-configuration.clip, min(configuration.clip, z))
+            let z = clippedZ(i, input(i), state: state)
             sumSquares += z * z
             if abs(z) > abs(topZ) { topZ = z; top = i }
         }

@@ -42,12 +42,6 @@ public struct ResolvedLabel: Sendable, Hashable, Codable {
                   visibleAtMicros: visibleAtMicros, entities: entities)
     }
 
-    func with(eventTime: Int64) -> ResolvedLabel {
-        var r = self
-        r.eventTimeMicros = eventTime
-        return r
-    }
-
     /// The `label.v1` record of this resolved label (entity keys and event time included), as
     /// published on the compacted resolved-labels topic.
     public var label: Label {
@@ -346,8 +340,9 @@ public final class LabelBook: @unchecked Sendable {
                                              labeledAtMicros: label.labeledAtMicros, eventTimeMicros: r.eventTime,
                                              visibleAtMicros: label.labeledAtMicros, entities: e))
             }
-            if let t = label.eventTimeMicros, !label.entities.isEmpty {
-                return .direct(ResolvedLabel(label, transaction: nil, visibleAtMicros: label.labeledAtMicros).with(eventTime: t))
+            // The label's own event time and entity keys (`ResolvedLabel.init` reads both).
+            if label.eventTimeMicros != nil, !label.entities.isEmpty {
+                return .direct(ResolvedLabel(label, transaction: nil, visibleAtMicros: label.labeledAtMicros))
             }
             if let old = pending[label.transactionID], old.label.labeledAtMicros > label.labeledAtMicros { return .pending }
             if pending.updateValue((label, nil), forKey: label.transactionID) == nil { pendingOrder.append(label.transactionID) }

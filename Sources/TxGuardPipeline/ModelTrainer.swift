@@ -132,10 +132,7 @@ public enum ModelTrainer {
                     let x = UnsafeBufferPointer(rebasing: allRows[(i * width)..<((i + 1) * width)])
                     let key = AccountStore.key(tx.accountID)
                     var st = stats[key] ?? scoring.newAccountStats()
-                    for (k, f) in idx.enumerated() {
-                        let z = scoring.zScore.zScore(k, x[f], state: st)
-                        perInput[k].append(Double(z.isFinite ? max(-scoring.zScore.configuration.clip, min(scoring.zScore.configuration.clip, z)) : scoring.zScore.configuration.clip))
-                    }
+                    for (k, f) in idx.enumerated() { perInput[k].append(Double(scoring.zScore.clippedZ(k, x[f], state: st))) }
                     scoring.learn(x, accountStats: &st)
                     stats[key] = st
                 }

@@ -2,28 +2,31 @@ import Dispatch
 import Foundation
 import TxGuardDetectors
 
-/// A refit running on another thread; `wait()` blocks until its result is there.
-final class RefitJob: @unchecked Sendable {
+/// Work running on another thread (an online refit, a supervised retrain); `wait()` blocks until
+/// its result is there. Where the result is used is decided by the caller's event schedule, never
+/// by when the work finished.
+final class BackgroundJob<Value: Sendable>: @unchecked Sendable {
     // Sendable: `result` is written once by the worker before `done` is signalled and read only
     // after waiting on `done`.
     private let done = DispatchSemaphore(value: 0)
-    private var result: ScoringModel?
+    private var result: Value?
 
-    init(base: ScoringModel, rows: FeatureMatrix, seed: UInt64) {
+    /// Starts `work` on a utility-priority thread; nil from `work` means it failed.
+    init(_ work: @escaping @Sendable () -> Value?) {
         DispatchQueue.global(qos: .utility).async {
-            self.result = try? base.refittingForestAndSVM(training: rows, seed: seed)
+            self.result = work()
             self.done.signal()
         }
     }
 
     /// A job that is already finished (restored from a snapshot).
-    init(finished: ScoringModel?) {
+    init(finished: Value?) {
         result = finished
         done.signal()
     }
 
-    /// The refitted model, or nil if the refit failed (the current model is then kept).
-    func wait() -> ScoringModel? {
+    /// The result, or nil if the work failed (the caller keeps what it has).
+    func wait() -> Value? {
         done.wait()
         done.signal()
         return result
@@ -98,7 +101,7 @@ struct RefitState: Codable {
 /// replays reproduce it whatever the threads' timing).
 struct OnlineRefitter {
     private(set) var state: RefitState
-    private var job: RefitJob?
+    private var job: BackgroundJob<ScoringModel>?
     let settings: OnlineRefitSettings
     let seed: UInt64
 
@@ -117,7 +120,8 @@ struct OnlineRefitter {
         guard settings.every > 0 else { return nil }
         state.offer(x)
         if job == nil, state.seenSinceRefit >= settings.every, state.count >= 50, let rows = try? state.matrix() {
-            job = RefitJob(base: current, rows: rows, seed: seed &+ UInt64(state.refits + 1))
+            let seed = seed &+ UInt64(state.refits + 1)
+            job = BackgroundJob { try? current.refittingForestAndSVM(training: rows, seed: seed) }
             state.pendingStartedAt = state.seen
             state.resetReservoir()
         }
@@ -139,7 +143,7 @@ struct OnlineRefitter {
     /// Continues from a snapshot's schedule (a pending refit resumes with its saved result).
     mutating func restore(_ saved: RefitState) {
         var r = saved
-        job = r.pendingStartedAt != nil ? RefitJob(finished: r.pendingModel) : nil
+        job = r.pendingStartedAt != nil ? BackgroundJob(finished: r.pendingModel) : nil
         r.pendingModel = nil
         state = r
     }

@@ -125,7 +125,7 @@ final class SupervisedLayer {
     }
 
     /// A model being trained on another thread, swapped in at `swapAt` (event time).
-    private var pending: (swapAt: Int64, job: TrainJob)?
+    private var pending: (swapAt: Int64, job: BackgroundJob<TrainedModel>)?
 
     /// Swaps in a finished retrain whose instant has come, and starts a retrain when event time `t`
     /// has passed the next scheduled instant. Returns true if a new model was swapped in.
@@ -165,7 +165,7 @@ final class SupervisedLayer {
         nextRetrain = .max
     }
 
-    private func apply(_ r: TrainJob.Result) {
+    private func apply(_ r: TrainedModel) {
         model = r.model
         priorLogit = r.priorLogit
         retrains += 1
@@ -178,7 +178,7 @@ final class SupervisedLayer {
 
     /// Trains on the rows whose labels are visible at `asOf` (and, if configured, old unlabelled
     /// non-alerted rows as legitimate). No label visible after `asOf` is read.
-    private func startRetrain(asOf: Int64, book: LabelBook) -> TrainJob? {
+    private func startRetrain(asOf: Int64, book: LabelBook) -> BackgroundJob<TrainedModel>? {
         var values: [Float] = []
         var labels: [Bool] = []
         var weights: [Double] = []
@@ -207,9 +207,12 @@ final class SupervisedLayer {
         }
         guard frauds >= settings.minimumFrauds, legit >= settings.minimumFrauds,
               let x = try? FeatureMatrix(rowCount: labels.count, columnCount: featureNames.count, values: values) else { return nil }
-        let wPos = Double(frauds), wNeg = Double(legit) * negWeight
-        return TrainJob(x: x, labels: labels, weights: weights, names: featureNames, configuration: settings.trees,
-                        priorLogit: log(wPos / wNeg), frauds: frauds, legitimate: legit)
+        let prior = log(Double(frauds) / (Double(legit) * negWeight))
+        let names = featureNames, configuration = settings.trees, counts = (frauds, legit), y = labels, w = weights
+        return BackgroundJob {
+            (try? GradientBoostedTrees.fit(x, labels: y, sampleWeights: w, featureNames: names, configuration: configuration))
+                .map { TrainedModel(model: $0, priorLogit: prior, frauds: counts.0, legitimate: counts.1) }
+        }
     }
 
     // MARK: - State
@@ -246,42 +249,15 @@ final class SupervisedLayer {
         nextRetrain = s.nextRetrain
         if let m = s.pendingModel, let prior = s.pendingPriorLogit, let at = s.pendingSwapAt {
             let c = s.pendingCounts ?? [0, 0]
-            pending = (at, TrainJob(finished: TrainJob.Result(model: m, priorLogit: prior, frauds: c.first ?? 0, legitimate: c.last ?? 0)))
+            pending = (at, BackgroundJob(finished: TrainedModel(model: m, priorLogit: prior, frauds: c.first ?? 0, legitimate: c.last ?? 0)))
         }
     }
 }
 
-/// One supervised retrain on a background thread; `wait()` blocks until it is done.
-final class TrainJob: @unchecked Sendable {
-    // Sendable: `result` is written once by the worker before `done` is signalled and read only after.
-    struct Result {
-        var model: GradientBoostedTrees
-        var priorLogit: Double
-        var frauds: Int
-        var legitimate: Int
-    }
-    private let done = DispatchSemaphore(value: 0)
-    private var result: Result?
-
-    init(x: FeatureMatrix, labels: [Bool], weights: [Double], names: [String], configuration: GradientBoostedTrees.Configuration,
-         priorLogit: Double, frauds: Int, legitimate: Int) {
-        DispatchQueue.global(qos: .utility).async {
-            if let m = try? GradientBoostedTrees.fit(x, labels: labels, sampleWeights: weights, featureNames: names, configuration: configuration) {
-                self.result = Result(model: m, priorLogit: priorLogit, frauds: frauds, legitimate: legitimate)
-            }
-            self.done.signal()
-        }
-    }
-
-    init(finished: Result) {
-        result = finished
-        done.signal()
-    }
-
-    /// The trained model, or nil if training failed (the current model is kept).
-    func wait() -> Result? {
-        done.wait()
-        done.signal()
-        return result
-    }
+/// One supervised retrain: the trees and what they were trained on.
+struct TrainedModel: Sendable {
+    var model: GradientBoostedTrees
+    var priorLogit: Double
+    var frauds: Int
+    var legitimate: Int
 }

@@ -122,8 +122,7 @@ public final class LabelFeed: Service, @unchecked Sendable {
                     continue
                 }
                 if m.topic == resolvedTopic {
-                    count(book.insert(ResolvedLabel(label, transaction: nil, visibleAtMicros: label.labeledAtMicros)
-                        .withEventTime(label.eventTimeMicros)).rawValue)
+                    count(book.insert(ResolvedLabel(label, transaction: nil, visibleAtMicros: label.labeledAtMicros)).rawValue)
                     continue
                 }
                 switch book.resolve(label) {
@@ -145,14 +144,5 @@ public final class LabelFeed: Service, @unchecked Sendable {
                 }
             }
         }
-    }
-}
-
-extension ResolvedLabel {
-    func withEventTime(_ t: Int64?) -> ResolvedLabel {
-        guard let t else { return self }
-        var r = self
-        r.eventTimeMicros = t
-        return r
     }
 }

@@ -83,12 +83,13 @@ struct LabelFileInput {
         var input = LabelFileInput()
         let reader = try openLines(path)
         let decoder = LabelDecoder()
+        let labeledAtKey = Array("\"labeled_at\"".utf8)
         var n = 0
         while let line = reader.next() {
             n += 1
             if line.isEmpty { continue }
             let label: Label
-            if line.count > 2, String(decoding: line, as: UTF8.self).contains("\"labeled_at\"") {
+            if line.firstRange(of: labeledAtKey) != nil {
                 do { label = try decoder.decode(line, context: SourceContext(topic: path, partition: nil, offset: Int64(n))) } catch {
                     input.rejected.append((n, "\(error)"))
                     continue

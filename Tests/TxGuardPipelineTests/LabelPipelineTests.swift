@@ -284,7 +284,9 @@ import TxGuardSimulator
         let firstAlerted = Set(first.filter(\.isAlert).map { $0.transaction!.transactionID })
         let silenced = damped.filter { !$0.isAlert && firstAlerted.contains($0.transaction!.transactionID) }
         #expect(!silenced.isEmpty, "feedback silenced no alert of the first run")
-        #expect(silenced.allSatisfy { fraud[$0.transaction!.transactionID] == false } || silenced.count > 1)
+        // What it silences is mostly what analysts called legitimate (it could silence frauds too).
+        let silencedFrauds = silenced.filter { fraud[$0.transaction!.transactionID] == true }.count
+        #expect(silencedFrauds * 2 < silenced.count, "feedback silenced \(silencedFrauds) frauds among \(silenced.count) alerts")
         #expect(after < before, "repeat false positives \(before) -> \(after)")
         // Expiry: with a 1-minute window nothing matches.
         settings.feedbackWindowMicros = 60_000_000
