@@ -73,7 +73,7 @@ struct LabelFileInput {
     /// Loads `path` for a replay: labels are joined with their transactions as the replay judges
     /// them (`LabelBook.remember`); label.v1 records with entity keys and event time are used at once.
     static func loadForReplay(_ path: String, delay: LabelDelay) throws -> LabelFileInput {
-        var input = try load(path, delay: delay, deferred: true) { _ in nil }
+        let input = try load(path, delay: delay, deferred: true) { _ in nil }
         input.book.joinsTransactions = true
         return input
     }
