@@ -18,7 +18,7 @@ reading that topic with its own consumer group:
 Python is used only here (harness and peers), never by txguard at run time.
 Writes out/bench-compare/result-<time>.json and prints one table per run.
 """
-import argparse, json, os, re, shutil, signal, subprocess, sys, time, urllib.request
+import argparse, json, os, re, shutil, signal, subprocess, sys, tempfile, threading, time, urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -59,14 +59,53 @@ def proc_hwm_mib(pid):
 
 
 class Child:
-    """A long-running child whose rusage we collect with wait4."""
+    """A long-running child whose rusage we collect with wait4.
 
-    def __init__(self, cmd, env=None, stdout=subprocess.PIPE, stderr=None):
+    peak_rss=True: its own peak resident set is measured too. Not from wait4's ru_maxrss: on Linux a
+    child's ru_maxrss starts at the RSS of the process that forked it (exec keeps the pre-exec
+    high-water mark), so every child of this harness would report at least the harness's own
+    ~200 MiB. GNU time (/usr/bin/time, forking from a ~1 MiB process) reports the real figure;
+    without it, /proc/<pid>/status VmHWM (per address space, reset at exec) is sampled every 10 ms.
+    """
+
+    TIME = "/usr/bin/time"
+
+    def __init__(self, cmd, env=None, stdout=subprocess.PIPE, stderr=None, peak_rss=False):
         self.cmd = cmd
         self.stderr_path = stderr
         self.errf = open(stderr, "w") if stderr else subprocess.DEVNULL
+        self.rss_file = None
+        self.hwm_sampled = None
+        if peak_rss and os.access(self.TIME, os.X_OK):
+            fd, self.rss_file = tempfile.mkstemp(prefix="bench-rss-")
+            os.close(fd)
+            cmd = [self.TIME, "-f", "%M", "-o", self.rss_file] + list(cmd)
         self.p = subprocess.Popen(cmd, stdout=stdout, stderr=self.errf, env=env, text=True)
         self.pid = self.p.pid
+        if peak_rss and self.rss_file is None:
+            self.hwm_sampled = 0.0
+            threading.Thread(target=self._sample_hwm, daemon=True).start()
+
+    def _sample_hwm(self):
+        while True:
+            try:
+                v = proc_hwm_mib(self.pid)
+            except OSError:
+                return
+            if v == v:  # not NaN (a zombie has no VmHWM)
+                self.hwm_sampled = max(self.hwm_sampled, v)
+            time.sleep(0.01)
+
+    def peak_rss_mib(self):
+        """The child's own peak RSS (after wait), or None when peak_rss was not asked for."""
+        if self.rss_file:
+            try:
+                with open(self.rss_file) as f:
+                    lines = [l for l in f.read().split() if l.strip().isdigit()]
+                return int(lines[-1]) / 1024 if lines else float("nan")
+            finally:
+                os.unlink(self.rss_file)
+        return self.hwm_sampled
 
     def wait(self, timeout=None, sig=None):
         if sig is not None:
@@ -163,18 +202,21 @@ def txguard_run_throughput(args, boot, topic, group, model, count, workdir, tag)
         cmd += ["--model-dir", args.model_dir]
     ch = Child(cmd, stdout=subprocess.DEVNULL, stderr=os.path.join(workdir, f"{group}.log"))
     t_first = c_first = None
+    n_first = 0
     start = time.monotonic()
     n = 0
     while True:
         if ch.p.poll() is not None:
             raise RuntimeError(f"txguard run exited: see {workdir}/{group}.log")
         try:
-            n = metric_value(metrics(port), "txguard_events_total") or 0
+            # Recorded once a batch's outputs are acknowledged and its offsets stored (the decision is
+            # final); txguard_events_total is counted just before the outputs are sent.
+            n = metric_value(metrics(port), "txguard_event_latency_seconds_count") or 0
         except Exception:
             n = 0
         now = time.monotonic()
         if n > 0 and t_first is None:
-            t_first, c_first = now, proc_cpu(ch.pid)
+            t_first, c_first, n_first = now, proc_cpu(ch.pid), n
         if n >= count:
             t_end, c_end = now, proc_cpu(ch.pid)
             break
@@ -185,10 +227,15 @@ def txguard_run_throughput(args, boot, topic, group, model, count, workdir, tag)
     hwm = proc_hwm_mib(ch.pid)
     ch.wait(timeout=40, sig=signal.SIGTERM)
     secs = t_end - t_first
-    # The first poll that sees events already missed up to 50 ms of them; count from that moment.
-    return {"events": count, "seconds": secs, "events_per_s": count / secs,
-            "cpu_s_per_M": (c_end - c_first) / count * 1e6, "peak_rss_mib": hwm,
-            "note": "from the first decided event to the last (metrics polled every 50 ms); startup, model load and group join excluded"}
+    # The first poll that sees decided events comes after at least one whole batch (up to 5,000
+    # events) was decided: those events' time is not in the window, so they are not counted either.
+    timed = n - n_first
+    if timed <= 0:
+        raise RuntimeError(f"txguard run ({tag}): every event was decided before the first metrics poll; use more --events")
+    return {"events": count, "events_timed": timed, "seconds": secs, "events_per_s": timed / secs,
+            "cpu_s_per_M": (c_end - c_first) / timed * 1e6, "peak_rss_mib": hwm,
+            "note": "events decided (outputs acknowledged, offsets stored) between the first poll of /metrics that shows any and the one that shows all "
+                    "(polled every 50 ms); startup, model load, group join and the first batch(es) excluded"}
 
 
 def rate_run(args, boot, model, workdir, topic):
@@ -219,7 +266,17 @@ def rate_run(args, boot, model, workdir, topic):
     time.sleep(5)  # warm-up: fetchers started, caches filling
     m0, c0, w0 = metrics(port), proc_cpu(svc.pid), time.monotonic()
     pc0 = proc_cpu(prod.pid)
-    time.sleep(args.rate_seconds)
+    # Decisions per second through the window (one /metrics scrape a second), so a stall of the
+    # consume loop (e.g. the periodic state snapshot) is visible in the JSON.
+    per_second, last = [], metric_value(m0, "txguard_event_latency_seconds_count") or 0
+    for i in range(1, args.rate_seconds + 1):
+        time.sleep(max(0.0, w0 + i - time.monotonic()))
+        try:
+            n = metric_value(metrics(port), "txguard_event_latency_seconds_count") or 0
+        except Exception:
+            n = last
+        per_second.append(n - last)
+        last = n
     m1, c1, w1 = metrics(port), proc_cpu(svc.pid), time.monotonic()
     pc1 = proc_cpu(prod.pid)
     e0, e1 = metric_value(m0, "txguard_events_total") or 0, metric_value(m1, "txguard_events_total") or 0
@@ -233,17 +290,18 @@ def rate_run(args, boot, model, workdir, topic):
             "service_cpu_pct_of_core": 100 * (c1 - c0) / (w1 - w0), "cpu_s_per_M": (c1 - c0) / max(e1 - e0, 1) * 1e6,
             "producer_cpu_pct_of_core": 100 * (pc1 - pc0) / (w1 - w0),
             "p50_ms": (hist_quantile(h, 0.5) or float("nan")) * 1e3, "p99_ms": (hist_quantile(h, 0.99) or float("nan")) * 1e3,
-            "share_within_10ms": within10, "histogram_window": {str(k): v for k, v in h.items()}, "peak_rss_mib": hwm,
+            "share_within_10ms": within10, "decided_per_second": per_second,
+            "seconds_without_decisions": sum(1 for x in per_second if x == 0), "histogram_window": {str(k): v for k, v in h.items()}, "peak_rss_mib": hwm,
             "note": "latency = record timestamp (CreateTime at send) to final decision (outputs acknowledged, offset stored), from the service's histogram (buckets 5/10/25/50 ms...: p50/p99 interpolated inside a bucket)"}
 
 
 def peer(args, boot, topic, mode, group, count, train_path, workdir, max_seconds):
-    scores = os.path.join(workdir, f"scores-{mode}.tsv")
+    scores = os.path.join(workdir, f"scores-{group}.tsv")
     cmd = [sys.executable, os.path.join(HERE, "peers.py"), mode, "--brokers", boot, "--topic", topic, "--group", group,
            "--train", train_path, "--count", str(count), "--scores", scores]
     if max_seconds:
         cmd += ["--max-seconds", str(max_seconds)]
-    ch = Child(cmd, stderr=os.path.join(workdir, f"peer-{mode}.log"))
+    ch = Child(cmd, stderr=os.path.join(workdir, f"peer-{mode}.log"), peak_rss=True)
     out = ch.p.stdout.read()
     ru = ch.wait(timeout=args.run_timeout + 300)
     if ch.p.returncode != 0:
@@ -251,9 +309,34 @@ def peer(args, boot, topic, mode, group, count, train_path, workdir, max_seconds
     r = json.loads(out.strip().splitlines()[-1])
     r["events_per_s"] = r["events"] / r["seconds"] if r["seconds"] else float("nan")
     r["cpu_s_per_M"] = r["cpu_seconds"] / max(r["events"], 1) * 1e6
-    r["peak_rss_mib"] = ru.ru_maxrss / 1024
+    r["peak_rss_mib"] = ch.peak_rss_mib()
     r["scores"] = scores
     return r
+
+
+def loadavg():
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def measure(fn):
+    """Runs one measurement and records the 1/5/15-minute load averages at its start and end."""
+    la0 = loadavg()
+    r = fn()
+    r["loadavg_start"], r["loadavg_end"] = la0, loadavg()
+    return r
+
+
+def machine():
+    model = None
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu_model": model, "kernel": os.uname().release, "loadavg_start": loadavg()}
 
 
 def fmt(v, spec):
@@ -263,6 +346,7 @@ def fmt(v, spec):
 
 
 def main():
+    global BIN
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=int, default=200_000, help="events in the benchmark topic")
     ap.add_argument("--train-events", type=int, default=100_000, help="events before them, for training")
@@ -277,7 +361,9 @@ def main():
     ap.add_argument("--no-minilm", action="store_true")
     ap.add_argument("--model-dir", default=os.environ.get("TXGUARD_MODEL_DIR") or os.path.join(ROOT, "models", "all-MiniLM-L6-v2"))
     ap.add_argument("--out", default=os.path.join(ROOT, "out", "bench-compare"))
+    ap.add_argument("--bin", default=BIN, help="the txguard binary (default: ROOT/.build/release/txguard, what make bench-compare builds)")
     args = ap.parse_args()
+    BIN = os.path.abspath(args.bin)
 
     ensure_python_deps()
     if not os.access(BIN, os.X_OK):
@@ -289,7 +375,7 @@ def main():
     env1 = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     os.environ["OPENBLAS_NUM_THREADS"] = "1"  # one core per contender, and bit-stable MiniLM
     result = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "args": vars(args),
-              "machine": {"nproc": os.cpu_count(), "loadavg_start": os.getloadavg()}, "runs": []}
+              "machine": machine(), "runs": []}
 
     # 1. Events and labels: one simulation; the first part trains, the rest goes to the topic.
     total = args.events + args.train_events
@@ -357,57 +443,75 @@ def main():
 
     try:
         for run in range(1, args.runs + 1):
-            R = {"run": run, "loadavg": os.getloadavg()}
+            R = {"run": run, "loadavg": loadavg()}
             tag = f"r{run}"
             log(f"run {run}: C consume loop")
-            t0 = time.monotonic()
-            p = Child([floor_bin, "consume", boot, "tx", str(args.partitions), str(args.events), f"floor-{tag}"])
-            out = p.p.stdout.read()
-            ru = p.wait()
-            c = json.loads(out)
-            R["floor"] = {"events_per_s": c["events"] / c["seconds"], "cpu_s_per_M": c["cpu_seconds"] / c["events"] * 1e6,
-                          "peak_rss_mib": ru.ru_maxrss / 1024, **c}
+
+            def floor_consume():
+                p = Child([floor_bin, "consume", boot, "tx", str(args.partitions), str(args.events), f"floor-{tag}"], peak_rss=True)
+                out = p.p.stdout.read()
+                p.wait()
+                c = json.loads(out)
+                return {"events_per_s": c["events"] / c["seconds"], "cpu_s_per_M": c["cpu_seconds"] / c["events"] * 1e6,
+                        "peak_rss_mib": p.peak_rss_mib(), **c}
+            R["floor"] = measure(floor_consume)
             log(f"run {run}: sgemm")
-            p = Child([floor_bin, "sgemm", "1024", "5"], env=env1)
-            R["sgemm_1thread"] = json.loads(p.p.stdout.read())
-            p.wait()
+
+            def sgemm():
+                p = Child([floor_bin, "sgemm", "1024", "5"], env=env1)
+                r = json.loads(p.p.stdout.read())
+                p.wait()
+                return r
+            R["sgemm_1thread"] = measure(sgemm)
 
             for t in texts:
                 log(f"run {run}: txguard run ({t})")
-                R[f"txguard-{t}"] = txguard_run_throughput(args, boot, "tx", f"txguard-{t}-{tag}", models[t], args.events, work, t)
+                R[f"txguard-{t}"] = measure(lambda: txguard_run_throughput(args, boot, "tx", f"txguard-{t}-{tag}", models[t], args.events, work, t))
                 log(f"  {R[f'txguard-{t}']['events_per_s']:.0f} events/s")
             log(f"run {run}: scorer alone (hashed)")
-            p = Child([BIN, "bench", "scorer", "--model", models["hashed"], "--input", live_path], env=env1)
-            out = p.p.stdout.read()
-            ru = p.wait()
-            s = json.loads(out.strip().splitlines()[-1])
-            R["scorer-hashed"] = {"events_per_s": s["events_per_s"], "cpu_s_per_M": s["cpu_seconds"] / s["events"] * 1e6,
-                                  "peak_rss_mib": ru.ru_maxrss / 1024, "line": out.strip().splitlines()[0]}
+
+            def scorer():
+                p = Child([BIN, "bench", "scorer", "--model", models["hashed"], "--input", live_path], env=env1, peak_rss=True)
+                out = p.p.stdout.read()
+                p.wait()
+                if p.p.returncode != 0:
+                    raise RuntimeError(f"txguard bench scorer exited with {p.p.returncode}")
+                s = json.loads(out.strip().splitlines()[-1])
+                return {"events_per_s": s["events_per_s"], "cpu_s_per_M": s["cpu_seconds"] / s["events"] * 1e6,
+                        "peak_rss_mib": p.peak_rss_mib(), "line": out.strip().splitlines()[0]}
+            R["scorer-hashed"] = measure(scorer)
 
             for mode, bound in [("sklearn-batch", 0), ("sklearn-each", args.each_seconds), ("river", args.river_seconds)]:
                 log(f"run {run}: peer {mode}")
-                R[mode] = peer(args, boot, "tx", mode, f"{mode}-{tag}", args.events, train_path, work, bound)
+                R[mode] = measure(lambda: peer(args, boot, "tx", mode, f"{mode}-{tag}", args.events, train_path, work, bound))
                 log(f"  {R[mode]['events_per_s']:.0f} events/s ({R[mode]['events']} events)")
 
             log(f"run {run}: service at {args.rate}/s (broker and producer in other processes)")
-            R["rate"] = rate_run(args, boot, models["hashed"], work, rate_topics[run - 1])
+            R["rate"] = measure(lambda: rate_run(args, boot, models["hashed"], work, rate_topics[run - 1]))
             log(f"  CPU {R['rate']['service_cpu_pct_of_core']:.1f}% of a core, p99 {R['rate']['p99_ms']:.1f} ms")
             result["runs"].append(R)
     finally:
         broker.wait(timeout=10, sig=signal.SIGTERM)
 
-    # Peers' PR-AUC (from the first run's score files; per-message and batch sklearn compute the same scores).
+    # Peers' PR-AUC, per run: river learns online and its consumer interleaves partitions differently
+    # in each run, so its figure moves between runs; per-message and batch sklearn compute the same
+    # scores (same forest, same features), the per-message figure covering only the events it reached.
     def parse_tsv(line):
         a, b = line.rstrip("\n").split("\t")
         return a, float(b)
     for mode in ["sklearn-batch", "sklearn-each", "river"]:
-        result["pr_auc"][mode], n = pr_auc(os.path.join(work, f"scores-{mode}.tsv"), labels, parse_tsv)
-        result["pr_auc"][mode + "-n"] = n
+        result["pr_auc"][mode], result["pr_auc"][mode + "-n"] = [], []
+        for R in result["runs"]:
+            v, n = pr_auc(R[mode]["scores"], labels, parse_tsv)
+            R[mode]["pr_auc"], R[mode]["pr_auc_events"] = v, n
+            result["pr_auc"][mode].append(v)
+            result["pr_auc"][mode + "-n"].append(n)
     result["pr_auc"]["sklearn-each-note"] = "same forest and features as sklearn-batch: scores identical; its own figure covers only the events it reached"
 
     log(f"state: {args.state_accounts} distinct accounts through one partition's scorer")
-    out = subprocess.check_output([BIN, "bench", "state", "--accounts", str(args.state_accounts)], text=True, env=env1)
-    result["state"] = json.loads(out.strip().splitlines()[-1])
+    result["state"] = measure(lambda: json.loads(subprocess.check_output(
+        [BIN, "bench", "state", "--accounts", str(args.state_accounts)], text=True, env=env1).strip().splitlines()[-1]))
+    result["machine"]["loadavg_end"] = loadavg()
 
     result["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     path = os.path.join(args.out, f"result-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json")
@@ -417,44 +521,55 @@ def main():
     print(f"\nJSON: {os.path.relpath(path, ROOT)}")
 
 
+def load(r):
+    a, b = r.get("loadavg_start"), r.get("loadavg_end")
+    return f"{a[0]:.2f}→{b[0]:.2f}" if a and b else "–"
+
+
 def print_table(result):
     pr = result["pr_auc"]
     d = result["data"]
     print(f"\ntxguard bench-compare: {d['events']} simulated events in one topic ({result['args']['partitions']} partitions, "
           f"one local mock broker), {d['frauds_in_topic']} frauds (prevalence {d['prevalence']:.4f}); "
           f"training on the {d['train_events']} before them")
+    m = result["machine"]
+    print(f"machine: {m['nproc']} cores ({m.get('cpu_model')}), load average {m['loadavg_start'][0]:.2f} at the start, "
+          f"{fmt((m.get('loadavg_end') or [None])[0], '.2f')} at the end (1-minute; other work shares the machine)")
     for R in result["runs"]:
         fl = R["floor"]["events_per_s"]
         th = R["txguard-hashed"]["events_per_s"]
         print(f"\n== run {R['run']} (load average at start {R['loadavg'][0]:.1f} on {result['machine']['nproc']} cores)")
-        print(f"{'contender':44} {'events/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'CPU s/M ev':>10} {'peak RSS MiB':>12} {'PR-AUC':>7} {'txguard(hashed)/it':>18}")
+        print(f"{'contender':44} {'events/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'CPU s/M ev':>10} {'peak RSS MiB':>12} {'PR-AUC':>7} {'txguard(hashed)/it':>18} {'load start→end':>15}")
         rows = [("floor: C librdkafka consume loop", R["floor"], None),
                 ("txguard run end to end, hashed text", R["txguard-hashed"], pr.get("txguard-hashed")),
                 ("txguard run end to end, MiniLM text", R.get("txguard-minilm"), pr.get("txguard-minilm")),
                 ("txguard scorer alone (no Kafka), hashed", R["scorer-hashed"], pr.get("txguard-hashed")),
-                ("peer: sklearn IsolationForest per message", R["sklearn-each"], pr.get("sklearn-batch")),
-                ("peer: sklearn IsolationForest batches of 500", R["sklearn-batch"], pr.get("sklearn-batch")),
-                ("peer: river HalfSpaceTrees learn+score", R["river"], pr.get("river"))]
+                ("peer: sklearn IsolationForest per message", R["sklearn-each"], R["sklearn-batch"].get("pr_auc")),
+                ("peer: sklearn IsolationForest batches of 500", R["sklearn-batch"], R["sklearn-batch"].get("pr_auc")),
+                ("peer: river HalfSpaceTrees learn+score", R["river"], R["river"].get("pr_auc"))]
         for name, r, p in rows:
             if r is None:
                 continue
             ratio = th / r["events_per_s"] if r.get("events_per_s") else None
             print(f"{name:44} {fmt(r.get('events_per_s'), '>10,.0f')} {'–':>7} {'–':>7} {fmt(r.get('cpu_s_per_M'), '>10.1f')} "
-                  f"{fmt(r.get('peak_rss_mib'), '>12.0f')} {fmt(p, '>7.3f')} {fmt(ratio, '>17.2f')}×")
+                  f"{fmt(r.get('peak_rss_mib'), '>12.0f')} {fmt(p, '>7.3f')} {fmt(ratio, '>17.2f')}× {load(r):>15}")
         rr = R["rate"]
         print(f"{'txguard run at ' + str(rr['rate_target']) + '/s (own process)':44} {fmt(rr['events_per_s'], '>10,.0f')} "
               f"{fmt(rr['p50_ms'], '>7.1f')} {fmt(rr['p99_ms'], '>7.1f')} {fmt(rr['cpu_s_per_M'], '>10.1f')} {fmt(rr['peak_rss_mib'], '>12.0f')} "
-              f"{'–':>7} {'':>18}")
+              f"{'–':>7} {'':>18} {load(rr):>15}")
         print(f"  sgemm 1024³, 1 thread: {R['sgemm_1thread']['gflops_best']:.1f} GFLOP/s best ({R['sgemm_1thread']['gflops_per_cpu_second']:.1f} per CPU-second)")
         print(f"  end to end hashed = {100 * th / fl:.0f}% of the C loop (target ≥ 60%); "
               f"{th / R['river']['events_per_s']:.1f}× river (target ≥ 5×); {th / R['sklearn-each']['events_per_s']:.0f}× per-message sklearn (target ≥ 300×)")
         print(f"  scorer alone {R['scorer-hashed']['events_per_s']:,.0f} events/s (target ≥ 200k); at {rr['rate_target']}/s: service CPU "
               f"{rr['service_cpu_pct_of_core']:.1f}% of a core (target ≤ 15%), p99 {rr['p99_ms']:.1f} ms, "
-              f"{100 * rr['share_within_10ms']:.1f}% of events ≤ 10 ms (target p99 ≤ 10 ms)")
+              f"{100 * rr['share_within_10ms']:.1f}% of events ≤ 10 ms (target p99 ≤ 10 ms); "
+              f"{rr.get('seconds_without_decisions', '–')} of the window's {len(rr.get('decided_per_second') or [])} seconds without a decision "
+              f"(fewest in a second: {min(rr.get('decided_per_second') or [0]):.0f})")
     st = result.get("state")
     if st:
-        print(f"\nstate: {st['bytes_per_account']:.0f} bytes per account (RSS growth over {st['accounts']:,} distinct accounts, one partition; target ≤ 400)")
-    print(f"peers' PR-AUC over the events each scored: sklearn {pr.get('sklearn-batch-n')} events, river {pr.get('river-n')} events; "
+        print(f"\nstate: {st['bytes_per_account']:.0f} bytes per account (RSS growth over {st['accounts']:,} distinct accounts, one partition; target ≤ 400; load {load(st)})")
+    print(f"peers' PR-AUC per run over the events each scored (sklearn batches {pr.get('sklearn-batch-n')}, river {pr.get('river-n')}; "
+          f"the per-message row shows the batch figure: same forest and features); "
           f"txguard's from `txguard backtest --partitions {result['args']['partitions']}` of the same events")
 
 
