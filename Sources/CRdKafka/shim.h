@@ -27,6 +27,13 @@ static inline rd_kafka_resp_err_t txg_produce(rd_kafka_t *rk, const char *topic,
                              RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
 }
 
+/** One injected error (no added latency) for the next request of `apikey` to broker `broker`
+ *  of the mock cluster (the variadic rd_kafka_mock_broker_push_request_error_rtts, one pair). */
+static inline rd_kafka_resp_err_t txg_mock_broker_push_error(rd_kafka_mock_cluster_t *mc, int32_t broker,
+                                                            int16_t apikey, rd_kafka_resp_err_t err) {
+    return rd_kafka_mock_broker_push_request_error_rtts(mc, broker, apikey, 1, err, 0);
+}
+
 /** librdkafka 2.0.2's mock cluster creates auto-created topics with a fixed 4 partitions and
  *  has no API to change it. The count lives in the (private) cluster struct 64 bytes after the
  *  `bootstraps` pointer (v2.0.2 rdkafka_mock_int.h). This locates that pointer by value, checks

@@ -4,7 +4,8 @@ import Logging
 /// librdkafka's built-in mock Kafka cluster (rdkafka_mock.h), serving real Kafka protocol on
 /// 127.0.0.1. It backs `txguard broker`, the demo and the integration tests. Limits of the
 /// librdkafka 2.0.2 mock: no CreateTopics (use `createTopic`), only roughly the last 4–5 MB of a
-/// partition are kept, and aborted transactional records still reach read_committed consumers.
+/// partition are kept, aborted transactional records still reach read_committed consumers, and offsets
+/// committed inside transactions (TxnOffsetCommit) are accepted but never stored.
 /// Destroyed (all brokers stopped) on deinit.
 public final class MockCluster: @unchecked Sendable {
     // Sendable: the mock API posts operations to the cluster's own thread and is thread-safe.
@@ -94,9 +95,32 @@ public final class MockCluster: @unchecked Sendable {
         }
     }
 
+    /// The next requests of `apiKey` to broker `broker` (1-based) fail, one per listed error code,
+    /// in order; other brokers answer normally (a fault on one role: input, outputs, coordinator).
+    public func pushBrokerRequestErrors(broker: Int32, apiKey: Int16, errors: [Int32]) throws(KafkaError) {
+        for e in errors {
+            let err = txg_mock_broker_push_error(cluster, broker, apiKey, rd_kafka_resp_err_t(rawValue: e))
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "mock broker \(broker) request errors") }
+        }
+    }
+
     /// Clears pending injected errors for `apiKey`.
     public func clearRequestErrors(apiKey: Int16) {
         rd_kafka_mock_clear_request_errors(cluster, apiKey)
+    }
+
+    /// Moves the leadership of `topic`'s `partition` to broker `broker` (1-based): clients get
+    /// NOT_LEADER_FOR_PARTITION from the old leader and must refresh their metadata.
+    public func setPartitionLeader(_ topic: String, partition: Int32, broker: Int32) throws(KafkaError) {
+        let err = rd_kafka_mock_partition_set_leader(cluster, topic, partition, broker)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "mock leader of \(topic)[\(partition)]") }
+    }
+
+    /// Makes broker `broker` the coordinator of consumer group (`type` "group") or transactional
+    /// id (`type` "transaction") `key`.
+    public func setCoordinator(_ type: String, key: String, broker: Int32) throws(KafkaError) {
+        let err = rd_kafka_mock_coordinator_set(cluster, type, key, broker)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "mock \(type) coordinator of \(key)") }
     }
 
     /// Makes every request to `topic` fail with `error` (0 clears it).
@@ -116,6 +140,8 @@ public enum KafkaAPIKey {
     public static let findCoordinator: Int16 = 10
     public static let joinGroup: Int16 = 11
     public static let heartbeat: Int16 = 12
+    public static let leaveGroup: Int16 = 13
+    public static let syncGroup: Int16 = 14
     public static let initProducerID: Int16 = 22
     public static let addPartitionsToTxn: Int16 = 24
     public static let addOffsetsToTxn: Int16 = 25

@@ -11,6 +11,20 @@ import TxGuardTestSupport
 /// on per-account history, so they reveal lost or mixed-up state.
 final class RunningMeanProcessor: PartitionProcessor {
     struct Stats: Codable { var n = 0; var sum = 0.0 }
+    enum Decision { case normal, alert, deadLetter }
+
+    /// The decision rule, on one record's text and its partition's accounts.
+    static func decide(_ text: String, accounts: inout [String: Stats], factor: Double) -> Decision {
+        let parts = text.split(separator: ",")
+        guard parts.count == 2, let amount = Double(parts[1]) else { return .deadLetter }
+        let acct = String(parts[0])
+        var s = accounts[acct] ?? Stats()
+        let alert = s.n >= 3 && amount > factor * s.sum / Double(s.n)
+        if !alert { s.n += 1; s.sum += amount }
+        accounts[acct] = s
+        return alert ? .alert : .normal
+    }
+
     var accounts: [String: Stats] = [:]
     let alertTopic: String, dlqTopic: String
     let factor: Double
@@ -22,20 +36,40 @@ final class RunningMeanProcessor: PartitionProcessor {
     }
     func process(_ record: KafkaRecordView, emit: Bool) -> RecordResult {
         let text = String(decoding: record.value, as: UTF8.self)
-        let parts = text.split(separator: ",")
-        guard parts.count == 2, let amount = Double(parts[1]) else {
+        switch Self.decide(text, accounts: &accounts, factor: factor) {
+        case .deadLetter:
             return RecordResult(disposition: .deadLetter(reason: "malformed"),
                                 outputs: emit ? [OutgoingMessage(topic: dlqTopic, key: record.key.map(Array.init), value: Array(record.value))] : [])
+        case .normal:
+            return RecordResult(disposition: .normal, score: 0)
+        case .alert:
+            let acct = String(text.split(separator: ",")[0])
+            let out = OutgoingMessage(topic: alertTopic, key: Array(acct.utf8), value: Array(Self.alertText(partition: record.partition, offset: record.offset, text).utf8))
+            return RecordResult(disposition: .alert, outputs: emit ? [out] : [], score: 1)
         }
-        let acct = String(parts[0])
-        var s = accounts[acct] ?? Stats()
-        let alert = s.n >= 3 && amount > factor * s.sum / Double(s.n)
-        if !alert { s.n += 1; s.sum += amount }
-        accounts[acct] = s
-        guard alert else { return RecordResult(disposition: .normal, score: amount) }
-        let out = OutgoingMessage(topic: alertTopic, key: Array(acct.utf8), value: Array("\(record.partition):\(record.offset):\(text)".utf8))
-        return RecordResult(disposition: .alert, outputs: emit ? [out] : [], score: amount)
     }
+
+    static func alertText(partition: Int32, offset: Int64, _ text: String) -> String { "\(partition):\(offset):\(text)" }
+
+    /// What one uninterrupted processor per partition decides over `input` (records of the input
+    /// topic as stored): the alert texts and the dead-lettered values. An independent reference for
+    /// runs under faults, restarts and rebalances.
+    static func reference(_ input: [KafkaMessage], factor: Double = 2) -> (alerts: Set<String>, deadLetters: Set<String>) {
+        var alerts = Set<String>(), dead = Set<String>()
+        for (partition, records) in Dictionary(grouping: input, by: \.partition) {
+            var accounts: [String: Stats] = [:]
+            for r in records.sorted(by: { $0.offset < $1.offset }) {
+                let text = String(decoding: r.value, as: UTF8.self)
+                switch decide(text, accounts: &accounts, factor: factor) {
+                case .normal: break
+                case .alert: alerts.insert(alertText(partition: partition, offset: r.offset, text))
+                case .deadLetter: dead.insert(text)
+                }
+            }
+        }
+        return (alerts, dead)
+    }
+
     func snapshot() throws -> [UInt8] {
         let enc = JSONEncoder()
         enc.outputFormatting = .sortedKeys
@@ -71,7 +105,7 @@ func inputRecords(topic: String, count: Int, accounts: Int = 40) -> [OutgoingMes
 }
 
 func makeService(bootstrap: String, group: String, input: String, alerts: String, dlq: String, stateDir: String, exactlyOnce: Bool = false,
-                 stateTopic: String? = nil) -> MonitorService {
+                 stateTopic: String? = nil, configure: (inout MonitorConfiguration) -> Void = { _ in }) -> MonitorService {
     var cc = KafkaConsumerConfiguration(client: KafkaClientConfiguration(bootstrapServers: bootstrap), groupID: group)
     cc.sessionTimeoutMs = 6000
     cc.client.properties["heartbeat.interval.ms"] = "300"
@@ -81,6 +115,7 @@ func makeService(bootstrap: String, group: String, input: String, alerts: String
     config.batchSize = 200
     config.commitIntervalMs = 100
     config.snapshotIntervalMs = 500
+    configure(&config)
     return MonitorService(configuration: config, processors: RunningMeanFactory(alertTopic: alerts, dlqTopic: dlq),
                           stateStore: stateTopic.map { try! KafkaStateStore(client: KafkaClientConfiguration(bootstrapServers: bootstrap), topic: $0, logger: quiet("state")) }
                               ?? DirectoryStateStore(directory: stateDir), logger: quiet("svc"))
@@ -116,5 +151,6 @@ func waitCommitted(_ bootstrap: String, group: String, topic: String, partitions
         if total != last { last = total; lastMove = Date() }
         try await Task.sleep(for: .milliseconds(200))
     }
+    print("waitCommitted: stalled at", try c.committed(tps).map { "\($0.topicPartition)@\($0.offset)/\(try c.watermarks($0.topicPartition).high)" })
     return false
 }
