@@ -149,7 +149,8 @@ public enum ModelTrainer {
         let calibration = evenlySpaced(ensemble, max: options.maxCalibrationScores)
 
         let times = transactions.map(\.timestampMillis)
-        let version = modelVersion(seed: options.seed, count: transactions.count, first: times.min(), last: times.max(), spec: spec)
+        let version = modelVersion(seed: options.seed, count: transactions.count, first: times.min(), last: times.max(), spec: spec,
+                                   fitted: try fingerprint(text: options.text, scoring: scoring, threshold: options.thresholdMethod, alertRate: options.alertRate))
         let model = TxGuardModel(
             modelVersion: version, seed: options.seed, featureSpec: spec, text: options.text, scoring: scoring,
             threshold: ThresholdSettings(method: options.thresholdMethod, alertRate: options.alertRate, calibrationScores: calibration),
@@ -200,8 +201,22 @@ public enum ModelTrainer {
         return (0..<n).map { xs[Int(Double($0) * Double(xs.count) / Double(n))] }
     }
 
-    static func modelVersion(seed: UInt64, count: Int, first: Int64?, last: Int64?, spec: FeatureSpec) -> String {
-        let h = FNV1a64.hash("\(seed)|\(count)|\(first ?? 0)|\(last ?? 0)|\(spec.featureNames.joined(separator: ","))".utf8)
+    /// What the fit produced and how it will decide: the text encoder, every detector (their
+    /// settings and fitted parameters) and the alert rule. Two models trained on the same events
+    /// with different options (hashed text or MiniLM, ensemble weights, Z-score inputs) must not
+    /// share a version: alert ids and reports name the model by it.
+    static func fingerprint(text: TextSettings, scoring: ScoringModel, threshold: ThresholdSettings.Method, alertRate: Double) throws -> UInt64 {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        var bytes = Array(try encoder.encode(text))
+        bytes += try encoder.encode(scoring)
+        bytes += Array("|\(threshold.rawValue)|\(alertRate)".utf8)
+        return FNV1a64.hash(bytes)
+    }
+
+    static func modelVersion(seed: UInt64, count: Int, first: Int64?, last: Int64?, spec: FeatureSpec, fitted: UInt64) -> String {
+        let h = FNV1a64.hash("\(seed)|\(count)|\(first ?? 0)|\(last ?? 0)|\(spec.featureNames.joined(separator: ","))|\(fitted)".utf8)
         let hex = String(h, radix: 16)
         return "m1-" + String(repeating: "0", count: 16 - hex.count) + hex
     }

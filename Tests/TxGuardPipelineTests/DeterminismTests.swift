@@ -126,6 +126,23 @@ import TxGuardSimulator
         try Self.check(m, s, live: train..<s.transactions.count, partitions: partitions, batchings: batchings)
     }
 
+    /// The model version names the fit: the same events and options give the same version (and
+    /// the same model); another text encoder or other ensemble weights give another.
+    @Test func modelVersionNamesTheFitNotOnlyTheEvents() throws {
+        let s = try Self.stream(accounts: 150, days: 6, seed: 29, partitions: 1)
+        let events = Array(s.transactions[..<(s.transactions.count / 2)])
+        func version(_ change: (inout TrainingOptions) -> Void) throws -> String {
+            var o = TrainingOptions()
+            o.text = TextSettings(embedder: .hashed)
+            change(&o)
+            return try ModelTrainer.train(events, source: "test", options: o).model.modelVersion
+        }
+        let base = try version { _ in }
+        #expect(try version { _ in } == base)
+        #expect(try version { $0.ensembleWeights = [0.5, 0.5, 1] } != base)
+        #expect(try version { $0.text = TextSettings(embedder: .minilm) } != base)
+    }
+
     @Test func hashedTextDecisionsIgnoreBatchingInterleavingAndRestores() throws {
         try Self.trainAndCheck(.hashed, accounts: 400, days: 12, seed: 17, partitions: 3, batchings: [(1, 1), (7, 2), (300, 3)])
     }
