@@ -17,9 +17,15 @@ reading that topic with its own consumer group:
 
 Python is used only here (harness and peers), never by txguard at run time.
 Writes out/bench-compare/result-<time>.json and prints one table per run.
+
+`--only rate` (or a comma list of floor, txguard, scorer, peers, rate, state) runs only those
+sections with the setup they need (the simulation, the hashed model and the broker always; the 'tx' topic for floor/txguard/peers; MiniLM only with txguard; PR-AUC backtests only
+with txguard/scorer). Without --only everything runs as before. E.g. the rate run of one binary:
+  run.py --only rate --runs 1 --rate-seconds 75 --no-minilm --bin /path/to/txguard
 """
 import argparse, json, os, re, shutil, signal, subprocess, sys, tempfile, threading, time, urllib.request
 
+SECTIONS = ("floor", "txguard", "scorer", "peers", "rate", "state")
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 BIN = os.path.join(ROOT, ".build", "release", "txguard")
@@ -362,7 +368,16 @@ def main():
     ap.add_argument("--model-dir", default=os.environ.get("TXGUARD_MODEL_DIR") or os.path.join(ROOT, "models", "all-MiniLM-L6-v2"))
     ap.add_argument("--out", default=os.path.join(ROOT, "out", "bench-compare"))
     ap.add_argument("--bin", default=BIN, help="the txguard binary (default: ROOT/.build/release/txguard, what make bench-compare builds)")
+    ap.add_argument("--only", default=None, metavar="SECTIONS",
+                    help=f"comma list of sections to run ({', '.join(SECTIONS)}); default all. The setup they need is kept")
     args = ap.parse_args()
+    if args.only:
+        only = {x.strip() for x in args.only.split(",") if x.strip()}
+        bad = only - set(SECTIONS)
+        if bad or not only:
+            ap.error(f"--only: unknown section(s) {', '.join(sorted(bad)) or '(none given)'}; choose from {', '.join(SECTIONS)}")
+    else:
+        only = set(SECTIONS)
     BIN = os.path.abspath(args.bin)
 
     ensure_python_deps()
@@ -403,7 +418,7 @@ def main():
 
     # 2. Models: txguard trained on the training part (hashed and MiniLM).
     models = {"hashed": os.path.join(work, "hashed.txg")}
-    texts = ["hashed"] if args.no_minilm or not os.path.isdir(args.model_dir) else ["hashed", "minilm"]
+    texts = ["hashed"] if args.no_minilm or not os.path.isdir(args.model_dir) or "txguard" not in only else ["hashed", "minilm"]
     if "minilm" in texts:
         models["minilm"] = os.path.join(work, "minilm.txg")
     for t in texts:
@@ -415,7 +430,7 @@ def main():
 
     # 3. txguard PR-AUC: backtest of the same events, split over the topic's partitions as the topic splits them.
     result["pr_auc"] = {}
-    for t in texts:
+    for t in (texts if only & {"txguard", "scorer"} else []):
         log(f"backtest for PR-AUC ({t})")
         sc = os.path.join(work, f"backtest-{t}.jsonl")
         cmd = [BIN, "backtest", "--input", live_path, "--model", models[t], "--partitions", str(args.partitions), "--scores", sc]
@@ -430,65 +445,74 @@ def main():
 
     # 4. One broker, one topic.
     floor_bin = os.path.join(work, "floor")
-    cflags = subprocess.check_output(["pkg-config", "--cflags", "--libs", "rdkafka", "openblas"], text=True).split()
-    subprocess.check_call(["cc", "-O2", "-o", floor_bin, os.path.join(HERE, "floor.c")] + cflags)
+    if "floor" in only:
+        cflags = subprocess.check_output(["pkg-config", "--cflags", "--libs", "rdkafka", "openblas"], text=True).split()
+        subprocess.check_call(["cc", "-O2", "-o", floor_bin, os.path.join(HERE, "floor.c")] + cflags)
     rate_topics = [f"rate{r}" for r in range(1, args.runs + 1)]  # declared up front, so the group sees them at join
     broker = Child([BIN, "broker", "--topic", "tx", "--topic", "alerts", "--topic", "dlq", "--partitions", str(args.partitions)]
                    + [a for t in rate_topics for a in ("--topic", t)],
                    stderr=os.path.join(work, "broker.log"))
     boot = broker.p.stdout.readline().strip()
-    log(f"broker {boot} (pid {broker.pid}); producing {args.events} events to 'tx'")
-    subprocess.check_call([BIN, "produce", "--brokers", boot, "--topic", "tx", live_path], stdout=subprocess.DEVNULL)
+    if only & {"floor", "txguard", "peers"}:
+        log(f"broker {boot} (pid {broker.pid}); producing {args.events} events to 'tx'")
+        subprocess.check_call([BIN, "produce", "--brokers", boot, "--topic", "tx", live_path], stdout=subprocess.DEVNULL)
+    else:
+        log(f"broker {boot} (pid {broker.pid}); 'tx' left empty (--only {args.only})")
     result["broker"] = boot
 
     try:
         for run in range(1, args.runs + 1):
             R = {"run": run, "loadavg": loadavg()}
             tag = f"r{run}"
-            log(f"run {run}: C consume loop")
+            if "floor" in only:
+                log(f"run {run}: C consume loop")
 
-            def floor_consume():
-                p = Child([floor_bin, "consume", boot, "tx", str(args.partitions), str(args.events), f"floor-{tag}"], peak_rss=True)
-                out = p.p.stdout.read()
-                p.wait()
-                c = json.loads(out)
-                return {"events_per_s": c["events"] / c["seconds"], "cpu_s_per_M": c["cpu_seconds"] / c["events"] * 1e6,
-                        "peak_rss_mib": p.peak_rss_mib(), **c}
-            R["floor"] = measure(floor_consume)
-            log(f"run {run}: sgemm")
+                def floor_consume():
+                    p = Child([floor_bin, "consume", boot, "tx", str(args.partitions), str(args.events), f"floor-{tag}"], peak_rss=True)
+                    out = p.p.stdout.read()
+                    p.wait()
+                    c = json.loads(out)
+                    return {"events_per_s": c["events"] / c["seconds"], "cpu_s_per_M": c["cpu_seconds"] / c["events"] * 1e6,
+                            "peak_rss_mib": p.peak_rss_mib(), **c}
+                R["floor"] = measure(floor_consume)
+                log(f"run {run}: sgemm")
 
-            def sgemm():
-                p = Child([floor_bin, "sgemm", "1024", "5"], env=env1)
-                r = json.loads(p.p.stdout.read())
-                p.wait()
-                return r
-            R["sgemm_1thread"] = measure(sgemm)
+                def sgemm():
+                    p = Child([floor_bin, "sgemm", "1024", "5"], env=env1)
+                    r = json.loads(p.p.stdout.read())
+                    p.wait()
+                    return r
+                R["sgemm_1thread"] = measure(sgemm)
 
-            for t in texts:
-                log(f"run {run}: txguard run ({t})")
-                R[f"txguard-{t}"] = measure(lambda: txguard_run_throughput(args, boot, "tx", f"txguard-{t}-{tag}", models[t], args.events, work, t))
-                log(f"  {R[f'txguard-{t}']['events_per_s']:.0f} events/s")
-            log(f"run {run}: scorer alone (hashed)")
+            if "txguard" in only:
+                for t in texts:
+                    log(f"run {run}: txguard run ({t})")
+                    R[f"txguard-{t}"] = measure(lambda: txguard_run_throughput(args, boot, "tx", f"txguard-{t}-{tag}", models[t], args.events, work, t))
+                    log(f"  {R[f'txguard-{t}']['events_per_s']:.0f} events/s")
+            if "scorer" in only:
+                log(f"run {run}: scorer alone (hashed)")
 
-            def scorer():
-                p = Child([BIN, "bench", "scorer", "--model", models["hashed"], "--input", live_path], env=env1, peak_rss=True)
-                out = p.p.stdout.read()
-                p.wait()
-                if p.p.returncode != 0:
-                    raise RuntimeError(f"txguard bench scorer exited with {p.p.returncode}")
-                s = json.loads(out.strip().splitlines()[-1])
-                return {"events_per_s": s["events_per_s"], "cpu_s_per_M": s["cpu_seconds"] / s["events"] * 1e6,
-                        "peak_rss_mib": p.peak_rss_mib(), "line": out.strip().splitlines()[0]}
-            R["scorer-hashed"] = measure(scorer)
+                def scorer():
+                    p = Child([BIN, "bench", "scorer", "--model", models["hashed"], "--input", live_path], env=env1, peak_rss=True)
+                    out = p.p.stdout.read()
+                    p.wait()
+                    if p.p.returncode != 0:
+                        raise RuntimeError(f"txguard bench scorer exited with {p.p.returncode}")
+                    s = json.loads(out.strip().splitlines()[-1])
+                    return {"events_per_s": s["events_per_s"], "cpu_s_per_M": s["cpu_seconds"] / s["events"] * 1e6,
+                            "peak_rss_mib": p.peak_rss_mib(), "line": out.strip().splitlines()[0]}
+                R["scorer-hashed"] = measure(scorer)
 
-            for mode, bound in [("sklearn-batch", 0), ("sklearn-each", args.each_seconds), ("river", args.river_seconds)]:
-                log(f"run {run}: peer {mode}")
-                R[mode] = measure(lambda: peer(args, boot, "tx", mode, f"{mode}-{tag}", args.events, train_path, work, bound))
-                log(f"  {R[mode]['events_per_s']:.0f} events/s ({R[mode]['events']} events)")
+            if "peers" in only:
+                for mode, bound in [("sklearn-batch", 0), ("sklearn-each", args.each_seconds), ("river", args.river_seconds)]:
+                    log(f"run {run}: peer {mode}")
+                    R[mode] = measure(lambda: peer(args, boot, "tx", mode, f"{mode}-{tag}", args.events, train_path, work, bound))
+                    log(f"  {R[mode]['events_per_s']:.0f} events/s ({R[mode]['events']} events)")
 
-            log(f"run {run}: service at {args.rate}/s (broker and producer in other processes)")
-            R["rate"] = measure(lambda: rate_run(args, boot, models["hashed"], work, rate_topics[run - 1]))
-            log(f"  CPU {R['rate']['service_cpu_pct_of_core']:.1f}% of a core, p99 {R['rate']['p99_ms']:.1f} ms")
+            if "rate" in only:
+                log(f"run {run}: service at {args.rate}/s (broker and producer in other processes)")
+                R["rate"] = measure(lambda: rate_run(args, boot, models["hashed"], work, rate_topics[run - 1]))
+                log(f"  CPU {R['rate']['service_cpu_pct_of_core']:.1f}% of a core, p99 {R['rate']['p99_ms']:.1f} ms")
             result["runs"].append(R)
     finally:
         broker.wait(timeout=10, sig=signal.SIGTERM)
@@ -499,7 +523,7 @@ def main():
     def parse_tsv(line):
         a, b = line.rstrip("\n").split("\t")
         return a, float(b)
-    for mode in ["sklearn-batch", "sklearn-each", "river"]:
+    for mode in (["sklearn-batch", "sklearn-each", "river"] if "peers" in only else []):
         result["pr_auc"][mode], result["pr_auc"][mode + "-n"] = [], []
         for R in result["runs"]:
             v, n = pr_auc(R[mode]["scores"], labels, parse_tsv)
@@ -508,9 +532,10 @@ def main():
             result["pr_auc"][mode + "-n"].append(n)
     result["pr_auc"]["sklearn-each-note"] = "same forest and features as sklearn-batch: scores identical; its own figure covers only the events it reached"
 
-    log(f"state: {args.state_accounts} distinct accounts through one partition's scorer")
-    result["state"] = measure(lambda: json.loads(subprocess.check_output(
-        [BIN, "bench", "state", "--accounts", str(args.state_accounts)], text=True, env=env1).strip().splitlines()[-1]))
+    if "state" in only:
+        log(f"state: {args.state_accounts} distinct accounts through one partition's scorer")
+        result["state"] = measure(lambda: json.loads(subprocess.check_output(
+            [BIN, "bench", "state", "--accounts", str(args.state_accounts)], text=True, env=env1).strip().splitlines()[-1]))
     result["machine"]["loadavg_end"] = loadavg()
 
     result["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -536,41 +561,52 @@ def print_table(result):
     print(f"machine: {m['nproc']} cores ({m.get('cpu_model')}), load average {m['loadavg_start'][0]:.2f} at the start, "
           f"{fmt((m.get('loadavg_end') or [None])[0], '.2f')} at the end (1-minute; other work shares the machine)")
     for R in result["runs"]:
-        fl = R["floor"]["events_per_s"]
-        th = R["txguard-hashed"]["events_per_s"]
+        fl = (R.get("floor") or {}).get("events_per_s")
+        th = (R.get("txguard-hashed") or {}).get("events_per_s")
         print(f"\n== run {R['run']} (load average at start {R['loadavg'][0]:.1f} on {result['machine']['nproc']} cores)")
         print(f"{'contender':44} {'events/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'CPU s/M ev':>10} {'peak RSS MiB':>12} {'PR-AUC':>7} {'txguard(hashed)/it':>18} {'load start→end':>15}")
-        rows = [("floor: C librdkafka consume loop", R["floor"], None),
-                ("txguard run end to end, hashed text", R["txguard-hashed"], pr.get("txguard-hashed")),
+        sb = R.get("sklearn-batch") or {}
+        rows = [("floor: C librdkafka consume loop", R.get("floor"), None),
+                ("txguard run end to end, hashed text", R.get("txguard-hashed"), pr.get("txguard-hashed")),
                 ("txguard run end to end, MiniLM text", R.get("txguard-minilm"), pr.get("txguard-minilm")),
-                ("txguard scorer alone (no Kafka), hashed", R["scorer-hashed"], pr.get("txguard-hashed")),
-                ("peer: sklearn IsolationForest per message", R["sklearn-each"], R["sklearn-batch"].get("pr_auc")),
-                ("peer: sklearn IsolationForest batches of 500", R["sklearn-batch"], R["sklearn-batch"].get("pr_auc")),
-                ("peer: river HalfSpaceTrees learn+score", R["river"], R["river"].get("pr_auc"))]
+                ("txguard scorer alone (no Kafka), hashed", R.get("scorer-hashed"), pr.get("txguard-hashed")),
+                ("peer: sklearn IsolationForest per message", R.get("sklearn-each"), sb.get("pr_auc")),
+                ("peer: sklearn IsolationForest batches of 500", R.get("sklearn-batch"), sb.get("pr_auc")),
+                ("peer: river HalfSpaceTrees learn+score", R.get("river"), (R.get("river") or {}).get("pr_auc"))]
         for name, r, p in rows:
             if r is None:
                 continue
-            ratio = th / r["events_per_s"] if r.get("events_per_s") else None
+            ratio = th / r["events_per_s"] if th and r.get("events_per_s") else None
             print(f"{name:44} {fmt(r.get('events_per_s'), '>10,.0f')} {'–':>7} {'–':>7} {fmt(r.get('cpu_s_per_M'), '>10.1f')} "
                   f"{fmt(r.get('peak_rss_mib'), '>12.0f')} {fmt(p, '>7.3f')} {fmt(ratio, '>17.2f')}× {load(r):>15}")
-        rr = R["rate"]
-        print(f"{'txguard run at ' + str(rr['rate_target']) + '/s (own process)':44} {fmt(rr['events_per_s'], '>10,.0f')} "
-              f"{fmt(rr['p50_ms'], '>7.1f')} {fmt(rr['p99_ms'], '>7.1f')} {fmt(rr['cpu_s_per_M'], '>10.1f')} {fmt(rr['peak_rss_mib'], '>12.0f')} "
-              f"{'–':>7} {'':>18} {load(rr):>15}")
-        print(f"  sgemm 1024³, 1 thread: {R['sgemm_1thread']['gflops_best']:.1f} GFLOP/s best ({R['sgemm_1thread']['gflops_per_cpu_second']:.1f} per CPU-second)")
-        print(f"  end to end hashed = {100 * th / fl:.0f}% of the C loop (target ≥ 60%); "
-              f"{th / R['river']['events_per_s']:.1f}× river (target ≥ 5×); {th / R['sklearn-each']['events_per_s']:.0f}× per-message sklearn (target ≥ 300×)")
-        print(f"  scorer alone {R['scorer-hashed']['events_per_s']:,.0f} events/s (target ≥ 200k); at {rr['rate_target']}/s: service CPU "
-              f"{rr['service_cpu_pct_of_core']:.1f}% of a core (target ≤ 15%), p99 {rr['p99_ms']:.1f} ms, "
-              f"{100 * rr['share_within_10ms']:.1f}% of events ≤ 10 ms (target p99 ≤ 10 ms); "
-              f"{rr.get('seconds_without_decisions', '–')} of the window's {len(rr.get('decided_per_second') or [])} seconds without a decision "
-              f"(fewest in a second: {min(rr.get('decided_per_second') or [0]):.0f})")
+        rr = R.get("rate")
+        if rr:
+            print(f"{'txguard run at ' + str(rr['rate_target']) + '/s (own process)':44} {fmt(rr['events_per_s'], '>10,.0f')} "
+                  f"{fmt(rr['p50_ms'], '>7.1f')} {fmt(rr['p99_ms'], '>7.1f')} {fmt(rr['cpu_s_per_M'], '>10.1f')} {fmt(rr['peak_rss_mib'], '>12.0f')} "
+                  f"{'–':>7} {'':>18} {load(rr):>15}")
+        if "sgemm_1thread" in R:
+            print(f"  sgemm 1024³, 1 thread: {R['sgemm_1thread']['gflops_best']:.1f} GFLOP/s best ({R['sgemm_1thread']['gflops_per_cpu_second']:.1f} per CPU-second)")
+        if th and fl and "river" in R and "sklearn-each" in R:
+            print(f"  end to end hashed = {100 * th / fl:.0f}% of the C loop (target ≥ 60%); "
+                  f"{th / R['river']['events_per_s']:.1f}× river (target ≥ 5×); {th / R['sklearn-each']['events_per_s']:.0f}× per-message sklearn (target ≥ 300×)")
+        parts = []
+        if "scorer-hashed" in R:
+            parts.append(f"scorer alone {R['scorer-hashed']['events_per_s']:,.0f} events/s (target ≥ 200k)")
+        if rr:
+            parts.append(f"at {rr['rate_target']}/s: service CPU "
+                         f"{rr['service_cpu_pct_of_core']:.1f}% of a core (target ≤ 15%), p99 {rr['p99_ms']:.1f} ms, "
+                         f"{100 * rr['share_within_10ms']:.1f}% of events ≤ 10 ms (target p99 ≤ 10 ms); "
+                         f"{rr.get('seconds_without_decisions', '–')} of the window's {len(rr.get('decided_per_second') or [])} seconds without a decision "
+                         f"(fewest in a second: {min(rr.get('decided_per_second') or [0]):.0f})")
+        if parts:
+            print("  " + "; ".join(parts))
     st = result.get("state")
     if st:
         print(f"\nstate: {st['bytes_per_account']:.0f} bytes per account (RSS growth over {st['accounts']:,} distinct accounts, one partition; target ≤ 400; load {load(st)})")
-    print(f"peers' PR-AUC per run over the events each scored (sklearn batches {pr.get('sklearn-batch-n')}, river {pr.get('river-n')}; "
-          f"the per-message row shows the batch figure: same forest and features); "
-          f"txguard's from `txguard backtest --partitions {result['args']['partitions']}` of the same events")
+    if "sklearn-batch" in pr:
+        print(f"peers' PR-AUC per run over the events each scored (sklearn batches {pr.get('sklearn-batch-n')}, river {pr.get('river-n')}; "
+              f"the per-message row shows the batch figure: same forest and features); "
+              f"txguard's from `txguard backtest --partitions {result['args']['partitions']}` of the same events")
 
 
 if __name__ == "__main__":
