@@ -21,6 +21,8 @@ public struct ScoringModel: Sendable, Codable, Equatable {
         public var zScoreBaseline: ZScoreDetector.AccountBaseline = .exponential
         /// Only upward deviations count (`ZScoreDetector.Configuration.oneSided`).
         public var zScoreOneSided = false
+        /// Weight of each Z-score input by name in the calibrated combinations (absent: 1).
+        public var zScoreInputWeights: [String: Float] = [:]
         /// Ensemble rule and weights.
         public var combiner: EnsembleCombiner
         /// Tail level of the calibrators.
@@ -82,7 +84,9 @@ public struct ScoringModel: Sendable, Codable, Equatable {
             configuration: .init(inputNames: zIndices.map { featureNames[$0] }, minimumHistory: configuration.minimumHistory,
                                  alpha: configuration.zScoreAlpha, baseline: configuration.zScoreBaseline,
                                  combination: configuration.zScoreCombination, shrinkage: configuration.zScoreShrinkage,
-                                 oneSided: configuration.zScoreOneSided),
+                                 oneSided: configuration.zScoreOneSided,
+                                 inputWeights: configuration.zScoreInputWeights.isEmpty ? nil
+                                    : zIndices.map { configuration.zScoreInputWeights[featureNames[$0]] ?? 1 }),
             training: zTraining)
         // Calibration sample: a seeded subset of training rows; Z-scores as for accounts without history.
         let count = min(training.rowCount, configuration.calibrationRows)

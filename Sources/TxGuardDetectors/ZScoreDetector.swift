@@ -46,9 +46,12 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
         /// Only deviations above the baseline count (higher amounts, more events are riskier); a
         /// smaller-than-usual amount is not anomalous in itself.
         public var oneSided = false
+        /// Weight of each input's surprise in the calibrated combinations (nil: 1 each): a weight of
+        /// 2 counts an input as two independent pieces of evidence in the Fisher sum.
+        public var inputWeights: [Float]?
 
         private enum CodingKeys: String, CodingKey {
-            case inputNames, minimumHistory, alpha, baseline, combination, clip, scaleFloorFraction, shrinkage, oneSided
+            case inputNames, minimumHistory, alpha, baseline, combination, clip, scaleFloorFraction, shrinkage, oneSided, inputWeights
         }
 
         /// Decodes a configuration; models written before `shrinkage`/`oneSided` existed keep the old rule.
@@ -63,12 +66,18 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
             scaleFloorFraction = try c.decode(Float.self, forKey: .scaleFloorFraction)
             shrinkage = try c.decodeIfPresent(Float.self, forKey: .shrinkage) ?? 0
             oneSided = try c.decodeIfPresent(Bool.self, forKey: .oneSided) ?? false
+            inputWeights = try c.decodeIfPresent([Float].self, forKey: .inputWeights)
+            if let w = inputWeights, w.count != inputNames.count || !w.allSatisfy({ $0.isFinite && $0 >= 0 }) {
+                throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "Z-score input weights do not match the inputs"))
+            }
         }
 
         /// Inputs by name; other settings default.
         public init(inputNames: [String], minimumHistory: Int = 5, alpha: Float = 0.1,
                     baseline: AccountBaseline = .exponential, combination: Combination = .rootMeanSquare,
-                    clip: Float = 20, scaleFloorFraction: Float = 0.1, shrinkage: Float = 0, oneSided: Bool = false) {
+                    clip: Float = 20, scaleFloorFraction: Float = 0.1, shrinkage: Float = 0, oneSided: Bool = false,
+                    inputWeights: [Float]? = nil) {
+            self.inputWeights = inputWeights
             self.shrinkage = shrinkage
             self.oneSided = oneSided
             self.inputNames = inputNames
@@ -147,6 +156,14 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
             throw DetectorError.invalidParameter(name: "alpha", value: Double(configuration.alpha))
         }
         guard configuration.clip > 0 else { throw DetectorError.invalidParameter(name: "clip", value: Double(configuration.clip)) }
+        if let w = configuration.inputWeights {
+            guard w.count == configuration.inputNames.count else {
+                throw DetectorError.featureNameCount(expected: configuration.inputNames.count, actual: w.count)
+            }
+            if let bad = w.first(where: { !($0.isFinite && $0 >= 0) }) {
+                throw DetectorError.invalidParameter(name: "inputWeights", value: Double(bad))
+            }
+        }
         guard training.rowCount >= 5 else { throw DetectorError.notEnoughRows(needed: 5, actual: training.rowCount) }
         try training.validateFinite()
         self.configuration = configuration
@@ -228,10 +245,13 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
         (configuration.combination == .calibratedSum || configuration.combination == .calibratedMaximum) && inputCalibrators != nil
     }
 
-    /// −ln p of input `i`'s clipped z under that input's calibrator (`calibrateInputs`).
+    /// −ln p of input `i`'s clipped z under that input's calibrator (`calibrateInputs`), times the
+    /// input's weight (`Configuration.inputWeights`): its share of the calibrated combinations.
     @inlinable
     public func inputSurprise(_ i: Int, clippedZ z: Float) -> Double {
-        -(inputCalibrators?[i].logUpperTail(Double(z)) ?? 0)
+        let surprise = -(inputCalibrators?[i].logUpperTail(Double(z)) ?? 0)
+        guard let w = configuration.inputWeights else { return surprise }
+        return Double(w[i]) * surprise
     }
 
     @inline(__always)

@@ -31,6 +31,11 @@ public struct TrainingOptions: Sendable {
     /// Features the Z-score detector watches per account (names the spec does not produce are skipped).
     public var zScoreInputs = ["amount_log1p", "acct_burst_3600s", "acct_count_3600s", "acct_sum_log1p_86400s",
                                "acct_surprisal_merchant_category", "merchant_accounts_surprisal"]
+    /// Weights of Z-score inputs by name in the calibrated sum (others 1). The amount against the
+    /// account's own history counts twice: on the evaluation suite's generators it is the input
+    /// that carries most frauds, and summed with four behavioural inputs at weight 1 it was drowned
+    /// (docs/DETECTION.md, "Choosing defaults").
+    public var zScoreInputWeights: [String: Float] = ["amount_log1p": 2]
     /// Velocity as the surprisal of each window's count given the account's own rate (`acct_burst_<w>s`,
     /// `FeatureSpec.accountBurst`) instead of raw counts (`acct_count_<w>s`).
     public var accountBurst = true
@@ -117,6 +122,7 @@ public enum ModelTrainer {
         fitConfig.zScoreOneSided = options.zScoreOneSided
         fitConfig.zScoreCombination = options.zScoreCombination
         fitConfig.zScoreBaseline = options.zScoreBaseline
+        fitConfig.zScoreInputWeights = options.zScoreInputWeights
         var scoring = try ScoringModel.fit(training: matrix, featureNames: featurizer.featureNames, zScoreInputs: zInputs, seed: options.seed,
                                            configuration: fitConfig)
 

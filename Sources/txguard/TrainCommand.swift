@@ -84,6 +84,8 @@ struct TrainingFlags: ParsableArguments {
     var zscoreOneSided = TrainingOptions().zScoreOneSided
     @Option(name: .long, help: ArgumentHelp("Z-score: the features it watches per account, comma-separated (default: \(TrainingOptions().zScoreInputs.joined(separator: ","))).", valueName: "names"))
     var zscoreInputs: String?
+    @Option(name: .long, help: ArgumentHelp("Z-score: weight of inputs in the calibrated sum, name=weight comma-separated; unnamed inputs weigh 1 (default: \(TrainingOptions().zScoreInputWeights.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))).", valueName: "name=w,..."))
+    var zscoreInputWeights: String?
     @Option(name: .long, help: "Z-score: account moments, exponential (recent events weigh more) or cumulative.")
     var zscoreBaseline: ZScoreDetector.AccountBaseline = TrainingOptions().zScoreBaseline
     @Option(name: .long, help: "Z-score: how the inputs' z combine: calibratedSum (each input's z as its own tail probability, summed as −ln p; default), calibratedMaximum, rootMeanSquare (the first models' rule) or maximum.")
@@ -104,6 +106,21 @@ struct TrainingFlags: ParsableArguments {
         guard (1...16).contains(textComponents) else { throw ValidationError("--text-components must be in 1...16, got \(textComponents)") }
         guard zscoreShrinkage >= 0, zscoreShrinkage.isFinite else { throw ValidationError("--zscore-shrinkage must be >= 0, got \(zscoreShrinkage)") }
         _ = try weights()
+        _ = try inputWeights()
+    }
+
+    /// `--zscore-input-weights`, parsed (nil: the default).
+    func inputWeights() throws -> [String: Float]? {
+        guard let zscoreInputWeights else { return nil }
+        var out: [String: Float] = [:]
+        for part in zscoreInputWeights.split(separator: ",", omittingEmptySubsequences: true) {
+            let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard kv.count == 2, !kv[0].isEmpty, let w = Float(kv[1]), w.isFinite, w >= 0 else {
+                throw ValidationError("--zscore-input-weights: expected name=weight (a weight >= 0), got '\(part)'")
+            }
+            out[kv[0]] = w
+        }
+        return out
     }
 
     func options() -> TrainingOptions {
@@ -118,6 +135,7 @@ struct TrainingFlags: ParsableArguments {
         o.zScoreOneSided = zscoreOneSided
         o.zScoreCombination = zscoreCombination
         o.zScoreBaseline = zscoreBaseline
+        if let w = try? inputWeights() { o.zScoreInputWeights = w }
         if let zscoreInputs { o.zScoreInputs = zscoreInputs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         o.merchantBurst = merchantBurst
         o.accountBurst = accountBurst

@@ -14,6 +14,39 @@ import Testing
                                   training: FeatureMatrix(rowCount: 20_000, columnCount: 2, values: values))
     }
 
+    /// Calibrated sum with input weights: the score is Σ wᵢ·(−ln pᵢ), each pᵢ the input's own
+    /// calibrated tail (checked against the calibrators directly), and an unweighted detector on
+    /// the same data gives Σ (−ln pᵢ). Bad weights are refused.
+    @Test func inputWeightsScaleEachInputsSurprise() throws {
+        var rng = SeededGenerator(seed: 43)
+        var values = [Float]()
+        for _ in 0..<5_000 { values.append(Float(100 + 10 * rng.nextGaussian())); values.append(Float(3 + rng.nextGaussian())) }
+        let training = try FeatureMatrix(rowCount: 5_000, columnCount: 2, values: values)
+        let zs = (0..<2).map { i in (0..<5_000).map { r in Double(values[2 * r + i] - (i == 0 ? 100 : 3)) / (i == 0 ? 10 : 1) } }
+        func fitted(_ w: [Float]?) throws -> ZScoreDetector {
+            var d = try ZScoreDetector(configuration: .init(inputNames: ["amount", "velocity"], combination: .calibratedSum, inputWeights: w),
+                                       training: training)
+            try d.calibrateInputs(zs)
+            return d
+        }
+        let plain = try fitted(nil), weighted = try fitted([2, 1])
+        let state = plain.newAccountStats()
+        let x: [Float] = [135, 4.5]
+        let p = try plain.score(x, state: state), w = try weighted.score(x, state: state)
+        let z0 = plain.clippedZ(0, x[0], state: state), z1 = plain.clippedZ(1, x[1], state: state)
+        let s0 = -plain.inputCalibrators![0].logUpperTail(Double(z0)), s1 = -plain.inputCalibrators![1].logUpperTail(Double(z1))
+        #expect(s0 > 5 && s1 > 1)
+        #expect(abs(p.score - (s0 + s1)) < 1e-9)
+        #expect(abs(w.score - (2 * s0 + s1)) < 1e-9)
+        #expect(w.topInput == 0)
+        #expect(throws: DetectorError.self) {
+            try ZScoreDetector(configuration: .init(inputNames: ["amount", "velocity"], inputWeights: [1]), training: training)
+        }
+        #expect(throws: DetectorError.self) {
+            try ZScoreDetector(configuration: .init(inputNames: ["amount", "velocity"], inputWeights: [1, -1]), training: training)
+        }
+    }
+
     @Test func globalRobustStatisticsMatchDistribution() throws {
         let z = try Self.detector()
         #expect(abs(z.median(0) - 100) < 0.5)

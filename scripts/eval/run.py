@@ -61,6 +61,7 @@ def stream_specs():
 DEFAULT_VARIANTS = [
     "today=--zscore-shrinkage 0 --no-zscore-one-sided --zscore-combination rootMeanSquare",
     "txguard=",
+    "unweighted=--zscore-input-weights amount_log1p=1",
     "amount-z=--zscore-inputs amount_log1p --zscore-baseline cumulative",
     "labels-1d=--label-delay 1d",
     "labels-7d=--label-delay 7d",
