@@ -112,7 +112,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up of the children
     args = parse_args()
     ensure_python_deps()
-    os.nice(10)
+    # The harness itself is light; its children run under `nice -n 10` (common.NICE).
     eos = args.mode == "exactly-once"
     out = args.out or os.path.join(ROOT, "out", "reliability", f"crashloop-{args.mode}")
     shutil.rmtree(out, ignore_errors=True)

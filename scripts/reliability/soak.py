@@ -14,8 +14,9 @@ independent client; and the sum of txguard_consumer_lag), accounts in state
 (txguard_state_accounts) and events/s. Writes out/reliability/soak/{soak.csv,soak.html (self-contained
 SVG plots),summary.json}. Verdict per curve, on the last half of the steady phase: the slope of a
 least-squares line, and "flat" when over that window it moves RSS by < 5% of its mean, threads and
-fds by < 2, and the lag by less than one second of traffic. Exit status 1 if a curve is not flat or
-the service died.
+fds by < 2, and the lag by less than one second of traffic (the lag's largest value in that window,
+a saw-tooth's height, is reported beside it). Exit status 1 if a curve is not flat or the service
+died; a graceful shutdown that overruns --shutdown-deadline (exit 70) is reported, not failed.
 
 State snapshots go to a directory (--state-dir): the mock broker keeps only ~4-5 MB per partition,
 far less than one snapshot of a million accounts.
@@ -152,7 +153,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up of the children
     args = parse_args()
     ensure_python_deps()
-    os.nice(10)
+    # The harness itself is light; its children run under `nice -n 10` (common.NICE).
     out = args.out
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
@@ -240,9 +241,23 @@ def main():
             failures.append("not every curve is flat after warm-up")
         if summary["max_state_accounts"] < 1_000_000 and args.minutes >= 30:
             failures.append(f"state held at most {summary['max_state_accounts']} accounts (< 1M)")
-        summary["exit_on_sigterm"] = svc.stop(120)
-        if summary["exit_on_sigterm"] != 0:
-            failures.append(f"txguard run exited {summary['exit_on_sigterm']} on SIGTERM")
+        steady_rows = [r for r in rows if r["phase"] == "steady"]
+        if steady_rows:
+            worst = max(r["lag"] for r in steady_rows[len(steady_rows) // 2:])
+            summary["lag_max_last_half"] = worst
+            summary["lag_max_last_half_seconds_of_traffic"] = round(worst / args.rate, 1)
+        state_dir = os.path.join(out, "state")
+        summary["state_dir_mib"] = round(sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(state_dir)
+                                             for f in fs) / 2**20, 1) if os.path.isdir(state_dir) else None
+        t_stop = time.time()
+        code = svc.stop(120)
+        # txguard forces its exit (70) when a graceful shutdown (final snapshots, commit) overruns
+        # --shutdown-deadline (30 s): nothing is lost, but it is reported.
+        summary["shutdown"] = {"exit": code, "seconds": round(time.time() - t_stop, 1), "graceful": code == 0}
+        if code not in (0, 70):
+            failures.append(f"txguard run exited {code} on SIGTERM")
+        elif code == 70:
+            log("warning: the graceful shutdown overran --shutdown-deadline (exit 70, forced)")
         offs.close()
     finally:
         for c in reversed(children):
@@ -257,7 +272,8 @@ def main():
             write_html(os.path.join(out, "soak.html"), rows, summary)
         shutil.rmtree(os.path.join(out, "state"), ignore_errors=True)
     print(json.dumps(summary.get("verdict"), indent=1))
-    print(f"max accounts in state {summary.get('max_state_accounts')}")
+    print(json.dumps({k: summary.get(k) for k in ("max_state_accounts", "lag_max_last_half", "lag_max_last_half_seconds_of_traffic",
+                                                  "state_dir_mib", "shutdown")}))
     print(("OK" if not failures else "FAILED: " + "; ".join(failures)) + f" ({out}/soak.html)")
     return 0 if not failures else 1
 
