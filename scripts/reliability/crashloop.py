@@ -24,7 +24,7 @@ Reconciliation, once both have drained the topic and stopped gracefully:
 
 Writes out/reliability/crashloop-<mode>/summary.json (+ logs); exit status 1 if a check fails.
 
-  scripts/reliability/crashloop.py --mode at-least-once [--bin PATH] [--events 200000] [--rate 1000] [--kills 20]
+  scripts/reliability/crashloop.py --mode at-least-once [--bin PATH] [--events 200000] [--rate 500] [--kills 20]
 """
 
 import argparse
@@ -50,7 +50,7 @@ def parse_args():
     ap.add_argument("--events", type=int, default=200_000)
     # Each restart waits for the group to re-form (~10 s on the mock, the killed member's session
     # must expire), so 20 kills take ~6 minutes: the producer must still be running at the last.
-    ap.add_argument("--rate", type=float, default=550.0, help="events/s produced (steady)")
+    ap.add_argument("--rate", type=float, default=500.0, help="events/s produced (steady)")
     ap.add_argument("--kills", type=int, default=20)
     ap.add_argument("--long-every", type=int, default=5,
                     help="every Nth instance lives >= --long-uptime s before its kill, so it writes a state snapshot "
