@@ -270,7 +270,7 @@ public final class PartitionScorer {
 
     // MARK: - State
 
-    private struct SavedState: Codable {
+    fileprivate struct SavedState: Codable, Sendable {
         var stats: [UInt64: AccountStatsTable.Entry]
         var threshold: PartitionThreshold
         var refit: RefitState?
@@ -281,13 +281,29 @@ public final class PartitionScorer {
     }
 
     /// The partition's state: account feature store, account statistics, threshold, refit schedule.
-    public func snapshot() throws -> [UInt8] {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys]
-        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let rest = try enc.encode(SavedState(stats: stats.entries, threshold: threshold, refit: refitter.snapshot,
-                                             scoring: refitter.refits > 0 ? scoring : nil))
-        return ScorerSnapshot.encode(store: accounts.serialized(), rest: [UInt8](rest))
+    public func snapshot() throws -> [UInt8] { try captureSnapshot().encode() }
+
+    /// The state as of now, as values (the account store serialized, the rest copied on write):
+    /// encoding it, the slow part with a million accounts, can run on another thread while this
+    /// scorer goes on judging events.
+    public func captureSnapshot() -> CapturedSnapshot {
+        CapturedSnapshot(store: accounts.serialized(),
+                         state: SavedState(stats: stats.entries, threshold: threshold, refit: refitter.snapshot,
+                                           scoring: refitter.refits > 0 ? scoring : nil))
+    }
+
+    /// A partition's state captured by `captureSnapshot`, not yet encoded.
+    public struct CapturedSnapshot: Sendable {
+        fileprivate let store: [UInt8]
+        fileprivate let state: SavedState
+
+        /// The snapshot bytes (`ScorerSnapshot` layout), exactly as `snapshot()` at capture time.
+        public func encode() throws -> [UInt8] {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            return ScorerSnapshot.encode(store: store, rest: [UInt8](try enc.encode(state)))
+        }
     }
 
     private func restore(_ bytes: [UInt8]) throws {

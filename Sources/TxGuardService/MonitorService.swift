@@ -31,10 +31,12 @@ public final class MonitorService: Service, @unchecked Sendable {
     /// Called after a batch's outputs are acknowledged and its offsets stored (or its transaction
     /// committed): the moment its decisions are final. For benchmarks and embedding applications.
     public let acknowledgedBatches = Locked<(@Sendable (KafkaMessageBatch) -> Void)?>(nil)
-    /// Writes the periodic snapshots (an fsync, or a produce and its acknowledgement, per
-    /// partition) off the consume loop, in order: with 64 partitions the writes stopped decisions
-    /// for seconds every `snapshotIntervalMs` (docs/PERFORMANCE.md). The state is serialized on
-    /// the loop, between batches, so each snapshot is exactly what was acknowledged.
+    /// Encodes and writes the periodic snapshots (an fsync, or a produce and its acknowledgement,
+    /// per partition) off the consume loop, in order: with 64 partitions the writes stopped
+    /// decisions for seconds every `snapshotIntervalMs`, and with a million accounts the encoding
+    /// took ~30 s a round (docs/PERFORMANCE.md, README "Reliability runs"). The state is captured
+    /// on the loop, between batches (copy-on-write values), so each snapshot is exactly what was
+    /// acknowledged.
     private let snapshotWriter = DispatchQueue(label: "txguard.snapshot-writer")
     private let snapshotWrites = DispatchGroup()
     private let pendingSnapshotWrites = Locked(0)
@@ -508,7 +510,7 @@ public final class MonitorService: Service, @unchecked Sendable {
             workers[tp] = PartitionWorker(partition: tp, processor: processor!)
             logger.info("partition assigned", metadata: [
                 "partition": "\(tp)", "committed": "\(committed[tp] ?? -1)", "snapshot_offset": "\(snap.map { "\($0.offset)" } ?? "none")",
-                "start": "\(start.basis.rawValue)", "replay_without_output": "\(max(0, start.warmUntil - (start.fetchFrom ?? start.warmUntil)))",
+                "start": "\(start.basis.rawValue)", "replay_without_output": "\(max(0, start.warmUntil - max(0, start.fetchFrom ?? start.warmUntil)))",
             ])
         }
         let nowMs = Self.nowMs()
@@ -545,14 +547,19 @@ public final class MonitorService: Service, @unchecked Sendable {
 
     private func save(_ w: PartitionWorker, nextOffset: Int64, inBackground: Bool = false) {
         guard let store, nextOffset >= 0 else { return }
-        let snapshot: PartitionSnapshot
-        do { snapshot = PartitionSnapshot(offset: nextOffset, state: try w.processor.snapshot()) } catch {
-            logger.error("partition state snapshot failed", metadata: ["partition": "\(w.partition)", "error": "\(error)"])
+        let (group, logger, tp) = (self.group, self.logger, w.partition)
+        let encode: @Sendable () throws -> [UInt8]
+        do {
+            if inBackground { encode = try w.processor.captureSnapshot() } else {
+                let bytes = try w.processor.snapshot()
+                encode = { bytes }
+            }
+        } catch {
+            logger.error("partition state snapshot failed", metadata: ["partition": "\(tp)", "error": "\(error)"])
             return
         }
-        let (group, logger, tp) = (self.group, self.logger, w.partition)
         let write: @Sendable () -> Void = {
-            do { try store.save(group: group, partition: tp, snapshot: snapshot) } catch {
+            do { try store.save(group: group, partition: tp, snapshot: PartitionSnapshot(offset: nextOffset, state: try encode())) } catch {
                 logger.error("partition state snapshot failed", metadata: ["partition": "\(tp)", "error": "\(error)"])
             }
         }

@@ -47,12 +47,20 @@ public protocol PartitionProcessor: AnyObject {
     func processBatch(_ records: [KafkaRecordView], emit: [Bool]) -> [RecordResult]
     /// The partition's state, to be restored by `PartitionProcessorFactory.makeProcessor`.
     func snapshot() throws -> [UInt8]
+    /// The state as of now, encoded later by the returned function on another thread while this
+    /// processor goes on (the service's periodic snapshots). Default: encoded now.
+    func captureSnapshot() throws -> @Sendable () throws -> [UInt8]
     /// Accounts the partition keeps state for (for the `txguard_state_accounts` gauge).
     var stateAccounts: Int { get }
 }
 
 extension PartitionProcessor {
     public var stateAccounts: Int { 0 }
+
+    public func captureSnapshot() throws -> @Sendable () throws -> [UInt8] {
+        let bytes = try snapshot()
+        return { bytes }
+    }
 
     public func processBatch(_ records: [KafkaRecordView], emit: [Bool]) -> [RecordResult] {
         zip(records, emit).map { process($0, emit: $1) }

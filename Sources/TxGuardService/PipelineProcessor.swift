@@ -72,6 +72,10 @@ public final class PipelineProcessor: PartitionProcessor {
     }
 
     public func snapshot() throws -> [UInt8] { try scorer.snapshot() }
+    public func captureSnapshot() throws -> @Sendable () throws -> [UInt8] {
+        let captured = scorer.captureSnapshot()
+        return { try captured.encode() }
+    }
 
     public var stateAccounts: Int { scorer.accountCount }
 }

