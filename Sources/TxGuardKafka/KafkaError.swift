@@ -15,10 +15,14 @@ public struct KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
     public let isFatal: Bool
     /// True when a transactional operation failed such that the transaction must be aborted.
     public let requiresAbort: Bool
+    /// True when librdkafka refused the client's configuration (a property it rejects, or
+    /// `rd_kafka_new` failing: a missing SASL password, an unreadable `ssl.ca.location`): retrying
+    /// cannot help, the configuration must change.
+    public let isConfiguration: Bool
 
     public init(
         code: Int32, name: String, message: String,
-        isRetriable: Bool = false, isFatal: Bool = false, requiresAbort: Bool = false
+        isRetriable: Bool = false, isFatal: Bool = false, requiresAbort: Bool = false, isConfiguration: Bool = false
     ) {
         self.code = code
         self.name = name
@@ -26,6 +30,7 @@ public struct KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
         self.isRetriable = isRetriable
         self.isFatal = isFatal
         self.requiresAbort = requiresAbort
+        self.isConfiguration = isConfiguration
     }
 
     /// Builds an error from a bare response code.
@@ -59,6 +64,12 @@ public struct KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
         KafkaError(code: code.rawValue, name: String(cString: rd_kafka_err2name(code)), message: message)
     }
 
+    /// librdkafka refused the configuration (`isConfiguration`).
+    static func configuration(_ message: String) -> KafkaError {
+        let code = RD_KAFKA_RESP_ERR__INVALID_ARG
+        return KafkaError(code: code.rawValue, name: String(cString: rd_kafka_err2name(code)), message: message, isConfiguration: true)
+    }
+
     /// Codes librdkafka itself treats as transient for requests (timeouts, transport, leadership moves).
     static let retriableCodes: Set<Int32> = [
         RD_KAFKA_RESP_ERR__TRANSPORT.rawValue,
@@ -84,6 +95,7 @@ public struct KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
         var flags: [String] = []
         if isRetriable { flags.append("retriable") }
         if isFatal { flags.append("fatal") }
+        if isConfiguration { flags.append("configuration") }
         if requiresAbort { flags.append("abort-required") }
         let suffix = flags.isEmpty ? "" : " [\(flags.joined(separator: ", "))]"
         return "Kafka error \(name) (\(code)): \(message)\(suffix)"

@@ -13,7 +13,7 @@ func makeRDKafkaConf(_ properties: [(String, String)]) throws(KafkaError) -> Opa
             // The value of an unknown property is not shown either: a misspelt secret's name
             // (`sasl.pasword`) no longer says it is one.
             let shown = PropertyScope.isKnown(key) ? SensitiveProperty.shown(key, value) : SensitiveProperty.redacted
-            throw .binding("configuration property \(key)=\(shown) rejected by librdkafka: \(reason)")
+            throw .configuration("configuration property \(key)=\(shown) rejected by librdkafka: \(reason)")
         }
     }
     return conf
@@ -29,7 +29,7 @@ func makeRDKafkaHandle(_ type: rd_kafka_type_t, conf: OpaquePointer, secrets: [S
     var errbuf = [CChar](repeating: 0, count: 512)
     guard let rk = rd_kafka_new(type, conf, &errbuf, errbuf.count) else {
         rd_kafka_conf_destroy(conf)
-        throw .binding("rd_kafka_new failed: \(SensitiveProperty.scrub(decodeCString(errbuf), secrets: secrets))")
+        throw .configuration("rd_kafka_new failed: \(SensitiveProperty.scrub(decodeCString(errbuf), secrets: secrets))")
     }
     return rk
 }

@@ -3,6 +3,7 @@ import Foundation
 import TxGuardKafka
 import Logging
 import TxGuardPipeline
+import Synchronization
 
 /// A failure while a command runs (not a mistake on its command line): printed as one
 /// `Error: ...` line without the usage text, and exiting with the same code whichever command hit
@@ -44,23 +45,80 @@ struct CommandFailure: Error, CustomStringConvertible {
     }
 }
 
-/// Asks the cluster for metadata with a short timeout; the error when no broker answers.
+/// Asks the cluster for metadata with a short timeout; the error when no broker answers. A bare
+/// "Broker transport failure" says nothing about why, so the probe keeps what librdkafka logged
+/// meanwhile (a TLS handshake refused, a SASL mechanism the broker lacks, an authentication
+/// failure) and returns it with the error (`BrokerProbeError`). A configuration librdkafka refuses
+/// (`KafkaError.isConfiguration`: a missing SASL password, an unreadable `ssl.ca.location`) comes
+/// back as it is: no broker can fix it.
 func brokerProblem(_ client: KafkaClientConfiguration, timeoutMs: Int) -> (any Error)? {
-    var logger = Logger(label: "txguard.probe")
-    logger.logLevel = .critical  // "connection refused" is reported once, by the caller
+    let captured = CapturedLines()
+    let logger = Logger(label: "txguard.probe") { _ in CapturingLogHandler(box: captured) }
     do {
         let admin = try KafkaAdmin(client: client, logger: logger)
         _ = try admin.partitionCount("__txguard_probe", timeoutMs: timeoutMs)
         return nil
-    } catch {
+    } catch let error as KafkaError where error.isConfiguration {
         return error
+    } catch {
+        let causes = captured.lines.withLock { $0 }
+        return causes.isEmpty ? error : BrokerProbeError(error: error, causes: causes)
     }
+}
+
+/// A failed broker probe and what librdkafka logged during it (its last distinct messages).
+struct BrokerProbeError: Error, CustomStringConvertible {
+    var error: any Error
+    var causes: [String]
+    var description: String { "\(error); librdkafka says: \(causes.suffix(2).joined(separator: " | "))" }
+}
+
+/// Lines a `CapturingLogHandler` kept.
+final class CapturedLines: Sendable {
+    let lines = Mutex<[String]>([])
+}
+
+/// Keeps warning-and-above messages (distinct, at most 8, each cut to 300 characters) instead of
+/// printing them.
+struct CapturingLogHandler: LogHandler {
+    let box: CapturedLines
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .warning
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+             file: String, function: String, line: UInt) {
+        var text = "\(message)"
+        if let code = metadata?["code"], let reason = metadata?["reason"] { text = "\(code): \(reason)" }
+        // "[thrd:ssl://h:p/bootstrap]: ssl://h:p/bootstrap: SSL handshake failed: ... (after 1ms in state
+        // SSL_HANDSHAKE, 1 identical error(s) suppressed)": keep the broker and the reason only.
+        if text.hasPrefix("[thrd:"), let end = text.range(of: "]: ") { text = String(text[end.upperBound...]) }
+        if let after = text.range(of: " (after ", options: .backwards) { text = String(text[..<after.lowerBound]) }
+        text = String(text.prefix(300))
+        box.lines.withLock { lines in
+            guard !lines.contains(text) else { return }
+            lines.append(text)
+            if lines.count > 8 { lines.removeFirst() }
+        }
+    }
+}
+
+/// The failure for a broker problem: a configuration librdkafka refuses exits 78 with its text;
+/// anything else is "no broker answers" (69).
+func brokerFailure(_ client: KafkaClientConfiguration, _ error: any Error, timeoutMs: Int) -> CommandFailure {
+    if let e = error as? KafkaError, e.isConfiguration {
+        return CommandFailure("Kafka client configuration refused by librdkafka: \(e.message). Check --security-protocol, --sasl-*, TXGUARD_SASL_PASSWORD and --kafka-property ssl.*/sasl.*",
+                              exitCode: CommandFailure.configuration)
+    }
+    return CommandFailure.noBroker(client.bootstrapServers, error, timeoutMs: timeoutMs)
 }
 
 /// One-shot commands: fail at once, with the address, when no broker answers (instead of waiting
 /// out librdkafka's message timeout and reporting every record failed).
 func requireBroker(_ client: KafkaClientConfiguration, timeoutMs: Int = 5_000) throws {
     if let error = brokerProblem(client, timeoutMs: timeoutMs) {
-        throw CommandFailure.noBroker(client.bootstrapServers, error, timeoutMs: timeoutMs)
+        throw brokerFailure(client, error, timeoutMs: timeoutMs)
     }
 }

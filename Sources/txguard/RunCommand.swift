@@ -201,6 +201,7 @@ func waitForBroker(_ client: KafkaClientConfiguration, logger: Logger) async thr
     var delay = 1.0
     var attempt = 1
     while let error = brokerProblem(client, timeoutMs: 5_000) {
+        if let e = error as? KafkaError, e.isConfiguration { throw brokerFailure(client, e, timeoutMs: 5_000) }
         logger.error("no Kafka broker answers; retrying", metadata: [
             "brokers": "\(client.bootstrapServers)", "error": "\(error)", "attempt": "\(attempt)", "retry_in_s": "\(Int(delay))",
         ])
