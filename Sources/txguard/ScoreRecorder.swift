@@ -68,6 +68,11 @@ final class ScoreRecorder {
         writer.beginObject()
         for d in v.detectors { writer.field(d.name, d.score) }
         writer.endObject()
+        // Each detector's calibrated surprise −ln p (what the ensemble combines).
+        writer.key("surprise")
+        writer.beginObject()
+        for (d, s) in zip(v.detectors, logTails[logTails.count - 1]) { writer.field(d.name, s) }
+        writer.endObject()
         writer.endObject()
         pending += writer.bytes
         pending.append(10)
