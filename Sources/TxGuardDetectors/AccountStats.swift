@@ -21,6 +21,16 @@ public struct AccountStats: Sendable, Codable, Equatable {
         ewVariance = mean
     }
 
+    /// Statistics as saved (a snapshot's binary form); the four arrays must have one width.
+    public init(count: UInt32, mean: [Float], m2: [Float], ewMean: [Float], ewVariance: [Float]) {
+        precondition(m2.count == mean.count && ewMean.count == mean.count && ewVariance.count == mean.count)
+        self.count = count
+        self.mean = mean
+        self.m2 = m2
+        self.ewMean = ewMean
+        self.ewVariance = ewVariance
+    }
+
     /// Welford sample variance of input i (0 before two events).
     public func variance(_ i: Int) -> Float { count > 1 ? m2[i] / Float(count - 1) : 0 }
 

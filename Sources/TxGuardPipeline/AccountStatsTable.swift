@@ -47,3 +47,69 @@ struct AccountStatsTable {
         entries = Dictionary(uniqueKeysWithValues: ordered.prefix(capacity).map { ($0.key, $0.value) })
     }
 }
+
+extension AccountStatsTable {
+    /// The entries in a compact binary form for partition snapshots, sorted by key so the same state
+    /// always gives the same bytes. JSON took ~1 s per 35,000 accounts (a million accounts: a
+    /// 30 s snapshot round, and a shutdown that overran its deadline); this takes milliseconds.
+    ///
+    /// Layout (little-endian): entry count u64, width w u32, then per entry: key u64, last seen
+    /// (ms) i64, event count u32, and w Float32 each of mean, m2, EW mean, EW variance.
+    static func encode(_ entries: [UInt64: Entry]) -> [UInt8] {
+        let width = entries.first?.value.stats.mean.count ?? 0
+        var out: [UInt8] = []
+        out.reserveCapacity(12 + entries.count * entrySize(width: width))
+        func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+        put(UInt64(entries.count))
+        put(UInt32(width))
+        for key in entries.keys.sorted() {
+            let e = entries[key]!
+            put(key); put(e.lastSeenMillis); put(e.stats.count)
+            for array in [e.stats.mean, e.stats.m2, e.stats.ewMean, e.stats.ewVariance] {
+                for v in array { put(v.bitPattern) }
+            }
+        }
+        return out
+    }
+
+    /// Bytes per entry of width `width`.
+    static func entrySize(width: Int) -> Int { 20 + 16 * width }
+
+    /// Reads `encode`'s form; every inconsistency is a `PipelineError.badSnapshot`, never a trap.
+    static func decode(_ bytes: ArraySlice<UInt8>) throws -> [UInt64: Entry] {
+        var at = bytes.startIndex
+        func get<T: FixedWidthInteger>(_: T.Type) throws -> T {
+            let size = MemoryLayout<T>.size
+            guard bytes.endIndex - at >= size else { throw PipelineError.badSnapshot("account statistics truncated") }
+            var v: T = 0
+            for i in 0..<size { v |= T(truncatingIfNeeded: bytes[at + i]) << (8 * i) }
+            at += size
+            return v
+        }
+        let count = try get(UInt64.self)
+        let width = Int(try get(UInt32.self))
+        guard width <= 4096 else { throw PipelineError.badSnapshot("account statistics of width \(width)") }
+        let size = entrySize(width: width)
+        guard count == UInt64(bytes.endIndex - at) / UInt64(size), UInt64(bytes.endIndex - at) % UInt64(size) == 0 else {
+            throw PipelineError.badSnapshot("account statistics: \(count) entries of \(size) bytes do not fill \(bytes.endIndex - at) bytes")
+        }
+        var entries: [UInt64: Entry] = [:]
+        entries.reserveCapacity(Int(count))
+        for _ in 0..<count {
+            let key = try get(UInt64.self)
+            let lastSeen = try get(Int64.self)
+            let n = try get(UInt32.self)
+            var arrays: [[Float]] = []
+            for _ in 0..<4 {
+                var a = [Float](repeating: 0, count: width)
+                for i in 0..<width { a[i] = Float(bitPattern: try get(UInt32.self)) }
+                arrays.append(a)
+            }
+            let stats = AccountStats(count: n, mean: arrays[0], m2: arrays[1], ewMean: arrays[2], ewVariance: arrays[3])
+            guard entries.updateValue(Entry(stats: stats, lastSeenMillis: lastSeen), forKey: key) == nil else {
+                throw PipelineError.badSnapshot("account statistics list account key \(key) twice")
+            }
+        }
+        return entries
+    }
+}

@@ -271,7 +271,8 @@ public final class PartitionScorer {
     // MARK: - State
 
     fileprivate struct SavedState: Codable, Sendable {
-        var stats: [UInt64: AccountStatsTable.Entry]
+        /// In the JSON of `TXPS1` snapshots only; `TXPS2` keeps them in their own binary section.
+        var stats: [UInt64: AccountStatsTable.Entry]?
         var threshold: PartitionThreshold
         var refit: RefitState?
         /// The refitted detectors (absent before the first refit).
@@ -287,14 +288,15 @@ public final class PartitionScorer {
     /// encoding it, the slow part with a million accounts, can run on another thread while this
     /// scorer goes on judging events.
     public func captureSnapshot() -> CapturedSnapshot {
-        CapturedSnapshot(store: accounts.serialized(),
-                         state: SavedState(stats: stats.entries, threshold: threshold, refit: refitter.snapshot,
+        CapturedSnapshot(store: accounts.serialized(), stats: stats.entries,
+                         state: SavedState(stats: nil, threshold: threshold, refit: refitter.snapshot,
                                            scoring: refitter.refits > 0 ? scoring : nil))
     }
 
     /// A partition's state captured by `captureSnapshot`, not yet encoded.
     public struct CapturedSnapshot: Sendable {
         fileprivate let store: [UInt8]
+        fileprivate let stats: [UInt64: AccountStatsTable.Entry]
         fileprivate let state: SavedState
 
         /// The snapshot bytes (`ScorerSnapshot` layout), exactly as `snapshot()` at capture time.
@@ -302,12 +304,12 @@ public final class PartitionScorer {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys]
             enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            return ScorerSnapshot.encode(store: store, rest: [UInt8](try enc.encode(state)))
+            return ScorerSnapshot.encode(store: store, stats: AccountStatsTable.encode(stats), rest: [UInt8](try enc.encode(state)))
         }
     }
 
     private func restore(_ bytes: [UInt8]) throws {
-        let (store, rest) = try ScorerSnapshot.decode(bytes)
+        let (store, statsBytes, rest) = try ScorerSnapshot.decode(bytes)
         accounts = try AccountStore(serialized: Array(store))
         let dec = JSONDecoder()
         dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -324,8 +326,13 @@ public final class PartitionScorer {
         guard candidate.featureCount == runtime.model.scoring.featureCount else {
             throw PipelineError.badSnapshot("a refitted model of \(candidate.featureCount) features, the model has \(runtime.model.scoring.featureCount)")
         }
+        let savedStats: [UInt64: AccountStatsTable.Entry]
+        if let statsBytes { savedStats = try AccountStatsTable.decode(statsBytes) } else {
+            guard let v1 = saved.stats else { throw PipelineError.badSnapshot("no account statistics") }
+            savedStats = v1
+        }
         let width = candidate.newAccountStats().mean.count
-        for entry in saved.stats.values {
+        for entry in savedStats.values {
             let st = entry.stats
             guard st.mean.count == width, st.m2.count == width, st.ewMean.count == width, st.ewVariance.count == width else {
                 throw PipelineError.badSnapshot("account statistics of width \(st.mean.count), the model has \(width)")
@@ -334,7 +341,7 @@ public final class PartitionScorer {
         guard saved.threshold.method == runtime.model.threshold.method else {
             throw PipelineError.badSnapshot("a \(saved.threshold.method.rawValue) threshold, the model uses \(runtime.model.threshold.method.rawValue)")
         }
-        stats = AccountStatsTable(capacity: runtime.accountCapacity, entries: saved.stats)
+        stats = AccountStatsTable(capacity: runtime.accountCapacity, entries: savedStats)
         threshold = saved.threshold
         if let s = saved.scoring { scoring = s }
         if let r = saved.refit { refitter.restore(r) }

@@ -58,7 +58,7 @@ func brokerProblem(_ client: KafkaClientConfiguration, timeoutMs: Int) -> (any E
         let admin = try KafkaAdmin(client: client, logger: logger)
         _ = try admin.partitionCount("__txguard_probe", timeoutMs: timeoutMs)
         return nil
-    } catch let error as KafkaError where error.isConfiguration {
+    } catch where error.isConfiguration {
         return error
     } catch {
         let causes = captured.lines.withLock { $0 }

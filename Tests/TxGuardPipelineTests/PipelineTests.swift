@@ -75,36 +75,104 @@ func trainedModel(_ txs: [Transaction], refit: OnlineRefitSettings? = nil) throw
         #expect(throws: (any Error).self) { _ = try PartitionScorer(runtime: runtime, restoring: Array("garbage".utf8)) }
     }
 
+    /// The sections of a `TXPS2` snapshot (ScorerSnapshot): magic, the account store's length (u64 LE)
+    /// and bytes, the account statistics' length and bytes, then JSON.
+    func sections(_ snap: [UInt8]) -> (store: [UInt8], stats: [UInt8], json: [UInt8]) {
+        func length(at i: Int) -> Int { (0..<8).reduce(0) { $0 | Int(snap[i + $1]) << (8 * $1) } }
+        let storeLength = length(at: 5)
+        let statsAt = 13 + storeLength
+        let statsLength = length(at: statsAt)
+        return (Array(snap[13..<statsAt]), Array(snap[(statsAt + 8)..<(statsAt + 8 + statsLength)]), Array(snap[(statsAt + 8 + statsLength)...]))
+    }
+
+    func v2(_ store: [UInt8], _ stats: [UInt8], _ json: [UInt8]) -> [UInt8] {
+        func le(_ n: Int) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: UInt64(n) >> (8 * UInt64($0))) } }
+        return Array("TXPS2".utf8) + le(store.count) + store + le(stats.count) + stats + json
+    }
+
     /// Snapshots that decode but do not fit the model are refused (the partition is then rebuilt
     /// from the log), never trusted until they trap: a threshold with no method (`{}`, found by
-    /// the snapshot fuzzer: it trapped on the first event) and account statistics of another width.
+    /// the snapshot fuzzer: it trapped on the first event), account statistics of another width,
+    /// and statistics sections whose counts do not fill their bytes.
     @Test func snapshotsThatDoNotFitTheModelAreRefused() throws {
         let txs = try simulated()
         let runtime = try ScoringRuntime.load(model: try trainedModel(Array(txs.prefix(3000))))
         let a = try PartitionScorer(runtime: runtime)
         _ = verdicts(a, txs[3000..<3500])
         let good = try a.snapshot()
-        // The layout (ScorerSnapshot): "TXPS1", the account store's length (u64 LE), the store, JSON.
-        let storeLength = (0..<8).reduce(0) { $0 | Int(good[5 + $1]) << (8 * $1) }
-        let head = Array(good[..<(13 + storeLength)]), rest = Array(good[(13 + storeLength)...])
+        #expect(good.starts(with: Array("TXPS2".utf8)))
+        let (store, stats, rest) = sections(good)
+        #expect(v2(store, stats, rest) == good)
         func with(_ change: (inout [String: Any]) -> Void) throws -> [UInt8] {
             var json = try #require(try JSONSerialization.jsonObject(with: Data(rest)) as? [String: Any])
             change(&json)
-            return head + [UInt8](try JSONSerialization.data(withJSONObject: json))
+            return v2(store, stats, [UInt8](try JSONSerialization.data(withJSONObject: json)))
         }
         _ = try PartitionScorer(runtime: runtime, restoring: try with { _ in })  // re-encoded unchanged: accepted
         #expect(throws: PipelineError.self) { _ = try PartitionScorer(runtime: runtime, restoring: try with { $0["threshold"] = [String: Any]() }) }
-        // `stats` is a dictionary keyed by UInt64, which JSONEncoder writes as [key, entry, key, entry, ...].
-        var widened = false
-        let wider = try with { json in
-            guard var stats = json["stats"] as? [Any], stats.count >= 2, var entry = stats[1] as? [String: Any],
-                  var st = entry["stats"] as? [String: Any], var mean = st["mean"] as? [Any] else { return }
-            mean.append(0.5)
-            st["mean"] = mean; entry["stats"] = st; stats[1] = entry; json["stats"] = stats
-            widened = true
+        // Statistics section: entry count u64, width u32, then per entry 20 + 16·width bytes.
+        let count = (0..<8).reduce(0) { $0 | Int(stats[$1]) << (8 * $1) }
+        let width = (0..<4).reduce(0) { $0 | Int(stats[8 + $1]) << (8 * $1) }
+        #expect(count > 0 && width > 0 && stats.count == 12 + count * (20 + 16 * width))
+        // One input wider than the model's, consistently laid out: decodes, then refused.
+        var wider = stats
+        wider[8] = UInt8(width + 1)
+        wider += [UInt8](repeating: 0, count: count * 16)
+        #expect(throws: PipelineError.self) { _ = try PartitionScorer(runtime: runtime, restoring: v2(store, wider, rest)) }
+        // Counts that do not fill the bytes, and a truncated section.
+        var more = stats
+        more[0] &+= 1
+        #expect(throws: PipelineError.self) { _ = try PartitionScorer(runtime: runtime, restoring: v2(store, more, rest)) }
+        #expect(throws: PipelineError.self) { _ = try PartitionScorer(runtime: runtime, restoring: v2(store, Array(stats.dropLast(3)), rest)) }
+        // The same key twice.
+        if count >= 2 {
+            var twice = stats
+            let size = 20 + 16 * width
+            for k in 0..<8 { twice[12 + size + k] = stats[12 + k] }
+            #expect(throws: PipelineError.self) { _ = try PartitionScorer(runtime: runtime, restoring: v2(store, twice, rest)) }
         }
-        #expect(widened, "the account statistics were not found in the snapshot")
-        #expect(throws: PipelineError.self) { _ = try PartitionScorer(runtime: runtime, restoring: wider) }
+    }
+
+    /// A `TXPS1` snapshot (statistics inside the JSON, as written before the binary section) is
+    /// still restored, and continues exactly as the `TXPS2` one of the same state.
+    @Test func previousSnapshotFormatIsStillRead() throws {
+        let txs = try simulated()
+        let runtime = try ScoringRuntime.load(model: try trainedModel(Array(txs.prefix(3000))))
+        let a = try PartitionScorer(runtime: runtime)
+        let live = txs[3000...]
+        let mid = live.startIndex + live.count / 2
+        _ = verdicts(a, live[..<mid])
+        let snap = try a.snapshot()
+        let (store, stats, rest) = sections(snap)
+        // The statistics as JSONEncoder wrote them in TXPS1: a dictionary keyed by UInt64 is an
+        // array [key, entry, key, entry, ...].
+        func u(_ b: [UInt8], _ at: Int, _ n: Int) -> UInt64 { (0..<n).reduce(UInt64(0)) { $0 | UInt64(b[at + $1]) << (8 * UInt64($1)) } }
+        let count = Int(u(stats, 0, 8)), width = Int(u(stats, 8, 4))
+        var list: [Any] = []
+        var at = 12
+        for _ in 0..<count {
+            let key = u(stats, at, 8), seen = Int64(bitPattern: u(stats, at + 8, 8)), n = u(stats, at + 16, 4)
+            at += 20
+            var arrays: [[Double]] = []
+            for _ in 0..<4 {
+                arrays.append((0..<width).map { Double(Float(bitPattern: UInt32(u(stats, at + 4 * $0, 4)))) })
+                at += 4 * width
+            }
+            list.append(key)
+            list.append(["lastSeenMillis": seen, "stats": ["count": n, "mean": arrays[0], "m2": arrays[1], "ewMean": arrays[2], "ewVariance": arrays[3]]] as [String: Any])
+        }
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(rest)) as? [String: Any])
+        json["stats"] = list
+        func le(_ n: Int) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: UInt64(n) >> (8 * UInt64($0))) } }
+        let v1 = Array("TXPS1".utf8) + le(store.count) + store + [UInt8](try JSONSerialization.data(withJSONObject: json))
+        let fromV1 = try PartitionScorer(runtime: runtime, restoring: v1)
+        let fromV2 = try PartitionScorer(runtime: runtime, restoring: snap)
+        #expect(verdicts(fromV1, live[mid...]) == verdicts(fromV2, live[mid...]))
+        #expect(verdicts(a, live[mid...]) == verdicts(try PartitionScorer(runtime: runtime, restoring: snap), live[mid...]))
+        // TXPS1 without statistics is refused.
+        json["stats"] = nil
+        let none = Array("TXPS1".utf8) + le(store.count) + store + [UInt8](try JSONSerialization.data(withJSONObject: json))
+        #expect(throws: PipelineError.self) { _ = try PartitionScorer(runtime: runtime, restoring: none) }
     }
 
     /// Online refit happens on schedule, is deterministic (also across a snapshot taken while a refit
