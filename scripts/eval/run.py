@@ -453,6 +453,14 @@ def write_doc(path, payload, variants):
   The supervised weight 3 was chosen on seed 1 of `handbook`, `foreign`, `holdout` and `issuer` with
   1-day labels (PR-AUC with weight 1 → 3: 0.608 → 0.801, 0.841 → 0.886, 0.804 → 0.845,
   0.751 → 0.814; `synccfd` and the other seeds played no part).
+  Combination rules, scored offline on this run's per-detector surprises (`scripts/eval/combination_rules.py`
+  re-combines the `surprise` of every score line), mean PR-AUC over the five generators: Fisher's sum
+  (the default) 0.334; the truncated product method (Zaykin et al. 2002, only p <= 0.05 or 0.10
+  counts) 0.318 / 0.321; a soft truncation, sum of max(0, -ln p - c) for c = 1, 2, 3: 0.333 / 0.330 /
+  0.325; Tippett's maximum 0.303; detector weights 0.5/0.5/1 0.330; the Z-score alone 0.254. Rules
+  that quiet the forest and the SVM gain on `handbook` (up to 0.137 with the weights, 0.172 with the
+  Z-score alone) and lose more on `issuer` and `holdout`: no label-free combination closes the
+  `handbook` gap to `acct_z`, because the Z-score over all its inputs is itself at 0.17 there.
   The leave-one-generator-out table below reports, for each generator, which unsupervised variant
   the other generators would pick and what it gets on the one left out. Pass variants with
   `--txguard-args`; `--doc-only` rewrites this page from `out/eval/results.json`.
