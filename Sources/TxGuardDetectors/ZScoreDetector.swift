@@ -204,7 +204,7 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
         let k = configuration.shrinkage
         if k > 0 {
             let (m, variance): (Float, Float) = configuration.baseline == .exponential
-                ? (state.ewMean[i], state.ewVariance[i]) : (state.mean[i], state.variance(i))
+                ? (state.ewMean(i), state.ewVariance(i)) : (state.mean(i), state.variance(i))
             let n = Float(state.count)
             let w = n / (n + k)
             let mean = w * m + (1 - w) * median(i)
@@ -214,7 +214,7 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
         }
         if Int(state.count) >= configuration.minimumHistory {
             let (m, variance): (Float, Float) = configuration.baseline == .exponential
-                ? (state.ewMean[i], state.ewVariance[i]) : (state.mean[i], state.variance(i))
+                ? (state.ewMean(i), state.ewVariance(i)) : (state.mean(i), state.variance(i))
             let floor = configuration.scaleFloorFraction * global
             let z = (v - m) / max(variance.squareRoot(), floor)
             return configuration.oneSided ? max(z, 0) : z
@@ -288,7 +288,7 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
 
     /// Learns a (non-alerted) event into the account state.
     public func update(_ inputs: UnsafeBufferPointer<Float>, state: inout AccountStats) {
-        guard state.mean.count == inputCount else { state = newAccountStats(); return }
+        guard state.width == inputCount else { state = newAccountStats(); return }
         state.learn(inputs, alpha: configuration.alpha)
     }
 

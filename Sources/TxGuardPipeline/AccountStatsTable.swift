@@ -56,7 +56,7 @@ extension AccountStatsTable {
     /// Layout (little-endian): entry count u64, width w u32, then per entry: key u64, last seen
     /// (ms) i64, event count u32, and w Float32 each of mean, m2, EW mean, EW variance.
     static func encode(_ entries: [UInt64: Entry]) -> [UInt8] {
-        let width = entries.first?.value.stats.mean.count ?? 0
+        let width = entries.first?.value.stats.width ?? 0
         var out: [UInt8] = []
         out.reserveCapacity(12 + entries.count * entrySize(width: width))
         func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
@@ -65,9 +65,7 @@ extension AccountStatsTable {
         for key in entries.keys.sorted() {
             let e = entries[key]!
             put(key); put(e.lastSeenMillis); put(e.stats.count)
-            for array in [e.stats.mean, e.stats.m2, e.stats.ewMean, e.stats.ewVariance] {
-                for v in array { put(v.bitPattern) }
-            }
+            e.stats.withMoments { m in for v in m { put(v.bitPattern) } }
         }
         return out
     }
@@ -99,13 +97,9 @@ extension AccountStatsTable {
             let key = try get(UInt64.self)
             let lastSeen = try get(Int64.self)
             let n = try get(UInt32.self)
-            var arrays: [[Float]] = []
-            for _ in 0..<4 {
-                var a = [Float](repeating: 0, count: width)
-                for i in 0..<width { a[i] = Float(bitPattern: try get(UInt32.self)) }
-                arrays.append(a)
-            }
-            let stats = AccountStats(count: n, mean: arrays[0], m2: arrays[1], ewMean: arrays[2], ewVariance: arrays[3])
+            var moments = [Float](repeating: 0, count: 4 * width)
+            for i in 0..<(4 * width) { moments[i] = Float(bitPattern: try get(UInt32.self)) }
+            let stats = AccountStats(count: n, moments: moments)
             guard entries.updateValue(Entry(stats: stats, lastSeenMillis: lastSeen), forKey: key) == nil else {
                 throw PipelineError.badSnapshot("account statistics list account key \(key) twice")
             }

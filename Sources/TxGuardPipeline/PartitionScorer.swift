@@ -79,7 +79,7 @@ public final class PartitionScorer {
         let fresh = threshold
         try restore(snapshot)
         guard accounts.layout == runtime.featurizer.layout,
-              stats.entries.values.first.map({ $0.stats.mean.count == scoring.newAccountStats().mean.count }) ?? true else {
+              stats.entries.values.first.map({ $0.stats.width == scoring.newAccountStats().width }) ?? true else {
             throw PipelineError.badSnapshot("the new model lays out account state differently")
         }
         threshold = fresh
@@ -331,11 +331,11 @@ public final class PartitionScorer {
             guard let v1 = saved.stats else { throw PipelineError.badSnapshot("no account statistics") }
             savedStats = v1
         }
-        let width = candidate.newAccountStats().mean.count
+        let width = candidate.newAccountStats().width
         for entry in savedStats.values {
             let st = entry.stats
-            guard st.mean.count == width, st.m2.count == width, st.ewMean.count == width, st.ewVariance.count == width else {
-                throw PipelineError.badSnapshot("account statistics of width \(st.mean.count), the model has \(width)")
+            guard st.width == width else {
+                throw PipelineError.badSnapshot("account statistics of width \(st.width), the model has \(width)")
             }
         }
         guard saved.threshold.method == runtime.model.threshold.method else {

@@ -158,7 +158,7 @@ def histogram(text, name):
 
 
 def hist_quantile(buckets, q):
-    """Prometheus-style linear interpolation inside the bucket (coarse: buckets are 5, 10, 25, 50 ms...)."""
+    """Prometheus-style linear interpolation inside the bucket (buckets of 1 ms up to 6 ms, then 8, 10, 12, 15, 20, 25, 30, 40, 50 ms...; 5/10/25/50 ms before 2026-12-04)."""
     total = buckets.get(float("inf"), 0)
     if total <= 0:
         return None
@@ -252,7 +252,7 @@ def rate_run(args, boot, model, workdir, topic):
     group = f"rate-{int(time.time())}"
     cmd = [BIN, "run", "--brokers", boot, "--input-topic", topic, "--alert-topic", "alerts", "--dead-letter-topic", "dlq",
            "--group", group, "--model", model, "--metrics-port", str(port), "--state-dir", state,
-           "--kafka-property", "fetch.wait.max.ms=5", "--log-level", "warning"]
+           "--kafka-property", f"fetch.wait.max.ms={args.rate_fetch_wait_ms}", "--log-level", "warning"]
     svc = Child(cmd, stdout=subprocess.DEVNULL, stderr=os.path.join(workdir, "rate-run.log"))
     # Wait for the metrics endpoint and the group join (the mock takes ~3 s for the first join).
     t0 = time.monotonic()
@@ -267,7 +267,9 @@ def rate_run(args, boot, model, workdir, topic):
     time.sleep(5)
     total = args.rate * (args.rate_seconds + 10)
     prod = Child([BIN, "simulate", "--brokers", boot, "--topic", topic, "--rate", str(args.rate), "--events", str(total),
-                  "--accounts", "20000", "--seed", "7", "--quiet"], stdout=subprocess.DEVNULL,
+                  "--accounts", "20000", "--seed", "7", "--quiet"]
+                 + ([] if args.sender_linger_ms is None else ["--kafka-property", f"linger.ms={args.sender_linger_ms}"]),
+                 stdout=subprocess.DEVNULL,
                  stderr=os.path.join(workdir, "rate-producer.log"))
     time.sleep(5)  # warm-up: fetchers started, caches filling
     m0, c0, w0 = metrics(port), proc_cpu(svc.pid), time.monotonic()
@@ -292,13 +294,14 @@ def rate_run(args, boot, model, workdir, topic):
     hwm = proc_hwm_mib(svc.pid)
     prod.wait(timeout=args.rate_seconds + 30, sig=signal.SIGTERM)
     svc.wait(timeout=40, sig=signal.SIGTERM)
-    return {"rate_target": args.rate, "window_s": w1 - w0, "events_in_window": e1 - e0, "events_per_s": (e1 - e0) / (w1 - w0),
+    return {"rate_target": args.rate, "sender_linger_ms": args.sender_linger_ms, "fetch_wait_max_ms": args.rate_fetch_wait_ms,
+            "window_s": w1 - w0, "events_in_window": e1 - e0, "events_per_s": (e1 - e0) / (w1 - w0),
             "service_cpu_pct_of_core": 100 * (c1 - c0) / (w1 - w0), "cpu_s_per_M": (c1 - c0) / max(e1 - e0, 1) * 1e6,
             "producer_cpu_pct_of_core": 100 * (pc1 - pc0) / (w1 - w0),
             "p50_ms": (hist_quantile(h, 0.5) or float("nan")) * 1e3, "p99_ms": (hist_quantile(h, 0.99) or float("nan")) * 1e3,
             "share_within_10ms": within10, "decided_per_second": per_second,
             "seconds_without_decisions": sum(1 for x in per_second if x == 0), "histogram_window": {str(k): v for k, v in h.items()}, "peak_rss_mib": hwm,
-            "note": "latency = record timestamp (CreateTime at send) to final decision (outputs acknowledged, offset stored), from the service's histogram (buckets 5/10/25/50 ms...: p50/p99 interpolated inside a bucket)"}
+            "note": "latency = record timestamp (CreateTime at send) to final decision (outputs acknowledged, offset stored), from the service's histogram (1 ms buckets up to 6 ms, then 8/10/12/15/20/25 ms...: p50/p99 interpolated inside a bucket)"}
 
 
 def peer(args, boot, topic, mode, group, count, train_path, workdir, max_seconds):
@@ -360,6 +363,11 @@ def main():
     ap.add_argument("--runs", type=int, default=2, help="measurement runs over the same topic (machine noise)")
     ap.add_argument("--rate", type=int, default=5000)
     ap.add_argument("--rate-seconds", type=int, default=30)
+    ap.add_argument("--sender-linger-ms", type=int, default=None,
+                    help="linger.ms of the rate run's sender (txguard simulate); default librdkafka's own (5 ms), "
+                         "which the send -> decision latency includes (records are stamped when handed to the client)")
+    ap.add_argument("--rate-fetch-wait-ms", type=int, default=5,
+                    help="the service's fetch.wait.max.ms in the rate run (the mock broker holds every fetch this long)")
     ap.add_argument("--each-seconds", type=float, default=20, help="time bound of the per-message scikit-learn peer")
     ap.add_argument("--river-seconds", type=float, default=90, help="time bound of the river peer")
     ap.add_argument("--state-accounts", type=int, default=1_000_000)
