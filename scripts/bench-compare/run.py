@@ -12,7 +12,9 @@ reading that topic with its own consumer group:
                  500, river HalfSpaceTrees learn-and-score
   rate run       `txguard run` at 5,000 events/s fed by `txguard simulate --topic --rate 5000` in
                  another process: the service's own CPU (/proc/<pid>/stat over 30 s) and
-                 send -> decision p50/p99 (its latency histogram, scraped at both ends of the window)
+                 send -> decision p50/p99 (its latency histogram, scraped at both ends of the window);
+                 then the rig's transit floor: the same sender, broker and fetch wait read by a plain
+                 C consumer (floor.c `transit`), send -> receipt p50/p99 with no processing at all
   state          `txguard bench state`: RSS growth per account over 1M distinct accounts
 
 Python is used only here (harness and peers), never by txguard at run time.
@@ -265,12 +267,7 @@ def rate_run(args, boot, model, workdir, topic):
                 raise RuntimeError("rate run: metrics endpoint never came up")
             time.sleep(0.2)
     time.sleep(5)
-    total = args.rate * (args.rate_seconds + 10)
-    prod = Child([BIN, "simulate", "--brokers", boot, "--topic", topic, "--rate", str(args.rate), "--events", str(total),
-                  "--accounts", "20000", "--seed", "7", "--quiet"]
-                 + ([] if args.sender_linger_ms is None else ["--kafka-property", f"linger.ms={args.sender_linger_ms}"]),
-                 stdout=subprocess.DEVNULL,
-                 stderr=os.path.join(workdir, "rate-producer.log"))
+    prod = sender(args, boot, topic, workdir, "rate")
     time.sleep(5)  # warm-up: fetchers started, caches filling
     m0, c0, w0 = metrics(port), proc_cpu(svc.pid), time.monotonic()
     pc0 = proc_cpu(prod.pid)
@@ -302,6 +299,27 @@ def rate_run(args, boot, model, workdir, topic):
             "share_within_10ms": within10, "decided_per_second": per_second,
             "seconds_without_decisions": sum(1 for x in per_second if x == 0), "histogram_window": {str(k): v for k, v in h.items()}, "peak_rss_mib": hwm,
             "note": "latency = record timestamp (CreateTime at send) to final decision (outputs acknowledged, offset stored), from the service's histogram (1 ms buckets up to 6 ms, then 8/10/12/15/20/25 ms...: p50/p99 interpolated inside a bucket)"}
+
+
+def sender(args, boot, topic, workdir, tag):
+    """The rate run's sender: `txguard simulate --topic --rate` in its own process."""
+    total = args.rate * (args.rate_seconds + 10)
+    return Child([BIN, "simulate", "--brokers", boot, "--topic", topic, "--rate", str(args.rate), "--events", str(total),
+                  "--accounts", "20000", "--seed", "7", "--quiet"]
+                 + ([] if args.sender_linger_ms is None else ["--kafka-property", f"linger.ms={args.sender_linger_ms}"]),
+                 stdout=subprocess.DEVNULL, stderr=os.path.join(workdir, f"{tag}-producer.log"))
+
+
+def transit_run(args, boot, floor_bin, workdir, topic):
+    """The latency floor of the rate run's rig: the same sender, broker and fetch wait, read by a
+    plain C librdkafka consumer that does nothing with the records (floor.c `transit`)."""
+    p = Child([floor_bin, "transit", boot, topic, str(args.partitions), str(args.rate_seconds), str(args.rate_fetch_wait_ms)])
+    time.sleep(2)  # assigned at the partitions' ends before the first record
+    prod = sender(args, boot, topic, workdir, "transit")
+    out = p.p.stdout.read()
+    p.wait()
+    prod.wait(timeout=args.rate_seconds + 30, sig=signal.SIGTERM)
+    return {**json.loads(out), "note": "wall clock at receipt minus the record's CreateTime; first 3 s left out"}
 
 
 def peer(args, boot, topic, mode, group, count, train_path, workdir, max_seconds):
@@ -453,12 +471,13 @@ def main():
 
     # 4. One broker, one topic.
     floor_bin = os.path.join(work, "floor")
-    if "floor" in only:
+    if only & {"floor", "rate"}:
         cflags = subprocess.check_output(["pkg-config", "--cflags", "--libs", "rdkafka", "openblas"], text=True).split()
         subprocess.check_call(["cc", "-O2", "-o", floor_bin, os.path.join(HERE, "floor.c")] + cflags)
     rate_topics = [f"rate{r}" for r in range(1, args.runs + 1)]  # declared up front, so the group sees them at join
+    transit_topics = [f"transit{r}" for r in range(1, args.runs + 1)]
     broker = Child([BIN, "broker", "--topic", "tx", "--topic", "alerts", "--topic", "dlq", "--partitions", str(args.partitions)]
-                   + [a for t in rate_topics for a in ("--topic", t)],
+                   + [a for t in rate_topics + transit_topics for a in ("--topic", t)],
                    stderr=os.path.join(work, "broker.log"))
     boot = broker.p.stdout.readline().strip()
     if only & {"floor", "txguard", "peers"}:
@@ -521,6 +540,9 @@ def main():
                 log(f"run {run}: service at {args.rate}/s (broker and producer in other processes)")
                 R["rate"] = measure(lambda: rate_run(args, boot, models["hashed"], work, rate_topics[run - 1]))
                 log(f"  CPU {R['rate']['service_cpu_pct_of_core']:.1f}% of a core, p99 {R['rate']['p99_ms']:.1f} ms")
+                log(f"run {run}: transit floor at {args.rate}/s (the same sender and broker, a plain C consumer)")
+                R["transit"] = measure(lambda: transit_run(args, boot, floor_bin, work, transit_topics[run - 1]))
+                log(f"  p50 {R['transit']['p50_ms']:.1f} ms, p99 {R['transit']['p99_ms']:.1f} ms")
             result["runs"].append(R)
     finally:
         broker.wait(timeout=10, sig=signal.SIGTERM)
@@ -592,6 +614,10 @@ def print_table(result):
             print(f"{'txguard run at ' + str(rr['rate_target']) + '/s (own process)':44} {fmt(rr['events_per_s'], '>10,.0f')} "
                   f"{fmt(rr['p50_ms'], '>7.1f')} {fmt(rr['p99_ms'], '>7.1f')} {fmt(rr['cpu_s_per_M'], '>10.1f')} {fmt(rr['peak_rss_mib'], '>12.0f')} "
                   f"{'–':>7} {'':>18} {load(rr):>15}")
+        tr = R.get("transit")
+        if tr:
+            print(f"{'  transit floor (same rig, plain C consumer)':44} {tr['events'] / tr['seconds']:>10,.0f} "
+                  f"{fmt(tr['p50_ms'], '>7.1f')} {fmt(tr['p99_ms'], '>7.1f')} {'–':>10} {'–':>12} {'–':>7} {'':>18} {load(tr):>15}")
         if "sgemm_1thread" in R:
             print(f"  sgemm 1024³, 1 thread: {R['sgemm_1thread']['gflops_best']:.1f} GFLOP/s best ({R['sgemm_1thread']['gflops_per_cpu_second']:.1f} per CPU-second)")
         if th and fl and "river" in R and "sklearn-each" in R:
@@ -603,7 +629,8 @@ def print_table(result):
         if rr:
             parts.append(f"at {rr['rate_target']}/s: service CPU "
                          f"{rr['service_cpu_pct_of_core']:.1f}% of a core (target ≤ 15%), p99 {rr['p99_ms']:.1f} ms, "
-                         f"{100 * rr['share_within_10ms']:.1f}% of events ≤ 10 ms (target p99 ≤ 10 ms); "
+                         f"{100 * rr['share_within_10ms']:.1f}% of events ≤ 10 ms (target p99 ≤ 10 ms"
+                         + (f"; the rig's own transit p99 is {R['transit']['p99_ms']:.1f} ms" if R.get("transit") else "") + "); "
                          f"{rr.get('seconds_without_decisions', '–')} of the window's {len(rr.get('decided_per_second') or [])} seconds without a decision "
                          f"(fewest in a second: {min(rr.get('decided_per_second') or [0]):.0f})")
         if parts:
