@@ -23,21 +23,36 @@ static double cpu(void) {
     return u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6;
 }
 
-static int consume(const char *boot, const char *topic, int partitions, long long count, const char *group) {
+/* A consumer assigned to every partition of `topic` at `start` (no group join), its queue in *q;
+ * NULL after printing the error. `fetch_wait` NULL keeps librdkafka's default. */
+static rd_kafka_t *assigned_consumer(const char *boot, const char *group, const char *fetch_wait, const char *topic,
+                                     int partitions, int64_t start, rd_kafka_queue_t **q) {
     char err[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     if (rd_kafka_conf_set(conf, "bootstrap.servers", boot, err, sizeof err) ||
         rd_kafka_conf_set(conf, "group.id", group, err, sizeof err) ||
         rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err) ||
-        rd_kafka_conf_set(conf, "enable.partition.eof", "false", err, sizeof err)) { fprintf(stderr, "%s\n", err); return 1; }
+        (fetch_wait && rd_kafka_conf_set(conf, "fetch.wait.max.ms", fetch_wait, err, sizeof err)) ||
+        rd_kafka_conf_set(conf, "enable.partition.eof", "false", err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
-    if (!rk) { fprintf(stderr, "%s\n", err); return 1; }
+    if (!rk) { fprintf(stderr, "%s\n", err); return NULL; }
     rd_kafka_poll_set_consumer(rk);
     rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(partitions);
-    for (int p = 0; p < partitions; p++) rd_kafka_topic_partition_list_add(parts, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    for (int p = 0; p < partitions; p++) rd_kafka_topic_partition_list_add(parts, topic, p)->offset = start;
     rd_kafka_assign(rk, parts);
     rd_kafka_topic_partition_list_destroy(parts);
-    rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(rk);
+    *q = rd_kafka_queue_get_consumer(rk);
+    return rk;
+}
+
+static int consume(const char *boot, const char *topic, int partitions, long long count, const char *group) {
+    rd_kafka_queue_t *q;
+    rd_kafka_t *rk = assigned_consumer(boot, group, NULL, topic, partitions, RD_KAFKA_OFFSET_BEGINNING, &q);
+    if (!rk) return 1;
     static rd_kafka_message_t *batch[4096];
     long long got = 0, sum = 0, idle = 0;
     double t0 = 0, c0 = 0, t1 = 0, c1 = 0;
@@ -67,21 +82,9 @@ static int cmp_double(const void *a, const void *b) {
 static double wall_ms(void) { struct timeval t; gettimeofday(&t, NULL); return t.tv_sec * 1e3 + t.tv_usec / 1e3; }
 
 static int transit(const char *boot, const char *topic, int partitions, double seconds, const char *fetch_wait) {
-    char err[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", boot, err, sizeof err) ||
-        rd_kafka_conf_set(conf, "group.id", "floor-transit", err, sizeof err) ||
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err) ||
-        rd_kafka_conf_set(conf, "fetch.wait.max.ms", fetch_wait, err, sizeof err) ||
-        rd_kafka_conf_set(conf, "enable.partition.eof", "false", err, sizeof err)) { fprintf(stderr, "%s\n", err); return 1; }
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
-    if (!rk) { fprintf(stderr, "%s\n", err); return 1; }
-    rd_kafka_poll_set_consumer(rk);
-    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(partitions);
-    for (int p = 0; p < partitions; p++) rd_kafka_topic_partition_list_add(parts, topic, p)->offset = RD_KAFKA_OFFSET_END;
-    rd_kafka_assign(rk, parts);
-    rd_kafka_topic_partition_list_destroy(parts);
-    rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(rk);
+    rd_kafka_queue_t *q;
+    rd_kafka_t *rk = assigned_consumer(boot, "floor-transit", fetch_wait, topic, partitions, RD_KAFKA_OFFSET_END, &q);
+    if (!rk) return 1;
     size_t cap = 1 << 20, n = 0;
     double *lat = malloc(sizeof(double) * cap);
     double first = 0, c0 = 0, c1 = 0, t_start = now();
