@@ -111,6 +111,39 @@ public struct ScoringModel: Sendable, Codable, Equatable {
                             calibrators: calibrators, combiner: configuration.combiner)
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case featureNames, zScoreInputIndices, seed, isolationForest, oneClassSVM, zScore, calibrators, combiner
+    }
+
+    /// Decodes a saved model and checks that its parts agree on the features: each detector was
+    /// validated on its own, but a Z-score input index past the feature vector (or a detector fitted
+    /// on another width) would read outside it at the first event (found by the model-file fuzzer).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let names = try c.decode([String].self, forKey: .featureNames)
+        let indices = try c.decode([Int].self, forKey: .zScoreInputIndices)
+        let forest = try c.decode(IsolationForest.self, forKey: .isolationForest)
+        let svm = try c.decode(OneClassSVM.self, forKey: .oneClassSVM)
+        let z = try c.decode(ZScoreDetector.self, forKey: .zScore)
+        func corrupt(_ why: String) -> DecodingError { .dataCorrupted(.init(codingPath: c.codingPath, debugDescription: why)) }
+        guard forest.featureCount == names.count else {
+            throw corrupt("the isolation forest has \(forest.featureCount) features, the model \(names.count)")
+        }
+        guard svm.featureCount == names.count else {
+            throw corrupt("the one-class SVM has \(svm.featureCount) features, the model \(names.count)")
+        }
+        guard indices.count == z.inputCount, !indices.isEmpty else {
+            throw corrupt("\(indices.count) Z-score input indices for \(z.inputCount) Z-score inputs")
+        }
+        if let bad = indices.first(where: { $0 < 0 || $0 >= names.count }) {
+            throw corrupt("Z-score input index \(bad) is outside the \(names.count) features")
+        }
+        self.init(featureNames: names, zScoreInputIndices: indices, seed: try c.decode(UInt64.self, forKey: .seed),
+                  isolationForest: forest, oneClassSVM: svm, zScore: z,
+                  calibrators: try c.decode(DetectorCalibrators.self, forKey: .calibrators),
+                  combiner: try c.decode(EnsembleCombiner.self, forKey: .combiner))
+    }
+
     init(featureNames: [String], zScoreInputIndices: [Int], seed: UInt64, isolationForest: IsolationForest,
                  oneClassSVM: OneClassSVM, zScore: ZScoreDetector, calibrators: DetectorCalibrators,
                  combiner: EnsembleCombiner) {

@@ -117,7 +117,8 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
         guard inputCalibrators == nil || inputCalibrators!.count == configuration.inputNames.count else {
             throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "Z-score input calibrators do not match the inputs"))
         }
-        guard medians.count == configuration.inputNames.count, absoluteDeviations.count == medians.count else {
+        guard medians.count == configuration.inputNames.count, absoluteDeviations.count == medians.count,
+              global.width == medians.count else {
             throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "Z-score statistics do not match the inputs"))
         }
         refreshCache()

@@ -97,6 +97,44 @@ import Testing
         #expect(try JSONDecoder().decode(AccountStats.self, from: encoder.encode(stats)) == stats)
     }
 
+    /// A saved model whose parts disagree on the features is refused at decoding (the model-file
+    /// fuzzer's reproducer: a Z-score input index past the feature vector read outside it).
+    @Test func modelsWhosePartsDisagreeAreRefused() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let good = try JSONSerialization.jsonObject(with: encoder.encode(Self.model)) as! [String: Any]
+        func decode(_ edit: (inout [String: Any]) -> Void) -> String? {
+            var o = good
+            edit(&o)
+            do {
+                _ = try JSONDecoder().decode(ScoringModel.self, from: JSONSerialization.data(withJSONObject: o))
+                return nil
+            } catch { return "\(error)" }
+        }
+        #expect(decode { _ in } == nil, "the unedited model decodes")
+        let outside = try #require(decode { $0["zScoreInputIndices"] = [0, 8] })
+        #expect(outside.contains("Z-score input index 8 is outside the 8 features"), "\(outside)")
+        #expect(try #require(decode { $0["zScoreInputIndices"] = [-1, 1] }).contains("index -1"))
+        #expect(try #require(decode { $0["zScoreInputIndices"] = [0] }).contains("1 Z-score input indices for 2"))
+        #expect(try #require(decode { $0["featureNames"] = Self.names + ["extra"] }).contains("the isolation forest has 8 features, the model 9"))
+        let narrow = try #require(decode { o in
+            var z = o["zScore"] as! [String: Any]
+            var g = z["global"] as! [String: Any]
+            for k in ["mean", "m2", "ewMean", "ewVariance"] { g[k] = [Float(0)] }
+            z["global"] = g
+            o["zScore"] = z
+        })
+        #expect(narrow.contains("Z-score statistics do not match the inputs"), "\(narrow)")
+        let ragged = try #require(decode { o in
+            var z = o["zScore"] as! [String: Any]
+            var g = z["global"] as! [String: Any]
+            g["m2"] = [Float(0)]
+            z["global"] = g
+            o["zScore"] = z
+        })
+        #expect(ragged.contains("arrays of different lengths"), "\(ragged)")
+    }
+
     @Test func recalibrationReplacesOneCalibrator() throws {
         var model = Self.model
         let x: [Float] = [90, 0, 0, 0, 0, 0, 0, 0]
