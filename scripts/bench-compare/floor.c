@@ -91,7 +91,12 @@ static int transit(const char *boot, const char *topic, int partitions, double s
     for (;;) {
         rd_kafka_message_t *m = rd_kafka_consume_queue(q, 100);
         double t = now();
-        if (!m) { if (first == 0 && t - t_start > 120) break; if (first > 0 && t > first + 3 + seconds) break; continue; }
+        /* Done: the window is over, or nothing arrived for two minutes. */
+        if ((first > 0 && t > first + 3 + seconds) || (first == 0 && t - t_start > 120)) {
+            if (m) rd_kafka_message_destroy(m);
+            break;
+        }
+        if (!m) continue;
         if (!m->err) {
             double w = wall_ms();
             rd_kafka_timestamp_type_t tt;
@@ -103,7 +108,6 @@ static int transit(const char *boot, const char *topic, int partitions, double s
             }
         }
         rd_kafka_message_destroy(m);
-        if (first > 0 && t > first + 3 + seconds) break;
     }
     c1 = cpu();
     rd_kafka_queue_destroy(q);
