@@ -69,6 +69,8 @@ struct RunCommand: AsyncParsableCommand {
         var logger = Logger(label: "txguard")
         logger.logLevel = s.logLevel
         logger[metadataKey: "group"] = "\(s.group)"
+        // Large, short-lived snapshot buffers get their own mappings (see the function's comment).
+        if !fixLargeAllocationThreshold() { logger.debug("glibc mmap threshold left to the allocator") }
         if let config, let warning = file.secretPermissionWarning(path: config) { logger.warning("\(warning)") }
         // Every Kafka property is checked by librdkafka before anything starts (values of
         // sensitive properties are redacted in its messages and in the log line below).
