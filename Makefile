@@ -53,12 +53,12 @@ bench-compare: setup
 # Outside CI (`make test` never fuzzes): every libFuzzer target for FUZZ_SECONDS each, one after
 # the other on one core; FUZZ_TARGET=model (decoder, label, config, model, snapshot, safetensors)
 # runs one. Findings: fuzz-out/<target>/artifacts/.
-FUZZ_SECONDS ?= 600
+FUZZ_SECONDS ?= 900
 FUZZ_TARGET ?= all
 fuzz:
 	scripts/fuzz.sh $(FUZZ_TARGET) $(FUZZ_SECONDS)
 
-# Outside CI (`make test` never runs it), about 2 h at the defaults on 2 cores: the crash
+# Outside CI (`make test` never runs it), about 2 h 40 min at the defaults on 2 cores: the crash
 # loop (txguard run SIGKILLed 20 times over 200k events, against an undisturbed run) in
 # at-least-once and in exactly-once mode, every fuzz target for FUZZ_SECONDS, and a
 # SOAK_MINUTES soak with state for >= 1M accounts. Every step runs; the target fails if one did.
