@@ -49,8 +49,8 @@ def parse_args():
     ap.add_argument("--bin", default=os.path.join(ROOT, ".build", "release", "txguard"))
     ap.add_argument("--events", type=int, default=200_000)
     # Each restart waits for the group to re-form (~10 s on the mock, the killed member's session
-    # must expire), so 20 kills take ~6 minutes on a quiet machine and up to ~8.5 under load (two
-    # loops and `make test` side by side: recoveries of 10-25 s). The producer must still be running
+    # must expire), so 20 kills take ~6 minutes on a quiet machine and ~7 under load (two loops and
+    # `make test` side by side: the 20th kill came at 430 s). The producer must still be running
     # at the last kill, so the default rate spreads the 200k events over ~9.5 minutes (at 500/s the
     # 20th kill of such a run came after the producer had finished and the service caught up).
     ap.add_argument("--rate", type=float, default=350.0, help="events/s produced (steady)")
@@ -204,7 +204,7 @@ def main():
             flowing = m2.get("txguard_events_total", 0) > m1.get("txguard_events_total", 0)
             if not flowing:
                 failures.append(f"kill {k + 1}: no event counted in the 0.5 s before it (producer done and caught up? "
-                                f"a lower --rate or more --events keeps it producing until the last kill)")
+                                "a lower --rate or more --events keeps it producing until the last kill)")
             crash.child.signal(signal.SIGKILL)
             t_kill = time.time()
             crash.child.wait()
