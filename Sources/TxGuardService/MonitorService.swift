@@ -606,25 +606,20 @@ public func fixLargeAllocationThreshold(bytes: Int = 1 << 20,
     return mallopt(mmapThreshold, Int32(clamping: bytes)) == 1
 }
 
-/// glibc's `mallopt` (not in Swift's Glibc module), looked up once; nil on other C libraries.
-private let mallopt: (@convention(c) (Int32, Int32) -> Int32)? = {
-    #if canImport(Glibc)
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return nil }
-    return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
-    #else
-    return nil
-    #endif
-}()
+/// glibc's `mallopt` and `malloc_trim` (not in Swift's Glibc module), looked up once; nil on other
+/// C libraries.
+private let mallopt = glibcFunction("mallopt", as: (@convention(c) (Int32, Int32) -> Int32).self)
+private let mallocTrim = glibcFunction("malloc_trim", as: (@convention(c) (Int) -> Int32).self)
 
-/// glibc's `malloc_trim` (not in Swift's Glibc module), looked up once; nil on other C libraries.
-private let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+/// A C function of the running process by name, as `type`; nil when it is absent (or off glibc).
+private func glibcFunction<F>(_ name: String, as type: F.Type) -> F? {
     #if canImport(Glibc)
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
-    return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
+    return unsafeBitCast(symbol, to: type)
     #else
     return nil
     #endif
-}()
+}
 
 /// Failures that stop the service.
 public enum MonitorError: Error, CustomStringConvertible {

@@ -66,15 +66,8 @@ final class DeadlineTimer: @unchecked Sendable {
     /// Arms on the first of `signals`. Another dispatch source for the same signal (the service
     /// group's) still sees it: libdispatch delivers a signal to every source registered for it.
     func watch(signals: [Int32]) {
-        for sig in signals {
-            // The default action would end the process before any source sees the signal (the
-            // service group sets the same when it starts; it observes through its own source).
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            source.setEventHandler { [weak self] in self?.arm(reason: "signal \(sig)") }
-            source.resume()
-            lock.withLock { sources.append(source) }
-        }
+        let made = signalSources(signals, queue: queue) { [weak self] sig in self?.arm(reason: "signal \(sig)") }
+        lock.withLock { sources.append(contentsOf: made) }
     }
 
     func arm(reason: String) {
@@ -92,5 +85,65 @@ final class DeadlineTimer: @unchecked Sendable {
         }
         thread.name = "txguard-shutdown-deadline"
         thread.start()
+    }
+}
+
+/// The termination signals of a service process, from its first line to its exit. Before the
+/// service group runs (loading a model, waiting for a broker, reading state) nothing has been
+/// consumed, so a signal then calls `beforeStart` (log, exit 0) at once. Once `handOver(to:)`
+/// has been called, a signal triggers the group's graceful shutdown (remembered by the group if
+/// it has not started running yet).
+///
+/// Without it, a signal during start-up either killed the process by its default action (status
+/// "signal 15", which supervisors and tests read as a crash) or, once other dispatch sources had
+/// set `SIG_IGN` and before the group's own handler existed, was lost. Give the group no
+/// `gracefulShutdownSignals` of its own: this is the one path.
+public final class TerminationSignals: @unchecked Sendable {
+    // Sendable: `group` and `sources` are guarded by `lock`; the rest is immutable.
+    private let lock = NSLock()
+    private var group: ServiceGroup?
+    private var sources: [any DispatchSourceSignal] = []
+    private let queue = DispatchQueue(label: "txguard.termination-signals")
+    private let beforeStart: @Sendable (Int32) -> Void
+    private let logger: Logger
+
+    /// Watches `signals` from now on; `beforeStart` runs (on a dispatch queue) for a signal that
+    /// comes before `handOver(to:)`.
+    public init(signals: [Int32] = [SIGTERM, SIGINT], logger: Logger, beforeStart: @escaping @Sendable (Int32) -> Void) {
+        self.beforeStart = beforeStart
+        self.logger = logger
+        sources = signalSources(signals, queue: queue) { [weak self] sig in self?.received(sig) }
+    }
+
+    deinit { for source in sources { source.cancel() } }
+
+    /// From now on a signal shuts `group` down gracefully.
+    public func handOver(to group: ServiceGroup) {
+        lock.withLock { self.group = group }
+    }
+
+    private func received(_ sig: Int32) {
+        guard let group = lock.withLock({ self.group }) else { return beforeStart(sig) }
+        logger.notice("termination signal; shutting down gracefully", metadata: ["signal": "\(sig)"])
+        Task { await group.triggerGracefulShutdown() }
+    }
+}
+
+/// Resumed dispatch sources for `signals`, each calling `handler` on `queue`. libdispatch on Linux
+/// registers a source asynchronously and then installs its own `sigaction` handler (feeding a
+/// signalfd); until then the default action of SIGTERM/SIGINT would end the process. So the
+/// disposition is set to ignore, but only while it is still the default: setting it once
+/// libdispatch's handler is in place would replace that handler, and every source of the process
+/// would stop seeing the signal (what a second watcher did, before this check).
+func signalSources(_ signals: [Int32], queue: DispatchQueue, handler: @escaping @Sendable (Int32) -> Void) -> [any DispatchSourceSignal] {
+    signals.map { sig in
+        var current = sigaction()
+        if sigaction(sig, nil, &current) == 0, current.__sigaction_handler.sa_handler == nil {  // nil: SIG_DFL
+            signal(sig, SIG_IGN)
+        }
+        let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+        source.setEventHandler { handler(sig) }
+        source.resume()
+        return source
     }
 }

@@ -25,7 +25,7 @@ struct RunCommand: AsyncParsableCommand {
         Settings come from flags, then TXGUARD_* environment variables, then --config FILE (JSON, or YAML when \
         named .yaml/.yml, with the flag names as keys, e.g. {"brokers": "...", "input_topic": ["tx"], "group": "txguard"}), \
         then defaults. \
-        The SASL password is read from TXGUARD_SASL_PASSWORD only. SIGTERM/SIGINT: drain, snapshot, commit, exit 0.
+        The SASL password is read from TXGUARD_SASL_PASSWORD only. SIGTERM/SIGINT: drain, snapshot, commit, exit 0 (during start-up: exit 0 at once).
         """
     )
 
@@ -69,6 +69,13 @@ struct RunCommand: AsyncParsableCommand {
         var logger = Logger(label: "txguard")
         logger.logLevel = s.logLevel
         logger[metadataKey: "group"] = "\(s.group)"
+        // From here on SIGTERM/SIGINT end the start-up at once (nothing is consumed yet) and, once
+        // the service group runs, shut it down gracefully.
+        let startupLogger = logger
+        let signals = TerminationSignals(logger: logger) { sig in
+            startupLogger.notice("stop requested during start-up; exiting before consuming anything", metadata: ["signal": "\(sig)"])
+            Glibc.exit(0)
+        }
         // Large, short-lived snapshot buffers get their own mappings (see the function's comment).
         if !fixLargeAllocationThreshold() { logger.debug("glibc mmap threshold left to the allocator") }
         if let config, let warning = file.secretPermissionWarning(path: config) { logger.warning("\(warning)") }
@@ -168,14 +175,16 @@ struct RunCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
         if let labelFeed { services.append(.init(service: labelFeed)) }
         services.append(.init(service: watchdog, successTerminationBehavior: .ignore))
-        var groupConfig = ServiceGroupConfiguration(services: services,
-                                                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // No signals of its own: `signals` (above) triggers its graceful shutdown.
+        var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfig.maximumGracefulShutdownDuration = .milliseconds(Int(s.shutdownDeadline * 1000))
         let settings = s
         let gc = groupConfig
         let log = logger
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await ServiceGroup(configuration: gc).run() }
+            let group = ServiceGroup(configuration: gc)
+            signals.handOver(to: group)
+            tasks.addTask { try await group.run() }
             // Hot reload: a new model file (same path, replaced atomically) is loaded and swapped in
             // at the next batch boundary; a file that fails to load is logged and ignored.
             tasks.addTask {

@@ -158,7 +158,7 @@ struct PipelineEndToEndTests {
         // Reference: one uninterrupted instance.
         let ref = try start("ref", "a-ref")
         #expect(try await waitCommitted("ref", atLeast: 1))
-        #expect(await ref.terminate() == 0)
+        await ref.expectCleanExit("instance ref")
 
         // Crashes at several points, then a second member joins and leaves.
         for fraction in [0.1, 0.3, 0.5] {
@@ -172,10 +172,10 @@ struct PipelineEndToEndTests {
         #expect(try await waitCommitted("crash", atLeast: 0.7))
         let b = try start("crash", "a-crash")
         try await Task.sleep(for: .seconds(5))
-        #expect(await b.terminate() == 0)
+        await b.expectCleanExit("instance b")
         // Generous: on a loaded 2-core machine the debug binary alone can take minutes here.
         #expect(try await waitCommitted("crash", atLeast: 1, log: a), "instance a's log ends:\n\(a.stderr.suffix(4000))")
-        #expect(await a.terminate() == 0)
+        await a.expectCleanExit("instance a")
 
         let refAlerts = try await readTopic(broker.bootstrap, "a-ref")
         let crashAlerts = try await readTopic(broker.bootstrap, "a-crash")
@@ -228,7 +228,7 @@ struct PipelineEndToEndTests {
         #expect(metric(refMetrics, "txguard_events_total") == n)
         #expect(metric(refMetrics, "txguard_transactions_committed_total") > 0)
         #expect(metric(refMetrics, "txguard_transactions_aborted_total") == 0)
-        #expect(await ref.terminate() == 0)
+        await ref.expectCleanExit("instance ref")
         let refSet = try await alertIDs("a-ref")
         #expect(!refSet.isEmpty)
 
@@ -248,7 +248,7 @@ struct PipelineEndToEndTests {
         let lastMetrics = metrics(port)
         #expect(metric(lastMetrics, "txguard_transactions_committed_total") > 0)
         #expect(metric(lastMetrics, "txguard_transactions_aborted_total") == 0)
-        #expect(await last.terminate() == 0)
+        await last.expectCleanExit("instance last")
         #expect(last.stderr.contains("transactional producer ready"))
         #expect(Set(eosSet.keys) == Set(refSet.keys), "same alerted transactions (ref \(refSet.count), after crashes \(eosSet.count))")
         #expect(eosSet.values.allSatisfy { $0.count == 1 }, "an alert sent again carries the same alert_id")
@@ -290,7 +290,7 @@ struct PipelineEndToEndTests {
         let n = Double(lines.count - third)
         _ = try await untilDone { (events() >= n, events()) }
         #expect(events() == n, "no event lost across the reload")
-        #expect(await svc.terminate() == 0)
+        await svc.expectCleanExit("instance svc")
         let alerts = try await readTopic(broker.bootstrap, "alerts")
         let versions = Set(alerts.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.value)) as? [String: Any])?["model_version"] as? String })
         #expect(versions.contains(version2), "alerts after the reload come from the new model (\(versions))")

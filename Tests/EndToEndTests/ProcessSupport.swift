@@ -74,6 +74,24 @@ final class ChildProcess: @unchecked Sendable {
         return process.isRunning ? nil : process.terminationStatus
     }
 
+    /// Sends SIGTERM and records an issue unless the process exits with status 0. The issue says
+    /// whether the process had already exited before the signal (and how), the status, and the
+    /// tail of its stderr. The wait is not a stall detector: `txguard run` enforces its own
+    /// shutdown deadline (30 s, then a forced exit 5 s later), so 60 s only bounds a hung test.
+    func expectCleanExit(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) async {
+        let exitedBefore = !process.isRunning
+        let status = await terminate(timeout: 60)
+        guard status != 0 else { return }
+        let how: String
+        if let status {
+            let reason = process.terminationReason == .uncaughtSignal ? "killed by signal \(status)" : "exit status \(status)"
+            how = exitedBefore ? "had already ended before SIGTERM (\(reason))" : "ended after SIGTERM with \(reason)"
+        } else {
+            how = "still running 60 s after SIGTERM"
+        }
+        Issue.record("\(name) \(how); stderr tail:\n\(stderr.suffix(4000))", sourceLocation: sourceLocation)
+    }
+
     func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)

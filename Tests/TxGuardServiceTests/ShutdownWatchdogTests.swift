@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import ServiceLifecycle
 import Testing
 @testable import TxGuardService
 import TxGuardTestSupport
@@ -46,5 +47,50 @@ struct ShutdownWatchdogTests {
         try await task.value
         #expect(watchdog.isArmed)
         #expect(fired.wait(timeout: .now() + 30) == .success)
+    }
+
+    /// A termination signal before the service group exists ends the start-up (the process would
+    /// exit 0); after the hand-over the same signal shuts the group down gracefully instead. SIGUSR1
+    /// stands in for SIGTERM.
+    @Test func terminationSignalsEndStartUpThenShutTheGroupDown() async throws {
+        let early = Locked<[Int32]>([])
+        let signals = TerminationSignals(signals: [SIGUSR1], logger: quiet("sig")) { sig in early.withLock { $0.append(sig) } }
+        // libdispatch registers the source asynchronously, and this test process has threads that
+        // do not block the signal, so one sent before the registration is dropped: send until seen.
+        try await repeatSignal(SIGUSR1) { !early.value.isEmpty }
+        #expect(early.value.allSatisfy { $0 == SIGUSR1 })
+
+        // As in `txguard run`: the shutdown watchdog watches the same signal from its own source,
+        // created after the first has registered. It must not take the signal from the first.
+        let watchdog = ShutdownWatchdog(deadline: 3600, logger: quiet("wd"), signals: [SIGUSR1]) {}
+        let stopped = Locked<Bool>(false)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [AwaitsShutdown(stopped: stopped)], logger: quiet("group")))
+        signals.handOver(to: group)
+        let startUpSignals = early.value.count
+        let run = Task { try await group.run() }
+        // The group may not be running yet when the first signal comes: it must remember the request.
+        // Both sources must see a signal: the group's shutdown and the watchdog's arming.
+        try await repeatSignal(SIGUSR1) { stopped.value && watchdog.isArmed }
+        try await run.value
+        #expect(early.value.count == startUpSignals, "after the hand-over the start-up path is not taken")
+    }
+}
+
+private struct AwaitsShutdown: Service {
+    let stopped: Locked<Bool>
+    func run() async throws {
+        try await gracefulShutdown()
+        stopped.value = true
+    }
+}
+
+/// Sends `sig` to this process every 50 ms until `condition` holds; fails if it has not after
+/// 30 s (generous: a dispatch source on a loaded machine, not a performance bound).
+private func repeatSignal(_ sig: Int32, until condition: () -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(30)
+    while !condition() {
+        guard Date() < deadline else { throw CancellationError() }
+        kill(getpid(), sig)
+        try await Task.sleep(for: .milliseconds(50))
     }
 }
