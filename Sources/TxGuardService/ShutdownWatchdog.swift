@@ -135,7 +135,7 @@ public final class TerminationSignals: @unchecked Sendable {
 /// disposition is set to ignore, but only while it is still the default: setting it once
 /// libdispatch's handler is in place would replace that handler, and every source of the process
 /// would stop seeing the signal (what a second watcher did, before this check).
-func signalSources(_ signals: [Int32], queue: DispatchQueue, handler: @escaping @Sendable (Int32) -> Void) -> [any DispatchSourceSignal] {
+public func signalSources(_ signals: [Int32], queue: DispatchQueue, handler: @escaping @Sendable (Int32) -> Void) -> [any DispatchSourceSignal] {
     signals.map { sig in
         var current = sigaction()
         if sigaction(sig, nil, &current) == 0, current.__sigaction_handler.sa_handler == nil {  // nil: SIG_DFL

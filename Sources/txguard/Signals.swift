@@ -1,15 +1,12 @@
 import Dispatch
 import Foundation
+import TxGuardService
 
 /// Suspends until SIGINT or SIGTERM arrives; returns its name.
 func waitForTerminationSignal() async -> String {
     await withCheckedContinuation { (cont: CheckedContinuation<String, Never>) in
         let once = SignalOnce(cont)
-        for (sig, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { once.fire(name) }
-            source.resume()
+        for source in signalSources([SIGINT, SIGTERM], queue: .global(), handler: { once.fire($0 == SIGINT ? "SIGINT" : "SIGTERM") }) {
             once.retain(source)
         }
     }
