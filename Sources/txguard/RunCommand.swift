@@ -76,6 +76,9 @@ struct RunCommand: AsyncParsableCommand {
             startupLogger.notice("stop requested during start-up; exiting before consuming anything", metadata: ["signal": "\(sig)"])
             Glibc.exit(0)
         }
+        // Alive until `run` returns: an optimized build may release a local after its last use
+        // (the hand-over below), and its deinit cancels the signal sources.
+        defer { withExtendedLifetime(signals) {} }
         // Large, short-lived snapshot buffers get their own mappings (see the function's comment).
         if !fixLargeAllocationThreshold() { logger.debug("glibc mmap threshold left to the allocator") }
         if let config, let warning = file.secretPermissionWarning(path: config) { logger.warning("\(warning)") }
