@@ -99,7 +99,8 @@ final class DeadlineTimer: @unchecked Sendable {
 /// set `SIG_IGN` and before the group's own handler existed, was lost. Give the group no
 /// `gracefulShutdownSignals` of its own: this is the one path.
 public final class TerminationSignals: @unchecked Sendable {
-    // Sendable: `group` and `sources` are guarded by `lock`; the rest is immutable.
+    // Sendable: `group` is guarded by `lock`; `sources` is set once in `init` (a `var` only because
+    // the sources' handlers capture `self`) and read in `deinit`; the rest is immutable.
     private let lock = NSLock()
     private var group: ServiceGroup?
     private var sources: [any DispatchSourceSignal] = []

@@ -57,7 +57,7 @@ struct ShutdownWatchdogTests {
         let signals = TerminationSignals(signals: [SIGUSR1], logger: quiet("sig")) { sig in early.withLock { $0.append(sig) } }
         // libdispatch registers the source asynchronously, and this test process has threads that
         // do not block the signal, so one sent before the registration is dropped: send until seen.
-        try await repeatSignal(SIGUSR1) { !early.value.isEmpty }
+        try #require(try await repeatSignal(SIGUSR1) { !early.value.isEmpty }, "the start-up path never saw the signal")
         #expect(early.value.allSatisfy { $0 == SIGUSR1 })
 
         // As in `txguard run`: the shutdown watchdog watches the same signal from its own source,
@@ -70,7 +70,8 @@ struct ShutdownWatchdogTests {
         let run = Task { try await group.run() }
         // The group may not be running yet when the first signal comes: it must remember the request.
         // Both sources must see a signal: the group's shutdown and the watchdog's arming.
-        try await repeatSignal(SIGUSR1) { stopped.value && watchdog.isArmed }
+        try #require(try await repeatSignal(SIGUSR1) { stopped.value && watchdog.isArmed },
+                     "after the hand-over: group stopped \(stopped.value), watchdog armed \(watchdog.isArmed)")
         try await run.value
         #expect(early.value.count == startUpSignals, "after the hand-over the start-up path is not taken")
     }
@@ -84,13 +85,12 @@ private struct AwaitsShutdown: Service {
     }
 }
 
-/// Sends `sig` to this process every 50 ms until `condition` holds; fails if it has not after
-/// 30 s (generous: a dispatch source on a loaded machine, not a performance bound).
-private func repeatSignal(_ sig: Int32, until condition: () -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(30)
-    while !condition() {
-        guard Date() < deadline else { throw CancellationError() }
+/// Sends `sig` to this process every 50 ms until `condition` holds (`untilDone` with no progress
+/// figure: false after 30 s without the condition, a delivery bound on a loaded machine).
+private func repeatSignal(_ sig: Int32, until condition: () -> Bool) async throws -> Bool {
+    try await untilDone(stallSeconds: 30, every: .milliseconds(50)) {
+        if condition() { return (true, 0) }
         kill(getpid(), sig)
-        try await Task.sleep(for: .milliseconds(50))
+        return (false, 0)
     }
 }
