@@ -36,10 +36,19 @@ struct AccountStatsTable {
         entries[key]?.lastSeenMillis = millis
     }
 
-    /// Updates the statistics of `key` in place (no copy of their arrays).
-    mutating func update(_ key: UInt64, _ body: (inout AccountStats) -> Void) {
-        guard entries[key] != nil else { return }
-        body(&entries[key]!.stats)
+    /// Moves the statistics of `key` out of the table (an empty placeholder stays until `put`), so
+    /// the caller can change them uniquely referenced without holding the table's access: a closure
+    /// given to `update` that reads other state of the same owner made the compiler copy that state.
+    mutating func take(_ key: UInt64) -> AccountStats? {
+        guard entries[key] != nil else { return nil }
+        var out = AccountStats(inputCount: 0)
+        swap(&out, &entries[key]!.stats)
+        return out
+    }
+
+    /// Puts back statistics moved out by `take`.
+    mutating func put(_ key: UInt64, _ stats: AccountStats) {
+        entries[key]?.stats = stats
     }
 
     private mutating func prune(keeping current: UInt64) {

@@ -157,7 +157,8 @@ public final class PartitionScorer {
         let key = AccountStore.key(tx.accountID)
         stats.ensure(key, at: tx.timestampMillis) { scoring.newAccountStats() }
         // Scored in place: reading `scoring` off the class would copy (retain) all its arrays.
-        let before = stats[key]!
+        // `var`: the learn below drops this copy first, or changing the moments would copy them.
+        var before = stats[key]!
         let s = withUnsafePointer(to: &scoring) { model in
             x.withUnsafeBufferPointer { model.pointee.score($0, accountStats: before) }
         }
@@ -190,8 +191,12 @@ public final class PartitionScorer {
         }
         stats.touch(key, at: tx.timestampMillis)
         if !decision.isAlert {
-            withUnsafePointer(to: &scoring) { model in
-                x.withUnsafeBufferPointer { xb in stats.update(key) { model.pointee.learn(xb, accountStats: &$0) } }
+            before = AccountStats(inputCount: 0)
+            if var st = stats.take(key) {
+                withUnsafePointer(to: &scoring) { model in
+                    x.withUnsafeBufferPointer { model.pointee.learn($0, accountStats: &st) }
+                }
+                stats.put(key, st)
             }
             if let refitted = refitter.offer(x, current: scoring) { scoring = refitted }
         }

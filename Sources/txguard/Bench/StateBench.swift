@@ -105,7 +105,7 @@ struct ScorerBench: AsyncParsableCommand {
 
     func run() async throws {
         let m = try ModelFile.read(path: model)
-        var runtime = try ScoringRuntime.load(model: m, modelDirectory: modelDir)
+        let runtime = try ScoringRuntime.load(model: m, modelDirectory: modelDir)
         if let labels {
             try labelLayerCost(runtime: runtime, labels: labels)
             return
