@@ -32,6 +32,27 @@ import Testing
         #expect(svm.supportVectorCount >= Int(ref.nu * Double(ref.n_train)))
     }
 
+    /// The kernel's vectorised exp against libm's, over the RBF kernel's whole argument range.
+    @Test func vectorisedExpMatchesLibm() {
+        var worst: Float = 0
+        var worstAt: Float = 0
+        var x: Float = -87
+        while x <= 88 {
+            let v = SIMD8<Float>((0..<8).map { x + Float($0) * 0.0137 })
+            let e = KernelMath.exp(v)
+            for lane in 0..<8 where v[lane] <= 88 {
+                let ref = Foundation.exp(Double(v[lane]))
+                let rel = Float(abs(Double(e[lane]) - ref) / ref)
+                if rel > worst { worst = rel; worstAt = v[lane] }
+            }
+            x += 0.11
+        }
+        #expect(worst < 2 * Float.ulpOfOne, "worst relative error \(worst) at x = \(worstAt)")
+        #expect(KernelMath.exp(SIMD8(repeating: 0)) == SIMD8(repeating: 1))
+        let far = KernelMath.exp(SIMD8(repeating: -1_000))
+        #expect(far[0] >= 0 && far[0] < 1e-37, "exp(-1000) = \(far[0])")
+    }
+
     @Test func decisionValuesMatchScikitLearn() {
         let ref = Reference.shared.ocsvm_shuttle
         let svm = Self.fitted
