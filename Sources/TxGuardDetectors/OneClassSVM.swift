@@ -218,10 +218,11 @@ public struct OneClassSVM: Sendable, Codable, Equatable {
             return scaledVectors.withUnsafeBufferPointer { sv in
                 coefficients.withUnsafeBufferPointer { a in
                     // The squared distances first, then one vectorised exp per eight kernels (a
-                    // scalar expf per support vector was a third of the SVM's time).
+                    // scalar expf per support vector was 40% of the SVM's time). The last, partial
+                    // group is gathered into zero-padded vectors (coefficient 0 adds nothing).
                     let n = a.count
                     guard n > 0 else { return -rho }
-                    return withUnsafeTemporaryAllocation(of: Float.self, capacity: n + 8) { d in
+                    return withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { d in
                         var base = 0
                         for k in 0..<n {
                             var acc = SIMD8<Float>.zero
