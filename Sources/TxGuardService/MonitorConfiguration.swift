@@ -14,7 +14,15 @@ public struct MonitorConfiguration: Sendable {
     /// up to `batchSize` records. Longer means fewer, larger transactions and more latency.
     public var transactionIntervalMs: Int = 100
     /// Records taken from Kafka per batch (per transaction in exactly-once mode).
-    public var batchSize: Int = 5000
+    public var batchSize: Int = MonitorConfiguration.defaultBatchSize
+    /// The default batch: 20,000 records. A batch's partitions are processed in parallel, one
+    /// thread per partition, and all of them finish before the next poll. A backlog comes out of
+    /// the consumer queue in per-partition runs (a fetch returns each partition's record batches
+    /// whole, often thousands of records), so a batch of 5,000 spanned only 2 to 3 partitions and
+    /// left a core idle while the largest finished; 20,000 spans about seven (docs/PERFORMANCE.md,
+    /// "Batches that span enough partitions"). At a steady rate a batch is whatever has arrived
+    /// since the last poll, far smaller, so this changes nothing there.
+    public static let defaultBatchSize = 20_000
     /// Longest wait for the first record of a batch (a batch is whatever is fetched by then; it
     /// never waits to fill). Bounds how long the loop is idle between housekeeping turns.
     public var pollTimeoutMs: Int = 100

@@ -352,12 +352,15 @@ public final class MonitorService: Service, @unchecked Sendable {
     }
 
     /// Runs each partition's records through its processor, partitions in parallel, off the
-    /// cooperative pool.
+    /// cooperative pool. The largest jobs start first (threads take iterations in order), so the
+    /// small ones fill the gaps at the end instead of one large job running alone on one core.
     private static func process(_ batch: KafkaMessageBatch, _ jobs: [Job]) async -> [[RecordResult]] {
-        await withCheckedContinuation { (cont: CheckedContinuation<[[RecordResult]], Never>) in
+        let order = jobs.indices.sorted { jobs[$0].indices.count > jobs[$1].indices.count }
+        return await withCheckedContinuation { (cont: CheckedContinuation<[[RecordResult]], Never>) in
             DispatchQueue.global(qos: .userInitiated).async {
                 let slots = DisjointSlots<[RecordResult]>(count: jobs.count, initial: [])
-                DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
+                DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
+                    let j = order[i]
                     let job = jobs[j]
                     slots[j] = job.worker.processor.processBatch(job.indices.map { batch[$0] }, emit: job.emit)
                 }

@@ -46,7 +46,7 @@ struct RunCommand: AsyncParsableCommand {
     var stateStore: String?
     @Option(name: .long, help: "Compacted topic for state snapshots (created if missing). Default txguard-state.") var stateTopic: String?
     @Option(name: .long, help: "Directory for state snapshots (implies --state-store directory). Default ./txguard-state.") var stateDir: String?
-    @Option(name: .long, help: "Records per batch (1-100000). Default 5000.") var batchSize: Int?
+    @Option(name: .long, help: "Records per batch (1-100000): the most taken from Kafka per poll, processed in parallel by partition (one transaction with --exactly-once). Default 20000.") var batchSize: Int?
     @Option(name: .long, help: "Seconds allowed for a graceful shutdown (SIGTERM/SIGINT) before it is forced; 5 s after that the process exits 70 whatever the brokers do. Default 30.") var shutdownDeadline: Double?
     @Option(name: .long, help: "Seconds an assigned partition with records waiting may make no progress before it is reported stalled (log, txguard_partitions_stalled) and resumed. Default 30.")
     var stallAfter: Double?
@@ -321,7 +321,7 @@ struct RunSettings: Sendable {
             guard !inputTopics.contains(t), t != alertTopic, t != deadLetterTopic else { throw ValidationError("labels_topic must differ from the input, alert and dead-letter topics") }
         }
         guard ["kafka", "directory"].contains(stateStore) else { throw ValidationError("state_store \(stateStore.debugDescription): use kafka or directory") }
-        batchSize = pick(f.batchSize, "TXGUARD_BATCH_SIZE", file.batch_size, { Int($0) }) ?? 5000
+        batchSize = pick(f.batchSize, "TXGUARD_BATCH_SIZE", file.batch_size, { Int($0) }) ?? MonitorConfiguration.defaultBatchSize
         shutdownDeadline = pick(f.shutdownDeadline, "TXGUARD_SHUTDOWN_DEADLINE", file.shutdown_deadline, { Double($0) }) ?? 30
         stallAfter = pick(f.stallAfter, "TXGUARD_STALL_AFTER", file.stall_after, { Double($0) }) ?? 30
         guard stallAfter >= 1 && stallAfter <= 86_400 else { throw ValidationError("stall_after must be 1...86400 seconds, got \(stallAfter)") }

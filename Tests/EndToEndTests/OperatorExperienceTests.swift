@@ -176,7 +176,7 @@ struct OperatorExperienceTests {
         let (_, runHelp, _) = try await run(try txguardBinary(), ["run", "--help"])
         let flat = runHelp.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         // Each option's own help text names its default.
-        for (option, expected) in [("--batch-size", "Default 5000."), ("--state-store", "Default kafka"),
+        for (option, expected) in [("--batch-size", "Default 20000."), ("--state-store", "Default kafka"),
                                    ("--shutdown-deadline", "Default 30.")] {
             let text = flat.components(separatedBy: "\(option) <").dropFirst().first?.components(separatedBy: " --").first ?? ""
             #expect(text.contains(expected), "run --help: \(option) lacks \(expected.debugDescription): \(text)")

@@ -133,7 +133,6 @@ struct PipelineBench: AsyncParsableCommand {
         let client = KafkaClientConfiguration(bootstrapServers: boot)
         var conf = MonitorConfiguration(consumer: monitorConsumer(client, group: group, onMockBroker: true),
                                         producer: lowLatencyProducer(client), inputTopics: [topic], alertTopic: "alerts", deadLetterTopic: "dlq")
-        conf.batchSize = 5000
         let factory = PipelineProcessorFactory(runtime: runtime, alertTopic: "alerts", deadLetterTopic: "dlq")
         let service = MonitorService(configuration: conf, processors: factory, stateStore: nil, logger: quiet)
         if let probe { service.acknowledgedBatches.value = { batch in probe.record(batch) } }
