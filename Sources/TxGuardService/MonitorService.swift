@@ -4,6 +4,7 @@ import Glibc
 #endif
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import TxGuardContracts
 import TxGuardKafka
@@ -297,30 +298,24 @@ public final class MonitorService: Service, @unchecked Sendable {
             }
             return Job(worker: w, indices: indices, emit: indices.map { lifecycle.emits(tp, offset: batch[$0].offset) })
         }
-        let results = await Self.process(batch, jobs)
+        let processed = await Self.process(batch, jobs, scores: metrics.score)
 
         var outputs: [OutgoingMessage] = []
         var next: [TopicPartitionOffset] = []
-        var counts = ServiceTotals()
-        var detectorSums = DetectorSums()
+        var tally = BatchTally()
         for (j, job) in jobs.enumerated() {
-            for res in results[j] {
-                outputs += res.outputs
-                switch res.disposition {
-                case .normal: counts.normal += 1; metrics.normal.increment()
-                case .alert: counts.alerts += 1; metrics.alerts.increment()
-                case .deadLetter(let reason): counts.deadLetters += 1; metrics.deadLetter(reason)
-                }
-                if res.amountRounded { metrics.amountsRounded.increment() }
-                if let s = res.score { metrics.score.record(s) }
-                if let t = res.threshold { metrics.threshold.record(t) }
-                detectorSums.add(res.detectors)
-            }
+            for res in processed[j].results where !res.outputs.isEmpty { outputs += res.outputs }
+            tally.merge(processed[j].tally)
             if let last = job.indices.last { next.append(TopicPartitionOffset(job.worker.partition, offset: batch[last].offset + 1)) }
         }
         state.withLock { s in for n in next { s.lifecycle.seen(n.topicPartition, through: n.offset) } }
-        for (name, score, probability) in detectorSums.means { metrics.detectorMeans(name, score: score, probability: probability) }
-        counts.events = results.reduce(0) { $0 + $1.count }
+        let counts = tally.totals
+        metrics.normal.increment(by: counts.normal)
+        metrics.alerts.increment(by: counts.alerts)
+        for (reason, n) in tally.deadLetterReasons.sorted(by: { $0.key < $1.key }) { metrics.deadLetter(reason, count: n) }
+        metrics.amountsRounded.increment(by: tally.amountsRounded)
+        if let t = tally.lastThreshold { metrics.threshold.record(t) }
+        for (name, score, probability) in tally.detectorSums.means { metrics.detectorMeans(name, score: score, probability: probability) }
         metrics.eventsIn.increment(by: counts.events)
 
         if configuration.exactlyOnce {
@@ -354,15 +349,23 @@ public final class MonitorService: Service, @unchecked Sendable {
     /// Runs each partition's records through its processor, partitions in parallel, off the
     /// cooperative pool. The largest jobs start first (threads take iterations in order), so the
     /// small ones fill the gaps at the end instead of one large job running alone on one core.
-    private static func process(_ batch: KafkaMessageBatch, _ jobs: [Job]) async -> [[RecordResult]] {
+    /// Each job's decisions are also counted there (`BatchTally`) and its scores recorded, so the
+    /// serial part of a batch only merges a few sums.
+    private static func process(_ batch: KafkaMessageBatch, _ jobs: [Job], scores: Recorder) async -> [(results: [RecordResult], tally: BatchTally)] {
         let order = jobs.indices.sorted { jobs[$0].indices.count > jobs[$1].indices.count }
-        return await withCheckedContinuation { (cont: CheckedContinuation<[[RecordResult]], Never>) in
+        return await withCheckedContinuation { (cont: CheckedContinuation<[(results: [RecordResult], tally: BatchTally)], Never>) in
             DispatchQueue.global(qos: .userInitiated).async {
-                let slots = DisjointSlots<[RecordResult]>(count: jobs.count, initial: [])
+                let slots = DisjointSlots<(results: [RecordResult], tally: BatchTally)>(count: jobs.count, initial: ([], BatchTally()))
                 DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
                     let j = order[i]
                     let job = jobs[j]
-                    slots[j] = job.worker.processor.processBatch(job.indices.map { batch[$0] }, emit: job.emit)
+                    let results = job.worker.processor.processBatch(job.indices.map { batch[$0] }, emit: job.emit)
+                    var tally = BatchTally()
+                    for r in results {
+                        tally.add(r)
+                        if let s = r.score { scores.record(s) }
+                    }
+                    slots[j] = (results, tally)
                 }
                 cont.resume(returning: slots.values)
             }
@@ -634,6 +637,37 @@ public enum MonitorError: Error, CustomStringConvertible {
     }
 }
 
+/// A batch's (or one partition job's) decisions, counted for the metrics and totals.
+struct BatchTally {
+    var totals = ServiceTotals()
+    var deadLetterReasons: [String: Int] = [:]
+    var amountsRounded = 0
+    /// The threshold of the last record that had one (the gauge shows the latest).
+    var lastThreshold: Double?
+    var detectorSums = DetectorSums()
+
+    mutating func add(_ res: RecordResult) {
+        totals.events += 1
+        switch res.disposition {
+        case .normal: totals.normal += 1
+        case .alert: totals.alerts += 1
+        case .deadLetter(let reason): totals.deadLetters += 1; deadLetterReasons[reason, default: 0] += 1
+        }
+        if res.amountRounded { amountsRounded += 1 }
+        if let t = res.threshold { lastThreshold = t }
+        detectorSums.add(res.detectors)
+    }
+
+    /// Adds `o`, counted after this one.
+    mutating func merge(_ o: BatchTally) {
+        totals.add(o.totals)
+        deadLetterReasons.merge(o.deadLetterReasons, uniquingKeysWith: +)
+        amountsRounded += o.amountsRounded
+        if let t = o.lastThreshold { lastThreshold = t }
+        detectorSums.merge(o.detectorSums)
+    }
+}
+
 /// Sums of each detector's scores over a batch (a handful of detectors: linear search).
 struct DetectorSums {
     private var names: [String] = []
@@ -647,6 +681,15 @@ struct DetectorSums {
                 scores[i] += d.score; probabilities[i] += d.probability; counts[i] += 1
             } else {
                 names.append(d.name); scores.append(d.score); probabilities.append(d.probability); counts.append(1)
+            }
+        }
+    }
+    mutating func merge(_ o: DetectorSums) {
+        for k in o.names.indices {
+            if let i = names.firstIndex(of: o.names[k]) {
+                scores[i] += o.scores[k]; probabilities[i] += o.probabilities[k]; counts[i] += o.counts[k]
+            } else {
+                names.append(o.names[k]); scores.append(o.scores[k]); probabilities.append(o.probabilities[k]); counts.append(o.counts[k])
             }
         }
     }

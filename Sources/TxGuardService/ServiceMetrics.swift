@@ -27,7 +27,9 @@ struct ServiceMetrics: Sendable {
         Gauge(label: "txguard_detector_score", dimensions: [("detector", name)]).record(score)
         Gauge(label: "txguard_detector_tail_probability", dimensions: [("detector", name)]).record(probability)
     }
-    func deadLetter(_ reason: String) { Counter(label: "txguard_decisions_total", dimensions: [("decision", "dead_letter"), ("reason", reason)]).increment() }
+    func deadLetter(_ reason: String, count: Int = 1) {
+        Counter(label: "txguard_decisions_total", dimensions: [("decision", "dead_letter"), ("reason", reason)]).increment(by: count)
+    }
     func stateAccounts(_ tp: TopicPartition, _ value: Int) {
         Gauge(label: "txguard_state_accounts", dimensions: [("topic", tp.topic), ("partition", "\(tp.partition)")]).record(Double(value))
     }
