@@ -157,6 +157,27 @@ struct ConsumerGroupTests {
         producer.close()
     }
 
+    /// A batch larger than the poll's 1,024-record chunk: filled chunk by chunk up to exactly
+    /// `maxMessages`, in offset order, and the rest comes in the next batch, none lost or repeated.
+    @Test func aBatchLargerThanOneChunkFillsToItsCapInOrder() async throws {
+        let cluster = try TestCluster()
+        let topic = try cluster.topic(partitions: 1)
+        let producer = try cluster.producer()
+        _ = try await producer.sendBatch(messages(topic: topic, count: 3000, partition: 0), keepReports: false)
+        let c = try cluster.consumer()
+        try c.assign([TopicPartitionOffset(topic, 0, offset: KafkaOffset.beginning)])
+        // The fill time only bounds the wait: the batch returns as soon as it holds 2,500.
+        let first = await c.nextBatch(maxMessages: 2500, timeoutMs: 30_000, fillMs: 30_000).materialize()
+        #expect(first.count == 2500)
+        #expect(first.map(\.offset) == (0..<2500).map(Int64.init))
+        let rest = await drain(c, count: 500, timeout: .seconds(30))
+        #expect(rest.map(\.offset) == (2500..<3000).map(Int64.init))
+        let none = await c.nextBatch(maxMessages: 2500, timeoutMs: 200)
+        #expect(none.isEmpty)
+        c.close()
+        producer.close()
+    }
+
     @Test func offsetsForTimesReturnsFirstOffsetAtOrAfterTimestamp() async throws {
         let cluster = try TestCluster()
         let topic = try cluster.topic(partitions: 1)
