@@ -59,12 +59,16 @@ public struct OneClassSVM: Sendable, Codable, Equatable {
     public let coefficients: [Float]
     /// Offset ρ.
     public let rho: Double
-    /// Support vectors times √weight, padded to whole SIMD8 chunks (derived; what scoring reads).
-    let scaledVectors: [SIMD8<Float>]
-    /// √weight per feature, padded (derived).
-    let scaledWeights: [SIMD8<Float>]
-    /// SIMD8 chunks per vector.
-    let chunks: Int
+    /// Support vectors times √weight in blocks of eight, feature-major within a block: element
+    /// `b * featureCount + f` holds feature f of vectors 8b…8b+7 (derived; what scoring reads).
+    /// One SIMD8 lane per support vector, so a block's eight squared distances come out as one
+    /// vector, ready for the vectorised exp, with no horizontal sums. Lanes past the last vector
+    /// are 0.
+    let blockVectors: [SIMD8<Float>]
+    /// The dual coefficients in the same blocks (0 in the padding lanes, so they add nothing).
+    let blockCoefficients: [SIMD8<Float>]
+    /// √weight per feature (derived).
+    let rootWeights: [Float]
 
     private enum CodingKeys: String, CodingKey {
         case featureCount, featureMeans, featureWeights, gamma, supportVectors, coefficients, rho
@@ -165,18 +169,19 @@ public struct OneClassSVM: Sendable, Codable, Equatable {
         self.supportVectors = supportVectors
         self.coefficients = coefficients
         self.rho = rho
-        let chunks = (featureCount + 7) / 8
-        self.chunks = chunks
-        var weights = [SIMD8<Float>](repeating: .zero, count: chunks)
-        for f in 0..<featureCount { weights[f / 8][f % 8] = featureWeights[f].squareRoot() }
-        scaledWeights = weights
-        var scaled = [SIMD8<Float>](repeating: .zero, count: chunks * coefficients.count)
+        let roots = featureWeights.map { $0.squareRoot() }
+        rootWeights = roots
+        let blocks = (coefficients.count + 7) / 8
+        var vectors = [SIMD8<Float>](repeating: .zero, count: blocks * featureCount)
+        var alphas = [SIMD8<Float>](repeating: .zero, count: blocks)
         for k in 0..<coefficients.count {
+            alphas[k / 8][k % 8] = coefficients[k]
             for f in 0..<featureCount {
-                scaled[k * chunks + f / 8][f % 8] = supportVectors[k * featureCount + f] * featureWeights[f].squareRoot()
+                vectors[(k / 8) * featureCount + f][k % 8] = supportVectors[k * featureCount + f] * roots[f]
             }
         }
-        scaledVectors = scaled
+        blockVectors = vectors
+        blockCoefficients = alphas
     }
 
     public init(from decoder: Decoder) throws {
@@ -205,50 +210,30 @@ public struct OneClassSVM: Sendable, Codable, Equatable {
     /// SIMD8 over features on √weight-scaled vectors; the scaled x lives on the stack.
     public func decisionFunction(_ x: UnsafeBufferPointer<Float>) -> Double {
         precondition(x.count >= featureCount, "feature vector too short")
-        let chunks = self.chunks
+        let fc = featureCount
         let g = Float(gamma)
-        return withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: chunks) { xs in
-            scaledWeights.withUnsafeBufferPointer { w in
-                for c in 0..<chunks {
-                    var v = SIMD8<Float>.zero
-                    for lane in 0..<8 where c * 8 + lane < featureCount { v[lane] = x[c * 8 + lane] }
-                    xs[c] = v * w[c]
-                }
+        guard !coefficients.isEmpty else { return -rho }
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: max(fc, 1)) { xs in
+            rootWeights.withUnsafeBufferPointer { w in
+                for f in 0..<fc { xs[f] = x[f] * w[f] }
             }
-            return scaledVectors.withUnsafeBufferPointer { sv in
-                coefficients.withUnsafeBufferPointer { a in
-                    // The squared distances first, then one vectorised exp per eight kernels (a
-                    // scalar expf per support vector was 40% of the SVM's time). The last, partial
-                    // group is gathered into zero-padded vectors (coefficient 0 adds nothing).
-                    let n = a.count
-                    guard n > 0 else { return -rho }
-                    return withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { d in
-                        var base = 0
-                        for k in 0..<n {
-                            var acc = SIMD8<Float>.zero
-                            for c in 0..<chunks {
-                                let t = xs[c] - sv[base + c]
-                                acc += t * t
-                            }
-                            base += chunks
-                            d[k] = acc.sum()
+            return blockVectors.withUnsafeBufferPointer { sv in
+                blockCoefficients.withUnsafeBufferPointer { a in
+                    // Eight support vectors at a time: their squared distances in one vector, then
+                    // one vectorised exp (a scalar expf per support vector was 40% of the SVM's
+                    // time; a horizontal sum per vector another fifth).
+                    var total = SIMD8<Float>.zero
+                    var base = 0
+                    for b in 0..<a.count {
+                        var acc = SIMD8<Float>.zero
+                        for f in 0..<fc {
+                            let t = SIMD8<Float>(repeating: xs[f]) - sv[base &+ f]
+                            acc += t * t
                         }
-                        let dist = UnsafeRawPointer(d.baseAddress!), coef = UnsafeRawPointer(a.baseAddress!)
-                        var total = SIMD8<Float>.zero
-                        var k = 0
-                        while k + 8 <= n {
-                            let dk = dist.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
-                            let ak = coef.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
-                            total += ak * KernelMath.exp(-g * dk)
-                            k += 8
-                        }
-                        if k < n {
-                            var dk = SIMD8<Float>.zero, ak = SIMD8<Float>.zero
-                            for lane in 0..<(n - k) { dk[lane] = d[k + lane]; ak[lane] = a[k + lane] }
-                            total += ak * KernelMath.exp(-g * dk)
-                        }
-                        return Double(total.sum()) - rho
+                        base &+= fc
+                        total += a[b] * KernelMath.exp(-g * acc)
                     }
+                    return Double(total.sum()) - rho
                 }
             }
         }
