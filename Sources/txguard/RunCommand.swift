@@ -46,7 +46,7 @@ struct RunCommand: AsyncParsableCommand {
     var stateStore: String?
     @Option(name: .long, help: "Compacted topic for state snapshots (created if missing). Default txguard-state.") var stateTopic: String?
     @Option(name: .long, help: "Directory for state snapshots (implies --state-store directory). Default ./txguard-state.") var stateDir: String?
-    @Option(name: .long, help: "Records per batch (1-100000): the most taken from Kafka per poll, processed in parallel by partition (one transaction with --exactly-once). Default 20000.") var batchSize: Int?
+    @Option(name: .long, help: "Records per batch (1-100000): the most taken from Kafka per poll, processed in parallel by partition (one transaction each in exactly-once mode). Default 20000.") var batchSize: Int?
     @Option(name: .long, help: "Seconds allowed for a graceful shutdown (SIGTERM/SIGINT) before it is forced; 5 s after that the process exits 70 whatever the brokers do. Default 30.") var shutdownDeadline: Double?
     @Option(name: .long, help: "Seconds an assigned partition with records waiting may make no progress before it is reported stalled (log, txguard_partitions_stalled) and resumed. Default 30.")
     var stallAfter: Double?
