@@ -160,11 +160,10 @@ extension GeneralizedPareto {
         let total = data.reduce(0, +) + cens.reduce(0, +)
         guard total > 0 else { return nil }
         let ymax = max(data.max() ?? 0, cens.max() ?? 0)
-        // Σ ln(1 + θv) over the excesses and the censoring points: nearly all of a refit's time,
-        // four logs at a time (`KernelMath.sumOfLogs`, below one ulp of libm's).
         func profile(_ theta: Double) -> (ll: Double, shape: Double) {
-            guard let a = data.withUnsafeBufferPointer({ KernelMath.sumOfLogs(onePlus: theta, times: $0) }),
-                  let b = cens.withUnsafeBufferPointer({ KernelMath.sumOfLogs(onePlus: theta, times: $0) }) else { return (-.infinity, 0) }
+            var a = 0.0, b = 0.0
+            for y in data { let t = 1 + theta * y; if t <= 0 { return (-.infinity, 0) }; a += log(t) }
+            for c in cens { let t = 1 + theta * c; if t <= 0 { return (-.infinity, 0) }; b += log(t) }
             let shape = (a + b) / m
             guard shape != 0, shape / theta > 0 else { return (-.infinity, 0) }
             return (-m * log(shape / theta) - a - m, shape)

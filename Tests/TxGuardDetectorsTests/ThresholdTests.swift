@@ -117,40 +117,6 @@ import Testing
         #expect(GeneralizedPareto.fit(excesses: [1]) == nil)
     }
 
-    /// The censored fit's vector log (fdlibm's algorithm, four lanes) against libm: below one
-    /// double ulp over 1e-300 to 1e300, exact at powers of two, and the sums' domain rules.
-    @Test func vectorisedLogMatchesLibm() {
-        var worst = 0.0, worstAt = 0.0
-        var x = 1e-300
-        var lanes = 0
-        while x < 1e300 {
-            let v = SIMD4(x, x * 1.000_000_1, x * 1.414_213_56, x * 1.999_999_9)
-            let l = KernelMath.log(v)
-            for i in 0..<4 {
-                let ref = Foundation.log(v[i])
-                let err = abs(l[i] - ref) / max(abs(ref).ulp, Double.leastNormalMagnitude)
-                if err > worst { worst = err; worstAt = v[i] }
-                lanes += 1
-            }
-            x *= 1.37
-        }
-        for x in stride(from: 0.5, through: 2.0, by: 0.000_37) {
-            let l = KernelMath.log(SIMD4(repeating: x))
-            let err = abs(l[0] - Foundation.log(x)) / max(Foundation.log(x).magnitude.ulp, Double.leastNormalMagnitude)
-            if err > worst { worst = err; worstAt = x }
-        }
-        #expect(lanes > 8_000)
-        #expect(worst <= 1, "worst error \(worst) ulp at x = \(worstAt)")
-        #expect(KernelMath.log(SIMD4(1, 2, 0.5, 1024)) == SIMD4(0, Foundation.log(2), -Foundation.log(2), 10 * Foundation.log(2)))
-        // Σ ln(1 + θv): as the scalar sum, nil when a term is not positive, libm for infinite terms.
-        let values: [Double] = (0..<11).map { Double($0) * 0.7 }
-        let sum = values.withUnsafeBufferPointer { KernelMath.sumOfLogs(onePlus: 0.3, times: $0) }
-        let scalar = values.reduce(0.0) { $0 + Foundation.log(1 + 0.3 * $1) }
-        #expect(sum != nil && abs(sum! - scalar) < 1e-13)
-        #expect(values.withUnsafeBufferPointer { KernelMath.sumOfLogs(onePlus: -0.5, times: $0) } == nil)
-        #expect([1.0, 2, Double.greatestFiniteMagnitude, 3].withUnsafeBufferPointer { KernelMath.sumOfLogs(onePlus: 10, times: $0) } == .infinity)
-    }
-
     @Test func survivalAndQuantileAreInverse() {
         for g in [GeneralizedPareto(shape: 0.3, scale: 2), GeneralizedPareto(shape: 0, scale: 2), GeneralizedPareto(shape: -0.3, scale: 2)] {
             for s in [0.5, 1e-2, 1e-5] {
