@@ -207,13 +207,13 @@ public struct OneClassSVM: Sendable, Codable, Equatable {
     }
 
     /// sklearn's `decision_function`: Σ αᵢ K(x, svᵢ) − ρ (positive inside the support).
-    /// SIMD8 over features on √weight-scaled vectors; the scaled x lives on the stack.
+    /// Eight √weight-scaled support vectors per step (`blockVectors`); the scaled x lives on the stack.
     public func decisionFunction(_ x: UnsafeBufferPointer<Float>) -> Double {
         precondition(x.count >= featureCount, "feature vector too short")
         let fc = featureCount
         let g = Float(gamma)
         guard !coefficients.isEmpty else { return -rho }
-        return withUnsafeTemporaryAllocation(of: Float.self, capacity: max(fc, 1)) { xs in
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: fc) { xs in
             rootWeights.withUnsafeBufferPointer { w in
                 for f in 0..<fc { xs[f] = x[f] * w[f] }
             }

@@ -20,7 +20,7 @@ public struct MonitorConfiguration: Sendable {
     /// the consumer queue in per-partition runs (a fetch returns each partition's record batches
     /// whole, often thousands of records), so a batch of 5,000 spanned only 2 to 3 partitions and
     /// left a core idle while the largest finished; 20,000 spans about seven (docs/PERFORMANCE.md,
-    /// "Batches that span enough partitions"). At a steady rate a batch is whatever has arrived
+    /// the 2026-12-04 evening section). At a steady rate a batch is whatever has arrived
     /// since the last poll, far smaller, so this changes nothing there.
     public static let defaultBatchSize = 20_000
     /// Longest wait for the first record of a batch (a batch is whatever is fetched by then; it

@@ -312,7 +312,7 @@ public final class MonitorService: Service, @unchecked Sendable {
         let counts = tally.totals
         metrics.normal.increment(by: counts.normal)
         metrics.alerts.increment(by: counts.alerts)
-        for (reason, n) in tally.deadLetterReasons.sorted(by: { $0.key < $1.key }) { metrics.deadLetter(reason, count: n) }
+        for (reason, n) in tally.deadLetterReasons { metrics.deadLetter(reason, count: n) }
         metrics.amountsRounded.increment(by: tally.amountsRounded)
         if let t = tally.lastThreshold { metrics.threshold.record(t) }
         for (name, score, probability) in tally.detectorSums.means { metrics.detectorMeans(name, score: score, probability: probability) }
@@ -352,9 +352,13 @@ public final class MonitorService: Service, @unchecked Sendable {
     /// Each job's decisions are also counted there (`BatchTally`) and its scores recorded, so the
     /// serial part of a batch only merges a few sums.
     ///
-    /// A small batch (at most `inlineRecords` records, well under a millisecond of work: the
-    /// usual batch at a steady rate) is processed right here instead: two thread hand-offs per
-    /// batch cost more than its records at a few thousand events per second.
+    /// A small batch (at most `inlineRecords` records, well under a millisecond of work with hashed
+    /// text: the usual batch at a steady rate) is processed right here instead: two thread
+    /// hand-offs per batch cost more than its records at a few thousand events per second. That
+    /// holds one cooperative thread while it runs (the loop's task waits for it either way); with
+    /// MiniLM text a cold cache can make it tens of milliseconds per uncached merchant text.
+    /// Nothing that must stay timely runs on that pool: the shutdown watchdog, the signal sources
+    /// and the HTTP endpoint have their own threads.
     private static func process(_ batch: KafkaMessageBatch, _ jobs: [Job], scores: Recorder) async -> [(results: [RecordResult], tally: BatchTally)] {
         @Sendable func run(_ job: Job) -> (results: [RecordResult], tally: BatchTally) {
             let results = job.worker.processor.processBatch(job.indices.map { batch[$0] }, emit: job.emit)
@@ -685,22 +689,18 @@ struct DetectorSums {
     private var probabilities: [Double] = []
     private var counts: [Int] = []
     mutating func add(_ ds: [DetectorScore]) {
-        for d in ds {
-            guard d.score.isFinite, d.probability.isFinite else { continue }
-            if let i = names.firstIndex(of: d.name) {
-                scores[i] += d.score; probabilities[i] += d.probability; counts[i] += 1
-            } else {
-                names.append(d.name); scores.append(d.score); probabilities.append(d.probability); counts.append(1)
-            }
+        for d in ds where d.score.isFinite && d.probability.isFinite {
+            accumulate(d.name, score: d.score, probability: d.probability, count: 1)
         }
     }
     mutating func merge(_ o: DetectorSums) {
-        for k in o.names.indices {
-            if let i = names.firstIndex(of: o.names[k]) {
-                scores[i] += o.scores[k]; probabilities[i] += o.probabilities[k]; counts[i] += o.counts[k]
-            } else {
-                names.append(o.names[k]); scores.append(o.scores[k]); probabilities.append(o.probabilities[k]); counts.append(o.counts[k])
-            }
+        for k in o.names.indices { accumulate(o.names[k], score: o.scores[k], probability: o.probabilities[k], count: o.counts[k]) }
+    }
+    private mutating func accumulate(_ name: String, score: Double, probability: Double, count: Int) {
+        if let i = names.firstIndex(of: name) {
+            scores[i] += score; probabilities[i] += probability; counts[i] += count
+        } else {
+            names.append(name); scores.append(score); probabilities.append(probability); counts.append(count)
         }
     }
     var means: [(String, Double, Double)] {
