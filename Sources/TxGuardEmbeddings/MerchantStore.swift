@@ -329,6 +329,9 @@ public struct EventRatePrior: Codable, Sendable, Equatable {
         let w = Double(windowSeconds) * 1000
         var chosen = first.values.filter { Double($0.time - start) >= w }
         if chosen.isEmpty { chosen = Array(first.values) }
+        // Summed in a defined order: a dictionary's order changes with the process's hash seed, and
+        // a floating-point sum in that order made each training run's model differ in the last bits.
+        chosen.sort { ($0.time, $0.events) < ($1.time, $1.events) }
         let exposure = chosen.reduce(0.0) { $0 + max(1, Double(end - $1.time) / w) }
         return EventRatePrior(events: chosen.reduce(0) { $0 + $1.events }, keys: chosen.count, exposureWindows: exposure)
     }

@@ -13,10 +13,18 @@ struct PipelineEndToEndTests {
         try await ws.txguard(["simulate", "--accounts", "500", "--days", "8", "--seed", "11", "--output", ws.path("tx.jsonl")])
         let common = ["backtest", "--input", ws.path("tx.jsonl"), "--train-fraction", "0.5", "--text", "hashed"]
         try await ws.txguard(common + ["--scores", ws.path("s1.jsonl"), "--report", ws.path("r1.json"), "--html", ws.path("r1.html"), "--save-model", ws.path("m.txg")])
-        try await ws.txguard(common + ["--scores", ws.path("s2.jsonl"), "--no-ablation"])
+        try await ws.txguard(common + ["--scores", ws.path("s2.jsonl"), "--no-ablation", "--save-model", ws.path("m2.txg")])
         let s1 = try ws.bytes("s1.jsonl"), s2 = try ws.bytes("s2.jsonl")
         #expect(s1.count > 1000)
         #expect(s1 == s2, "the same backtest twice gives byte-identical scores")
+        // And the same model, bit for bit, apart from when and how long it trained: each process has
+        // its own hash seed, so a sum taken in a dictionary's order differs between the two runs.
+        let trainedModel = { (name: String) throws -> String in
+            String(decoding: try ws.bytes(name), as: UTF8.self).split(separator: "\n", maxSplits: 1).last.map(String.init)!
+                .replacing(#/"trainedAt":"[^"]*"/#, with: "").replacing(#/"seconds":[0-9.eE+-]+/#, with: "")
+        }
+        let m1 = try trainedModel("m.txg"), m2 = try trainedModel("m2.txg")
+        #expect(m1.count > 10_000 && m1 == m2, "two trainings on the same events give the same model")
         let html = String(decoding: try ws.bytes("r1.html"), as: UTF8.self)
         #expect(html.contains("<svg") && !html.contains("src=\"http"))
 
