@@ -132,8 +132,8 @@ def history_features(ev):
     return X, names
 
 
-def iforest(X, n_train):
-    m = IsolationForest(n_estimators=100, random_state=0).fit(X[:n_train])
+def iforest(X, n_train, seed=0):
+    m = IsolationForest(n_estimators=100, random_state=seed).fit(X[:n_train])
     return -m.score_samples(X[n_train:])
 
 

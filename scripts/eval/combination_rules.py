@@ -32,11 +32,12 @@ def rules():
 
 
 def load(runs, name):
+    """(surprises of isolation forest, SVM and Z-score per scored event, fraud or not, transaction ids)."""
     labels = {}
     for line in open(os.path.join(ROOT, "out/eval/streams", f"{name}.labels.jsonl")):
         o = json.loads(line)
         labels[o["transaction_id"]] = bool(o["is_fraud"])
-    S, y = [], []
+    S, y, ids = [], [], []
     path = os.path.join(runs, f"{name}.txguard.scores.jsonl")
     if not os.path.exists(path):
         path = os.path.join(runs, f"{name}.scores.jsonl")
@@ -45,22 +46,29 @@ def load(runs, name):
         s = o["surprise"]
         S.append([s["isolation_forest"], s["ocsvm"], s["zscore"]])
         y.append(labels[o["transaction_id"]])
-    return np.array(S), np.array(y)
+        ids.append(o["transaction_id"])
+    return np.array(S), np.array(y), ids
+
+
+def print_table(rules, data):
+    """PR-AUC of each rule per generator (its streams averaged) and the mean over generators, as a
+    markdown table. `rules`: name -> f(*stream data but the labels) -> scores; `data`: stream ->
+    (..., labels) with the labels last."""
+    print("| rule | " + " | ".join(GENERATORS) + " | mean |")
+    print("|---" * (len(GENERATORS) + 2) + "|")
+    for r, f in rules.items():
+        res = {n: average_precision_score(d[-1], f(*d[:-1])) for n, d in data.items()}
+        per = [np.mean([v for k, v in res.items() if k.startswith(g)]) for g in GENERATORS]
+        print(f"| {r} | " + " | ".join(f"{p:.3f}" for p in per) + f" | {np.mean(per):.3f} |")
 
 
 def main():
     runs = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "out/eval/runs")
-    rs = rules()
-    res = {r: {} for r in rs}
+    data = {}
     for n in STREAMS:
-        S, y = load(runs, n)
-        for r, f in rs.items():
-            res[r][n] = average_precision_score(y, f(S))
-    print("| rule | " + " | ".join(GENERATORS) + " | mean |")
-    print("|---" * (len(GENERATORS) + 2) + "|")
-    for r in rs:
-        per = [np.mean([v for k, v in res[r].items() if k.startswith(g)]) for g in GENERATORS]
-        print(f"| {r} | " + " | ".join(f"{p:.3f}" for p in per) + f" | {np.mean(per):.3f} |")
+        S, y, _ = load(runs, n)
+        data[n] = (S, y)
+    print_table(rules(), data)
 
 
 if __name__ == "__main__":

@@ -9,33 +9,35 @@ default run of `make eval` (<stream>.txguard.scores.jsonl, the forest's and the 
 Then it prints PR-AUC per generator (seeds averaged) and the mean for rules that weigh, truncate or
 maximise the inputs inside the Z-score as well as between detectors.
 
-  scripts/eval/input_rules.py            (after make eval; about 5 min of backtests the first time)
+  scripts/eval/input_rules.py [--amount-weight W]   (after make eval; about 5 min of backtests the
+                                                    first time, and again after each rebuild)
 
 Where a rule re-calibrates a combined Z-score, the calibration here is the empirical tail of the
 scored events' own values (label-free, like txguard's calibration on the training replay, but on
 other events), so figures are close to, not exactly, what txguard would give.
 """
-import json, os, subprocess, sys
+import argparse, importlib.util, json, os, subprocess, sys
 import numpy as np
-from sklearn.metrics import average_precision_score
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_spec = importlib.util.spec_from_file_location("combination_rules", os.path.join(ROOT, "scripts/eval/combination_rules.py"))
+cr = importlib.util.module_from_spec(_spec); _spec.loader.exec_module(cr)
 RUNS = os.path.join(ROOT, "out/eval/runs")
 STREAMS = os.path.join(ROOT, "out/eval/streams")
 TXGUARD = os.environ.get("TXGUARD_BIN") or os.path.join(ROOT, ".build/release/txguard")
-NAMES = ["handbook-s1", "handbook-s2", "handbook-s3", "synccfd-s1", "synccfd-s2", "foreign-s1", "foreign-s2",
-         "holdout-s1", "holdout-s2", "issuer-s1", "issuer-s2"]
-GENERATORS = ["handbook", "synccfd", "foreign", "holdout", "issuer"]
 # The default Z-score inputs the default feature spec produces (acct_count_3600s is replaced by the
-# burst surprisal), and their default weights in the calibrated sum.
+# burst surprisal). Their weights in the calibrated sum: the amount's (txguard's default 3, as
+# `TrainingOptions.zScoreInputWeights`; --amount-weight), the others 1.
 INPUTS = ["amount_log1p", "acct_burst_3600s", "acct_sum_log1p_86400s", "acct_surprisal_merchant_category",
           "merchant_accounts_surprisal"]
-WEIGHTS = np.array([2.0, 1, 1, 1, 1])
+WEIGHTS = np.array([3.0, 1, 1, 1, 1])
 
 
 def per_input_run(name, inp):
+    """Input `inp`'s surprise per transaction id, from a backtest of that input alone (rerun when the
+    cached one is older than the binary)."""
     out = os.path.join(RUNS, f"{name}.z_{inp}.scores.jsonl")
-    if not os.path.exists(out):
+    if not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(TXGUARD):
         frac = "0.3" if name.startswith(("handbook", "synccfd")) else "0.5"
         subprocess.run([TXGUARD, "backtest", "--input", os.path.join(STREAMS, f"{name}.jsonl.gz"),
                         "--labels", os.path.join(STREAMS, f"{name}.labels.jsonl"), "--train-fraction", frac,
@@ -45,17 +47,10 @@ def per_input_run(name, inp):
 
 
 def load(name):
-    labels = {o["transaction_id"]: bool(o["is_fraud"]) for o in map(json.loads, open(os.path.join(STREAMS, f"{name}.labels.jsonl")))}
-    ids, detectors = [], []
-    for o in map(json.loads, open(os.path.join(RUNS, f"{name}.txguard.scores.jsonl"))):
-        s = o["surprise"]
-        ids.append(o["transaction_id"])
-        detectors.append([s["isolation_forest"], s["ocsvm"], s["zscore"]])
-    inputs = []
-    for inp in INPUTS:
-        m = per_input_run(name, inp)
-        inputs.append([m[i] for i in ids])
-    return np.array(detectors), np.array(inputs).T, np.array([labels[i] for i in ids])
+    """(detector surprises, each input's surprise, labels) of a stream's scored events."""
+    detectors, y, ids = cr.load(RUNS, name)
+    inputs = np.array([[m[i] for i in ids] for m in (per_input_run(name, inp) for inp in INPUTS)]).T
+    return detectors, inputs, y
 
 
 def tail_surprise(x):
@@ -83,15 +78,12 @@ def rules():
 
 
 def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--amount-weight", type=float, default=WEIGHTS[0], help="the amount's weight (default 3, txguard's)")
+    WEIGHTS[0] = ap.parse_args().amount_weight
     if not os.access(TXGUARD, os.X_OK):
         sys.exit(f"{TXGUARD} missing: run make eval first")
-    data = {n: load(n) for n in NAMES}
-    print("| rule | " + " | ".join(GENERATORS) + " | mean |")
-    print("|---" * (len(GENERATORS) + 2) + "|")
-    for rule, f in rules().items():
-        per = {n: average_precision_score(y, f(D, Z)) for n, (D, Z, y) in data.items()}
-        g = [np.mean([v for k, v in per.items() if k.startswith(x)]) for x in GENERATORS]
-        print(f"| {rule} | " + " | ".join(f"{v:.3f}" for v in g) + f" | {np.mean(g):.3f} |")
+    cr.print_table(rules(), {n: load(n) for n in cr.STREAMS})
 
 
 if __name__ == "__main__":
