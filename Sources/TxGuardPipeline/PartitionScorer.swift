@@ -57,6 +57,13 @@ public final class PartitionScorer {
     /// Frauds and legitimate rows the current supervised model was trained on.
     public var supervisedTraining: (frauds: Int, legitimate: Int)? { supervised?.lastTraining }
 
+    /// Why the last scheduled supervised retrain trained nothing (nil if it trained or none ran).
+    public var supervisedRefusal: String? { supervised?.lastRefusal }
+
+    /// The supervised layer's training rows: how many, the oldest's event time (µs), and the share
+    /// of events that did not alert kept (below 1 once a busy partition's rows were thinned).
+    public var supervisedRowsKept: (rows: Int, oldest: Int64?, share: Double)? { supervised?.kept }
+
     /// The model version decisions are made with (`/rN` after N online refits).
     public var modelVersion: String { refitter.refits == 0 ? runtime.model.modelVersion : "\(runtime.model.modelVersion)/r\(refitter.refits)" }
 

@@ -9,12 +9,22 @@ public struct SupervisedSettings: Sendable, Codable, Equatable {
     public var retrainEveryMicros: Int64 = 86_400_000_000
     /// Confirmed frauds (and as many legitimate rows) needed before the first model is trained.
     public var minimumFrauds = 20
-    /// Feature rows of recent events kept per partition to train on once their labels arrive.
+    /// Feature rows kept per partition to train on once their labels arrive.
     public var rowCapacity = 100_000
+    /// Event time the kept rows should span. When `rowCapacity` rows span less, the rows of events
+    /// that did not alert are thinned to a sample (halved, by a hash of the transaction id, as often
+    /// as needed) instead of the oldest being dropped, so a busy partition still keeps weeks of
+    /// history for late labels; the sample is weighted back up in training. At least twice
+    /// `presumeLegitimateAfterMicros`.
+    public var keepSpanMicros: Int64 = 30 * 86_400_000_000
     /// Share of legitimate rows trained on (weighted back up), chosen by a hash of the transaction id.
     public var negativeSampleRate = 0.25
     /// Unlabelled events that did not alert count as legitimate once this old (µs); nil: only
-    /// labelled events are trained on. Alerts without a label are never trained on.
+    /// labelled events are trained on. Alerts without a label are never trained on. Needed when
+    /// labels cover only alerts and chargebacks (analysts label what alerted): the labelled
+    /// legitimate events are then all alerts, and a model of frauds against them learns that
+    /// not alerting looks like fraud. Without it such a training set is refused (see
+    /// `SupervisedLayer.lastRefusal`).
     public var presumeLegitimateAfterMicros: Int64?
     /// Weight of the supervised evidence (the model's log-likelihood ratio, natural log) added to
     /// the ensemble's surprise score.
@@ -59,16 +69,31 @@ final class SupervisedLayer {
     /// Wall seconds spent retraining (benchmarks separate it from per-event scoring).
     private(set) var retrainSeconds = 0.0
     private(set) var lastTraining: (frauds: Int, legitimate: Int)?
+    /// Why the last scheduled retrain trained nothing, or nil if it trained.
+    private(set) var lastRefusal: String?
     private var nextRetrain: Int64?
 
     private struct Row {
         var transactionID: String
         var eventTime: Int64
         var alerted: Bool
+        /// The transaction id's hash as a fraction in [0, 1): what every sampling decision reads.
+        var hash: Double
         var values: [Float]
     }
     private var rows: [Row] = []
     private var head = 0
+    /// Rows of events that did not alert are kept when their hash is below this (1 until the kept
+    /// rows first span less than `keepSpanMicros` at capacity; halved at each thinning).
+    private(set) var keepBelow = 1.0
+
+    /// The training rows kept: how many, the oldest's event time, and the share of events that did
+    /// not alert kept (1 until thinned).
+    var kept: (rows: Int, oldest: Int64?, share: Double) { (rows.count, rows.isEmpty ? nil : rows[head].eventTime, keepBelow) }
+
+    private static func hashFraction(_ transactionID: String) -> Double {
+        Double(FNV1a64.hash(transactionID.utf8) % 1_000_000) / 1_000_000
+    }
     /// Rows of confirmed frauds that left the ring, kept for training (bounded).
     private var fraudArchive: [String: Row] = [:]
     private var fraudArchiveOrder: [String] = []
@@ -103,22 +128,43 @@ final class SupervisedLayer {
 
     /// Keeps an event's row until its label can arrive.
     func record(transactionID: String, eventTime: Int64, alerted: Bool, row: [Float]) {
-        let r = Row(transactionID: transactionID, eventTime: eventTime, alerted: alerted, values: row)
-        if rows.count < settings.rowCapacity {
+        let h = Self.hashFraction(transactionID)
+        guard alerted || h < keepBelow else { return }
+        let span = max(settings.keepSpanMicros, 2 * (settings.presumeLegitimateAfterMicros ?? 0))
+        if rows.count >= settings.rowCapacity, !rows.isEmpty, eventTime - rows[head].eventTime < span, keepBelow > 1e-6 {
+            thin(now: eventTime)
+            guard alerted || h < keepBelow else { return }
+        }
+        let r = Row(transactionID: transactionID, eventTime: eventTime, alerted: alerted, hash: h, values: row)
+        if rows.count < max(settings.rowCapacity, 1) {
             rows.append(r)
         } else {
             let old = rows[head]
             rows[head] = r
             head = (head + 1) % rows.count
-            archiveIfFraud(old)
+            archiveIfFraud(old, now: eventTime)
         }
     }
 
-    private var archiveBook: LabelBook?
-    private var archiveTime: Int64 = .min
+    /// Halves the sample of rows of events that did not alert (alerted rows all stay), oldest first.
+    private func thin(now: Int64) {
+        keepBelow /= 2
+        var kept: [Row] = []
+        kept.reserveCapacity(rows.count)
+        for k in 0..<rows.count {
+            let r = rows[(head + k) % rows.count]
+            if r.alerted || r.hash < keepBelow { kept.append(r) } else { archiveIfFraud(r, now: now) }
+        }
+        rows = kept
+        head = 0
+    }
 
-    private func archiveIfFraud(_ row: Row) {
-        guard let book = archiveBook, let l = book.label(of: row.transactionID, visibleAt: archiveTime), l.isFraud else { return }
+    private var archiveBook: LabelBook?
+
+    /// Keeps a row that leaves the kept rows if it is a fraud known at event time `now` (training
+    /// reads it only once its label is visible at the retrain instant).
+    private func archiveIfFraud(_ row: Row, now: Int64) {
+        guard let book = archiveBook, let l = book.label(of: row.transactionID, visibleAt: now), l.isFraud else { return }
         if fraudArchive[row.transactionID] == nil { fraudArchiveOrder.append(row.transactionID) }
         fraudArchive[row.transactionID] = row
         if fraudArchiveOrder.count > 20_000 { fraudArchive[fraudArchiveOrder.removeFirst()] = nil }
@@ -132,6 +178,7 @@ final class SupervisedLayer {
     @discardableResult
     func retrainIfDue(at t: Int64, book: LabelBook) -> Bool {
         var swapped = false
+        if archiveBook == nil { archiveBook = book }
         if let p = pending, t >= p.swapAt {
             let started = DispatchTime.now().uptimeNanoseconds
             if let r = p.job.wait() { apply(r); swapped = true }
@@ -147,8 +194,6 @@ final class SupervisedLayer {
         var asOf = due
         while asOf + every <= t { asOf += every }
         nextRetrain = asOf + every
-        archiveBook = book
-        archiveTime = asOf
         let started = DispatchTime.now().uptimeNanoseconds
         defer { retrainSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
         if let job = startRetrain(asOf: asOf, book: book) {
@@ -172,9 +217,6 @@ final class SupervisedLayer {
         lastTraining = (r.frauds, r.legitimate)
     }
 
-    private func sampled(_ transactionID: String) -> Bool {
-        Double(FNV1a64.hash(transactionID.utf8) % 1_000_000) < settings.negativeSampleRate * 1_000_000
-    }
 
     /// Trains on the rows whose labels are visible at `asOf` (and, if configured, old unlabelled
     /// non-alerted rows as legitimate). No label visible after `asOf` is read.
@@ -182,14 +224,21 @@ final class SupervisedLayer {
         var values: [Float] = []
         var labels: [Bool] = []
         var weights: [Double] = []
-        var frauds = 0, legit = 0
+        var frauds = 0, legit = 0, legitNotAlerted = 0
+        var legitWeight = 0.0
         var seen = Set<String>()
-        let negWeight = 1 / max(settings.negativeSampleRate, 1e-6)
+        // Inverse inclusion probability: every labelled alert is trained on, other legitimate rows
+        // only when their id falls in the sample (the kept rows' sample, thinned or not, and the
+        // training sample nest: both read the same hash).
+        let sampleRate = min(max(settings.negativeSampleRate, 1e-6), keepBelow)
+        let negWeight = 1 / sampleRate
+        func sampled(_ r: Row) -> Bool { r.hash < sampleRate }
         func add(_ r: Row, fraud: Bool) {
             values += r.values
             labels.append(fraud)
-            weights.append(fraud ? 1 : negWeight)
-            if fraud { frauds += 1 } else { legit += 1 }
+            let w = fraud || r.alerted ? 1 : negWeight
+            weights.append(w)
+            if fraud { frauds += 1 } else { legit += 1; legitWeight += w; if !r.alerted { legitNotAlerted += 1 } }
         }
         // Ring order from the oldest row, so the training set does not depend on where the ring wraps.
         for k in 0..<rows.count {
@@ -197,17 +246,31 @@ final class SupervisedLayer {
             guard r.eventTime <= asOf else { continue }
             if let l = book.label(of: r.transactionID, visibleAt: asOf) {
                 seen.insert(r.transactionID)
-                if l.isFraud { add(r, fraud: true) } else if r.alerted || sampled(r.transactionID) { add(r, fraud: false) }
-            } else if let after = settings.presumeLegitimateAfterMicros, !r.alerted, r.eventTime + after <= asOf, sampled(r.transactionID) {
+                if l.isFraud { add(r, fraud: true) } else if r.alerted || sampled(r) { add(r, fraud: false) }
+            } else if let after = settings.presumeLegitimateAfterMicros, !r.alerted, r.eventTime + after <= asOf, sampled(r) {
                 add(r, fraud: false)
             }
         }
         for id in fraudArchiveOrder where !seen.contains(id) {
             if let r = fraudArchive[id], book.label(of: id, visibleAt: asOf)?.isFraud == true { add(r, fraud: true) }
         }
-        guard frauds >= settings.minimumFrauds, legit >= settings.minimumFrauds,
-              let x = try? FeatureMatrix(rowCount: labels.count, columnCount: featureNames.count, values: values) else { return nil }
-        let prior = log(Double(frauds) / (Double(legit) * negWeight))
+        // Legitimate rows that are all alerts would teach the trees that not alerting looks like fraud.
+        guard frauds >= settings.minimumFrauds, legitNotAlerted >= settings.minimumFrauds else {
+            let oldest = rows.isEmpty ? asOf : rows[head].eventTime
+            if frauds >= settings.minimumFrauds, let after = settings.presumeLegitimateAfterMicros, asOf - oldest < after {
+                lastRefusal = String(format: "the training rows kept (%d, the last %.1f h of event time) are all younger than presume-legitimate-after "
+                                     + "(%.1f h), so none is presumed legitimate yet", rows.count, Double(asOf - oldest) / 3.6e9, Double(after) / 3.6e9)
+            } else if frauds < settings.minimumFrauds || legit < settings.minimumFrauds {
+                lastRefusal = "too few labelled rows visible (\(frauds) frauds, \(legit) legitimate; \(settings.minimumFrauds) of each needed)"
+            } else {
+                lastRefusal = "the \(legit) legitimate rows visible include only \(legitNotAlerted) that did not alert: labels seem to cover "
+                    + "only alerts and chargebacks; set --presume-legitimate-after (e.g. the chargeback horizon) to count old unlabelled events as legitimate"
+            }
+            return nil
+        }
+        guard let x = try? FeatureMatrix(rowCount: labels.count, columnCount: featureNames.count, values: values) else { return nil }
+        lastRefusal = nil
+        let prior = log(Double(frauds) / legitWeight)
         let names = featureNames, configuration = settings.trees, counts = (frauds, legit), y = labels, w = weights
         return BackgroundJob {
             (try? GradientBoostedTrees.fit(x, labels: y, sampleWeights: w, featureNames: names, configuration: configuration))

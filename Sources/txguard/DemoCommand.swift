@@ -20,7 +20,8 @@ struct DemoCommand: AsyncParsableCommand {
         4. runs the monitor service (the same code as `txguard run`) while the second half is produced at a \
         steady rate, with a few malformed records mixed in;
         5. a simulated analyst closes each alert (fraud or false positive) an hour after the transaction, and \
-        chargebacks for frauds arrive two days after them, on a labels topic the monitor reads (`run --labels-topic`);
+        chargebacks for frauds arrive two days after them, on a labels topic the monitor reads (`run --labels-topic`); \
+        other events count as legitimate for the supervised layer once two days old (`run --presume-legitimate-after 2d`);
         6. prints sample alerts with their explanations, precision/recall against the simulated labels for each \
         half of the live stream beside the same events scored without labels, and writes an HTML backtest report.
         """
@@ -79,10 +80,14 @@ struct DemoCommand: AsyncParsableCommand {
         try ModelFile.write(model, to: modelPath)
 
         // 4. The monitor, live.
+        let day: Int64 = 86_400_000_000, chargebackDelay = 2 * day
         var runtime = try ScoringRuntime.load(model: model)
         let book = LabelBook()
         book.joinsTransactions = true
         runtime.labels = book
+        // The analysts label only alerts, so the other legitimate events are presumed so once
+        // every chargeback for them would have arrived (`run --presume-legitimate-after 2d`).
+        runtime.supervised.presumeLegitimateAfterMicros = chargebackDelay
         let boot = cluster.bootstrapServers
         let client = KafkaClientConfiguration(bootstrapServers: boot)
         var cc = monitorConsumer(client, group: "txguard-demo", onMockBroker: true)
@@ -99,11 +104,11 @@ struct DemoCommand: AsyncParsableCommand {
         let group = ServiceGroup(services: [service, feed], gracefulShutdownSignals: [.sigint, .sigterm], logger: quiet)
         let live = Array(lines[half...])
         let liveTimes = Array(times[half...]), liveIDs = Array(ids[half...])
-        let day: Int64 = 86_400_000_000
         let malformed: [[UInt8]] = [Array("{\"transaction_id\":\"broken-1\",\"amount\":\"12.00\"}".utf8), Array("not json at all".utf8),
                                     Array("{\"transaction_id\":\"t\",\"account_id\":\"a\",\"timestamp\":\"2026-11-20T10:00:00Z\",\"amount\":\"NaN\",\"currency\":\"EUR\"}".utf8)]
         say("• monitor started (group txguard-demo) with the label feed; producing \(live.count) live events at \(rate)/s plus \(malformed.count) malformed records;")
-        say("  analysts close each alert an hour after its transaction, chargebacks arrive two days after a fraud\n")
+        say("  analysts close each alert an hour after its transaction, chargebacks arrive two days after a fraud;")
+        say("  events without a label are presumed legitimate after those two days (run --presume-legitimate-after 2d)\n")
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: quiet)
         let total = live.count + malformed.count
         let alertReader = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: "demo-reader"), logger: quiet)
@@ -125,10 +130,10 @@ struct DemoCommand: AsyncParsableCommand {
                     let key = extractStringField(line, "account_id")
                     try producer.send(OutgoingMessage(topic: "transactions", key: key, value: line), tracker: tracker)
                     // Chargebacks: every fraud is labelled two days after it happened, once the stream is there.
-                    while chargebackNext < i, liveTimes[chargebackNext] + 2 * day <= liveTimes[i] {
+                    while chargebackNext < i, liveTimes[chargebackNext] + chargebackDelay <= liveTimes[i] {
                         let id = liveIDs[chargebackNext]
                         if truth[id]?.fraud == true {
-                            let l = Label(transactionID: id, isFraud: true, source: .chargeback, labeledAtMicros: liveTimes[chargebackNext] + 2 * day,
+                            let l = Label(transactionID: id, isFraud: true, source: .chargeback, labeledAtMicros: liveTimes[chargebackNext] + chargebackDelay,
                                           fraudType: truth[id]?.type)
                             try producer.send(OutgoingMessage(topic: "labels", key: nil, value: l.encoded()), tracker: tracker)
                         }

@@ -52,6 +52,8 @@ struct RunCommand: AsyncParsableCommand {
     var stallAfter: Double?
     @Option(name: .long, help: "Topic of labels (label.v1: analyst dispositions, chargebacks) read by every instance; joined labels go to <topic>.resolved (compacted, created if missing). Without it the monitor is unsupervised.")
     var labelsTopic: String?
+    @Option(name: .long, help: ArgumentHelp("With a labels topic: count unlabelled events that did not alert as legitimate once this old (e.g. 45d, your chargeback horizon). Needed when labels cover only alerts and chargebacks. Default: only labelled events train the supervised layer.", valueName: "duration"))
+    var presumeLegitimateAfter: String?
     @Option(name: .long, help: "Directory of the MiniLM files, if the model uses them.") var modelDir: String?
     @Option(name: .long, help: "Field mapping JSON for your own transaction shape.") var mapping: String?
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical. Default info.") var logLevel: String?
@@ -130,6 +132,10 @@ struct RunCommand: AsyncParsableCommand {
         let labelBook = s.labelsTopic.map { _ in LabelBook() }
         labelBook?.joinsTransactions = true
         runtime.labels = labelBook
+        runtime.supervised.presumeLegitimateAfterMicros = s.presumeLegitimateAfterMicros
+        if labelBook != nil && s.presumeLegitimateAfterMicros == nil {
+            logger.notice("labels: only labelled events train the supervised layer; if your labels cover only alerts and chargebacks, set --presume-legitimate-after (it refuses to train on alerts alone as the legitimate side)")
+        }
         logger.info("model loaded", metadata: ["model": "\(m.modelVersion)", "features": "\(m.scoring.featureCount)", "text": "\(m.text.embedder.rawValue)"])
 
         let cc = monitorConsumer(client, group: s.group)
@@ -281,6 +287,7 @@ struct RunSettings: Sendable {
     var stateStore: String
     var stateTopic: String
     var labelsTopic: String?
+    var presumeLegitimateAfterMicros: Int64?
     var batchSize: Int
     var shutdownDeadline: Double
     var stallAfter: Double
@@ -319,6 +326,11 @@ struct RunSettings: Sendable {
         if let t = labelsTopic {
             guard isValidTopicName(t), isValidTopicName(t + ".resolved") else { throw ValidationError("labels_topic \(t.debugDescription) is not a valid Kafka topic name") }
             guard !inputTopics.contains(t), t != alertTopic, t != deadLetterTopic else { throw ValidationError("labels_topic must differ from the input, alert and dead-letter topics") }
+        }
+        if let p = pick(f.presumeLegitimateAfter, "TXGUARD_PRESUME_LEGITIMATE_AFTER", file.presume_legitimate_after, { $0 }) {
+            guard let d = parseDurationMicros(p), d > 0 else { throw ValidationError("presume_legitimate_after \(p.debugDescription) must be a duration, e.g. 45d or 12h") }
+            guard labelsTopic != nil else { throw ValidationError("presume_legitimate_after needs labels_topic (it tells the supervised layer how to read labels)") }
+            presumeLegitimateAfterMicros = d
         }
         guard ["kafka", "directory"].contains(stateStore) else { throw ValidationError("state_store \(stateStore.debugDescription): use kafka or directory") }
         batchSize = pick(f.batchSize, "TXGUARD_BATCH_SIZE", file.batch_size, { Int($0) }) ?? MonitorConfiguration.defaultBatchSize

@@ -35,6 +35,12 @@ import Testing
         #expect(s9 != 0 && o9.contains("transaction_interval_ms must be 0...60000"))
         let (s10, o10) = try await check(good.replacingOccurrences(of: "\"group\": \"g\",", with: "\"group\": \"g\", \"transactional_id\": \"\","), ws)
         #expect(s10 != 0 && o10.contains("transactional_id must not be empty"))
+        let (s11, o11) = try await check(good.replacingOccurrences(of: "\"group\": \"g\",", with: "\"group\": \"g\", \"presume_legitimate_after\": \"45d\","), ws)
+        #expect(s11 != 0 && o11.contains("presume_legitimate_after needs labels_topic"), "\(o11)")
+        let (s12, o12) = try await check(good.replacingOccurrences(of: "\"group\": \"g\",", with: "\"group\": \"g\", \"labels_topic\": \"labels\", \"presume_legitimate_after\": \"soon\","), ws)
+        #expect(s12 != 0 && o12.contains("presume_legitimate_after \"soon\" must be a duration"), "\(o12)")
+        let (s13, o13) = try await check(good.replacingOccurrences(of: "\"group\": \"g\",", with: "\"group\": \"g\", \"labels_topic\": \"labels\", \"presume_legitimate_after\": \"45d\","), ws)
+        #expect(s13 == 0, "\(o13)")
         // The same settings as YAML.
         let yaml = """
         brokers: 127.0.0.1:9092
