@@ -57,10 +57,14 @@ public struct ResolvedLabel: Sendable, Hashable, Codable {
 /// arrived before the event that could see it was scored (in `run`, labels consumed late are
 /// missed by the events scored before they arrived: that is the staleness the design allows).
 ///
-/// One label per transaction: a second label with a later `labeled_at` corrects the first (its
-/// counts move), one with the same or an earlier `labeled_at` is a duplicate or stale and changes
-/// nothing. Per entity at most `maxEventsPerEntity` labels are kept (the oldest by event time go
-/// first), and labels older than `retentionMicros` before the newest event time queried are pruned.
+/// A transaction's labels are versions: as of time t, the one in force is the label with the
+/// latest `labeled_at` among those visible at t. A chargeback that corrects an analyst's verdict
+/// weeks later therefore changes the counts from its own time on, and the analyst's label still
+/// counts before it, in a backtest given both labels up front exactly as in a run that read them
+/// one after the other. A label older than one already held (it arrived late) is kept as history
+/// (`stale`); the same `labeled_at` and verdict again is a `duplicate`. Per entity at most
+/// `maxEventsPerEntity` labels are kept (the oldest by event time go first), and labels older than
+/// `retentionMicros` before the newest event time queried are pruned.
 public final class LabelBook: @unchecked Sendable {
     /// What `insert` did.
     public enum Outcome: String, Sendable {
@@ -77,13 +81,20 @@ public final class LabelBook: @unchecked Sendable {
         var eventTime: Int64
         var isFraud: Bool
         var transactionID: String
+        /// When a later version of the transaction's label takes over (`.max` for the latest).
+        var supersededAt: Int64 = .max
+
+        func inForce(at time: Int64) -> Bool { visibleAt <= time && time < supersededAt }
     }
 
     /// One entity's labels, sorted by event time (ties by transaction id), with running counts so
     /// a window's counts cost two binary searches plus a scan of only the labels recent enough that
     /// they might not be visible yet (event time within the entity's longest label delay).
     struct EntityList {
+        /// The latest version of each transaction's label.
         var entries: [Entry] = []
+        /// Earlier versions in force for a while (corrections are rare: scanned in full).
+        var superseded: [Entry] = []
         /// Labels and frauds among `entries[0..<i]`, at index i.
         var cumulativeLabelled: [Int32] = [0]
         var cumulativeFrauds: [Int32] = [0]
@@ -103,6 +114,13 @@ public final class LabelBook: @unchecked Sendable {
         }
 
         mutating func insert(_ entry: Entry, capacity: Int) {
+            guard entry.supersededAt == .max else {
+                superseded.append(entry)
+                if superseded.count > capacity, let k = superseded.indices.min(by: { superseded[$0].eventTime < superseded[$1].eventTime }) {
+                    superseded.remove(at: k)
+                }
+                return
+            }
             let i = entries.partitioningIndex { ($0.eventTime, $0.transactionID) > (entry.eventTime, entry.transactionID) }
             entries.insert(entry, at: i)
             maxDelay = max(maxDelay, entry.visibleAt - entry.eventTime)
@@ -117,6 +135,7 @@ public final class LabelBook: @unchecked Sendable {
         }
 
         mutating func remove(_ transactionID: String) {
+            superseded.removeAll { $0.transactionID == transactionID }
             entries.removeAll { $0.transactionID == transactionID }
             cumulativeLabelled = [0]
             cumulativeFrauds = [0]
@@ -124,6 +143,7 @@ public final class LabelBook: @unchecked Sendable {
         }
 
         mutating func dropBefore(_ cutoff: Int64) {
+            superseded.removeAll { $0.eventTime <= cutoff }
             let i = entries.partitioningIndex { $0.eventTime > cutoff }
             guard i > 0 else { return }
             entries.removeFirst(i)
@@ -149,12 +169,17 @@ public final class LabelBook: @unchecked Sendable {
                 }
                 j += 1
             }
+            for e in superseded where e.eventTime > time - window && e.eventTime <= time && e.inForce(at: time) {
+                labelled += 1
+                if e.isFraud { frauds += 1 }
+            }
             return (labelled, frauds)
         }
     }
 
     private let lock = NSLock()
-    private var byTransaction: [String: ResolvedLabel] = [:]
+    /// Each transaction's label versions, by `labeled_at`.
+    private var byTransaction: [String: [ResolvedLabel]] = [:]
     private var byEntity: [EntityKey: EntityList] = [:]
     /// Legitimate labels per account (any time), so feedback is looked up only where there are some.
     private var legitimateByAccount: [String: Int] = [:]
@@ -174,24 +199,41 @@ public final class LabelBook: @unchecked Sendable {
     /// Labels held.
     public var count: Int { lock.withLock { byTransaction.count } }
 
-    /// Adds (or corrects) a label.
+    /// Adds a label: the transaction's first (`added`), a newer version (`corrected`), an older one
+    /// that arrived late (`stale`, kept as history), or one already held (`duplicate`). A second
+    /// label with the same `labeled_at` and the other verdict replaces it.
     @discardableResult
     public func insert(_ label: ResolvedLabel) -> Outcome {
         lock.withLock {
-            var outcome = Outcome.added
-            if let old = byTransaction[label.transactionID] {
-                if label.labeledAtMicros < old.labeledAtMicros { return .stale }
-                if label.labeledAtMicros == old.labeledAtMicros && label.isFraud == old.isFraud { return .duplicate }
-                for (k, v) in old.entities { byEntity[EntityKey(kind: k, value: v)]?.remove(old.transactionID) }
-                if !old.isFraud, let a = old.entities[.account] { legitimateByAccount[a, default: 1] -= 1 }
+            var versions = byTransaction[label.transactionID] ?? []
+            let outcome: Outcome
+            if let k = versions.firstIndex(where: { $0.labeledAtMicros == label.labeledAtMicros }) {
+                if versions[k].isFraud == label.isFraud { return .duplicate }
+                versions[k] = label
                 outcome = .corrected
+            } else {
+                let k = versions.partitioningIndex { $0.labeledAtMicros > label.labeledAtMicros }
+                versions.insert(label, at: k)
+                outcome = versions.count == 1 ? .added : k == versions.count - 1 ? .corrected : .stale
             }
-            byTransaction[label.transactionID] = label
+            // The transaction's entries, each version in force from its visibility until a later
+            // version is visible.
+            if versions.count > 1 {
+                for v in byTransaction[label.transactionID] ?? [] {
+                    for (k, value) in v.entities { byEntity[EntityKey(kind: k, value: value)]?.remove(label.transactionID) }
+                }
+            }
+            byTransaction[label.transactionID] = versions
             if !label.isFraud, let a = label.entities[.account] { legitimateByAccount[a, default: 0] += 1 }
-            let entry = Entry(visibleAt: label.visibleAtMicros, eventTime: label.eventTimeMicros, isFraud: label.isFraud,
-                              transactionID: label.transactionID)
-            for (k, v) in label.entities {
-                byEntity[EntityKey(kind: k, value: v), default: EntityList()].insert(entry, capacity: maxEventsPerEntity)
+            var takeover = Int64.max
+            for v in versions.reversed() {
+                defer { takeover = min(takeover, v.visibleAtMicros) }
+                guard v.visibleAtMicros < takeover else { continue }
+                let entry = Entry(visibleAt: v.visibleAtMicros, eventTime: v.eventTimeMicros, isFraud: v.isFraud,
+                                  transactionID: v.transactionID, supersededAt: takeover)
+                for (k, value) in v.entities {
+                    byEntity[EntityKey(kind: k, value: value), default: EntityList()].insert(entry, capacity: maxEventsPerEntity)
+                }
             }
             insertsSincePrune += 1
             if insertsSincePrune >= 50_000 { pruneLocked() }
@@ -202,8 +244,7 @@ public final class LabelBook: @unchecked Sendable {
     /// The label of a transaction if it is visible at `time` (µs).
     public func label(of transactionID: String, visibleAt time: Int64) -> ResolvedLabel? {
         lock.withLock {
-            guard let l = byTransaction[transactionID], l.visibleAtMicros <= time else { return nil }
-            return l
+            byTransaction[transactionID]?.last { $0.visibleAtMicros <= time }
         }
     }
 
@@ -250,13 +291,17 @@ public final class LabelBook: @unchecked Sendable {
     /// `time`, for transactions in (time − window, time].
     public func legitimateLabels(_ kind: Label.EntityKind, _ value: String, at time: Int64, window: Int64) -> [String] {
         lock.withLock {
-            guard let list = byEntity[EntityKey(kind: kind, value: value)]?.entries else { return [] }
+            guard let entity = byEntity[EntityKey(kind: kind, value: value)] else { return [] }
+            let list = entity.entries
             let lo = list.partitioningIndex { $0.eventTime > time - window }
             var out: [String] = []
             var i = lo
             while i < list.count, list[i].eventTime <= time {
                 if list[i].visibleAt <= time && !list[i].isFraud { out.append(list[i].transactionID) }
                 i += 1
+            }
+            for e in entity.superseded where !e.isFraud && e.eventTime > time - window && e.eventTime <= time && e.inForce(at: time) {
+                out.append(e.transactionID)
             }
             return out
         }
@@ -267,7 +312,8 @@ public final class LabelBook: @unchecked Sendable {
     private var recent: [String: RecentTransaction] = [:]
     private var recentOrder: [String] = []
     private var recentHead = 0
-    private var pending: [String: (label: Label, delay: Int64?)] = [:]
+    /// Labels waiting for their transaction, every version (with the delay of a replayed file's label).
+    private var pending: [String: [(label: Label, delay: Int64?)]] = [:]
     private var pendingOrder: [String] = []
     /// Whether the pipeline remembers the transactions it judges to join labels with them (`run`,
     /// `replay`); a backtest joins its file's labels up front and leaves this off.
@@ -300,7 +346,7 @@ public final class LabelBook: @unchecked Sendable {
     /// Remembers a judged transaction so a later label can be joined with it; resolves a label that
     /// was waiting for it.
     public func remember(_ tx: Transaction) {
-        let resolved: ResolvedLabel? = lock.withLock {
+        let resolved: [ResolvedLabel] = lock.withLock {
             let r = RecentTransaction(eventTime: tx.timestampMicros, entities: Label.entities(of: tx))
             if recent.updateValue(r, forKey: tx.transactionID) == nil {
                 if recentOrder.count < recentCapacity {
@@ -311,19 +357,30 @@ public final class LabelBook: @unchecked Sendable {
                     recentHead = (recentHead + 1) % recentCapacity
                 }
             }
-            guard let (label, delay) = pending.removeValue(forKey: tx.transactionID) else { return nil }
-            if let delay {
-                var r = ResolvedLabel(label, transaction: tx, visibleAtMicros: tx.timestampMicros + delay)
-                if label.labeledAtMicros == 0 { r.labeledAtMicros = r.visibleAtMicros }
-                return r
+            guard let waiting = pending.removeValue(forKey: tx.transactionID) else { return [] }
+            return waiting.compactMap { label, delay in
+                if let delay {
+                    var r = ResolvedLabel(label, transaction: tx, visibleAtMicros: tx.timestampMicros + delay)
+                    if label.labeledAtMicros == 0 { r.labeledAtMicros = r.visibleAtMicros }
+                    return r
+                }
+                guard label.labeledAtMicros >= tx.timestampMicros else { return nil }
+                return ResolvedLabel(label, transaction: tx, visibleAtMicros: label.labeledAtMicros)
             }
-            guard label.labeledAtMicros >= tx.timestampMicros else { return nil }
-            return ResolvedLabel(label, transaction: tx, visibleAtMicros: label.labeledAtMicros)
         }
-        if let resolved {
-            insert(resolved)
-            onResolved?(resolved)
+        for r in resolved {
+            insert(r)
+            onResolved?(r)
         }
+    }
+
+    /// Keeps `label` until its transaction is judged (an identical label only once).
+    private func addPendingLocked(_ label: Label, delay: Int64?) {
+        var waiting = pending[label.transactionID] ?? []
+        if waiting.isEmpty { pendingOrder.append(label.transactionID) }
+        guard !waiting.contains(where: { $0.label.labeledAtMicros == label.labeledAtMicros && $0.label.isFraud == label.isFraud }) else { return }
+        waiting.append((label, delay))
+        pending[label.transactionID] = waiting
     }
 
     /// A label from the labels topic, visible from its `labeled_at`: inserted when it carries its
@@ -344,8 +401,7 @@ public final class LabelBook: @unchecked Sendable {
             if label.eventTimeMicros != nil, !label.entities.isEmpty {
                 return .direct(ResolvedLabel(label, transaction: nil, visibleAtMicros: label.labeledAtMicros))
             }
-            if let old = pending[label.transactionID], old.label.labeledAtMicros > label.labeledAtMicros { return .pending }
-            if pending.updateValue((label, nil), forKey: label.transactionID) == nil { pendingOrder.append(label.transactionID) }
+            addPendingLocked(label, delay: nil)
             if pendingOrder.count > 2 * pendingCapacity { pendingOrder = pendingOrder.filter { pending[$0] != nil } }
             while pending.count > pendingCapacity, !pendingOrder.isEmpty {
                 let oldest = pendingOrder.removeFirst()
@@ -359,17 +415,16 @@ public final class LabelBook: @unchecked Sendable {
         case .direct(let r): return .inserted(insert(r))
         case .joined(let r):
             let outcome = insert(r)
-            if outcome == .added || outcome == .corrected { onResolved?(r) }
+            if outcome != .duplicate { onResolved?(r) }
             return .inserted(outcome)
         }
     }
 
     /// A label (of a replayed file) that becomes visible `delay` after its transaction, once the
-    /// transaction is judged (`remember`). A later label for the same transaction replaces it.
+    /// transaction is judged (`remember`). Of several labels for the same transaction, all visible
+    /// then, the one with the latest `labeled_at` is in force.
     public func addPending(_ label: Label, delayMicros: Int64) {
-        lock.withLock {
-            if pending.updateValue((label, delayMicros), forKey: label.transactionID) == nil { pendingOrder.append(label.transactionID) }
-        }
+        lock.withLock { addPendingLocked(label, delay: delayMicros) }
     }
 
     private func pruneLocked() {
@@ -378,9 +433,9 @@ public final class LabelBook: @unchecked Sendable {
         let cutoff = newestQuery - retentionMicros
         for k in Array(byEntity.keys) {
             byEntity[k]!.dropBefore(cutoff)
-            if byEntity[k]!.entries.isEmpty { byEntity[k] = nil }
+            if byEntity[k]!.entries.isEmpty && byEntity[k]!.superseded.isEmpty { byEntity[k] = nil }
         }
-        byTransaction = byTransaction.filter { $0.value.eventTimeMicros > cutoff || $0.value.visibleAtMicros > newestQuery }
+        byTransaction = byTransaction.filter { $0.value.contains { $0.eventTimeMicros > cutoff || $0.visibleAtMicros > newestQuery } }
     }
 }
 

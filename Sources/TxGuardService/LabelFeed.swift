@@ -14,7 +14,8 @@ import TxGuardPipeline
 ///   transaction's entity keys and event time is used as it is. One that does not is joined with the
 ///   transaction by the instance that judged it (`LabelBook.remember`), which publishes the joined
 ///   label to the resolved topic; until then it waits (bounded) in case its transaction comes later.
-/// - `T.resolved` (compacted, keyed by transaction id): joined labels, read by every instance, so an
+/// - `T.resolved` (compacted, keyed by `<transaction id>@<labeled_at µs>`, so compaction keeps every
+///   version of a transaction's label, as the as-of book needs): joined labels, read by every instance, so an
 ///   entity's risk counts labels whose transactions another instance judged, whatever the input
 ///   topic's partition count.
 ///
@@ -72,7 +73,7 @@ public final class LabelFeed: Service, @unchecked Sendable {
         let resolvedTopic = configuration.resolvedTopic
         book.onResolved = { [logger] r in
             do {
-                try producer.send(OutgoingMessage(topic: resolvedTopic, key: Array(r.transactionID.utf8), value: r.label.encoded(),
+                try producer.send(OutgoingMessage(topic: resolvedTopic, key: Array("\(r.transactionID)@\(r.labeledAtMicros)".utf8), value: r.label.encoded(),
                                                   headers: [KafkaHeader("txguard.schema.version", Label.schemaVersion)]))
             } catch {
                 logger.warning("could not publish a joined label; other instances will not count it", metadata: ["error": "\(error)"])

@@ -70,7 +70,7 @@ import TxGuardTestSupport
         #expect(resolved.count == 40)
         let joined = try resolved.map { try LabelDecoder().decode($0.value) }
         #expect(joined.allSatisfy { $0.entities[.account] != nil && $0.eventTimeMicros != nil })
-        #expect(Set(resolved.compactMap { $0.key.map { String(decoding: $0, as: UTF8.self) } }) == Set(joined.map(\.transactionID)))
+        #expect(Set(resolved.compactMap { $0.key.map { String(decoding: $0, as: UTF8.self) } }) == Set(joined.map { "\($0.transactionID)@\($0.labeledAtMicros)" }))
         let dlq = try await readTopic(broker.bootstrap, "dlq", expect: 3)
         let reasons = dlq.compactMap { $0.header("txguard.error.code").map { String(decoding: $0, as: UTF8.self) } }.sorted()
         #expect(reasons == ["invalid_field", "malformed_json", "missing_field"])

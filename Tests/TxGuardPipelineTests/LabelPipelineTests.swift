@@ -53,34 +53,41 @@ import TxGuardSimulator
         #expect(EntityRisk.describe(feature: "entity_merchant_frauds_7d", value: 3) == "merchant had 3 confirmed frauds in the last 7 days")
     }
 
-    /// The running counts (prefix sums plus a scan of possibly-invisible recent labels) agree with a
-    /// plain count over the labels in force, whatever the delays and corrections.
+    /// The running counts (prefix sums plus a scan of possibly-invisible recent labels and of
+    /// superseded versions) agree with a plain count over the labels in force, whatever the delays
+    /// and corrections, and whatever order the versions arrived in.
     @Test func entityCountsEqualAPlainCountUnderRandomDelaysAndCorrections() {
         var rng = SeededGenerator(seed: 77)
-        let book = LabelBook()
-        var truth: [String: ResolvedLabel] = [:]
+        var versions: [String: [ResolvedLabel]] = [:]
+        var all: [ResolvedLabel] = []
         let d = Self.day, t0 = Self.t0
         for i in 0..<3000 {
             let id = "t\(rng.nextIndex(below: 2000))"
-            let event = truth[id]?.eventTimeMicros ?? t0 + Int64(rng.nextIndex(below: 60 * 24)) * 3_600_000_000
+            let event = versions[id]?.first?.eventTimeMicros ?? t0 + Int64(rng.nextIndex(below: 60 * 24)) * 3_600_000_000
             let delay = [0, d / 24, d, 7 * d, 40 * d][rng.nextIndex(below: 5)]
-            let labeledAt = event + delay + Int64(i)
-            let l = ResolvedLabel(transactionID: id, isFraud: rng.nextUnit() < 0.3, source: "analyst", labeledAtMicros: labeledAt,
+            let l = ResolvedLabel(transactionID: id, isFraud: rng.nextUnit() < 0.3, source: "analyst", labeledAtMicros: event + delay + Int64(i),
                                   eventTimeMicros: event, visibleAtMicros: event + delay,
                                   entities: [.merchant: "m\(rng.nextIndex(below: 5))"])
-            if let old = truth[id], old.labeledAtMicros > l.labeledAtMicros || (old.labeledAtMicros == l.labeledAtMicros && old.isFraud == l.isFraud) {
-                continue
-            }
-            book.insert(l)
-            truth[id] = l
+            versions[id, default: []].append(l)
+            all.append(l)
+        }
+        let inOrder = LabelBook(), reversed = LabelBook()
+        for l in all { inOrder.insert(l) }
+        for l in all.reversed() { reversed.insert(l) }
+        #expect(all.contains { l in versions[l.transactionID]!.count > 1 }, "the stream has corrections (the test can fail)")
+        // In force at t: the version with the latest labeled_at among those visible at t.
+        func inForce(at t: Int64) -> [ResolvedLabel] {
+            versions.values.compactMap { vs in vs.filter { $0.visibleAtMicros <= t }.max { $0.labeledAtMicros < $1.labeledAtMicros } }
         }
         for _ in 0..<500 {
             let t = t0 + Int64(rng.nextIndex(below: 90 * 24)) * 3_600_000_000
             let m = "m\(rng.nextIndex(below: 5))"
+            let forced = inForce(at: t)
             for w in [7 * d, 30 * d] {
-                let expected = truth.values.filter { $0.entities[.merchant] == m && $0.visibleAtMicros <= t && $0.eventTimeMicros > t - w && $0.eventTimeMicros <= t }
-                let c = book.counts(.merchant, m, at: t, window: w)
-                #expect(c == LabelBook.Counts(frauds: expected.filter(\.isFraud).count, labelled: expected.count), "\(m) at \(t), window \(w)")
+                let expected = forced.filter { $0.entities[.merchant] == m && $0.eventTimeMicros > t - w && $0.eventTimeMicros <= t }
+                let want = LabelBook.Counts(frauds: expected.filter(\.isFraud).count, labelled: expected.count)
+                #expect(inOrder.counts(.merchant, m, at: t, window: w) == want, "\(m) at \(t), window \(w)")
+                #expect(reversed.counts(.merchant, m, at: t, window: w) == want, "reversed arrival: \(m) at \(t), window \(w)")
             }
         }
     }
@@ -92,15 +99,27 @@ import TxGuardSimulator
         #expect(book.insert(Self.label("x", fraud: false, event: t0, visible: t0 + d)) == .duplicate)
         // A chargeback weeks later corrects the analyst's "legitimate".
         #expect(book.insert(Self.label("x", fraud: true, event: t0, visible: t0 + 30 * d)) == .corrected)
-        #expect(book.counts(.merchant, "M", at: t0 + 31 * d, window: 35 * d).frauds == 1)
-        #expect(book.counts(.merchant, "M", at: t0 + 31 * d, window: 35 * d).labelled == 1)
-        // Before the correction was known, the book reads as neither (the corrected label replaced the
-        // first one: a correction is not retroactive to before it was made, and neither is the original).
-        #expect(book.counts(.merchant, "M", at: t0 + 2 * d, window: 35 * d).labelled == 0)
-        // An older label arriving late changes nothing.
-        #expect(book.insert(Self.label("x", fraud: false, event: t0, visible: t0 + 2 * d)) == .stale)
+        #expect(book.counts(.merchant, "M", at: t0 + 31 * d, window: 35 * d) == LabelBook.Counts(frauds: 1, labelled: 1))
+        // Before the correction was made, the analyst's label is in force (as it was in a run that
+        // read the two labels a month apart): a correction is not retroactive.
+        #expect(book.counts(.merchant, "M", at: t0 + 2 * d, window: 35 * d) == LabelBook.Counts(frauds: 0, labelled: 1))
+        #expect(book.label(of: "x", visibleAt: t0 + 2 * d)?.isFraud == false)
+        #expect(book.counts(.merchant, "M", at: t0 + d / 2, window: 35 * d).labelled == 0)
+        #expect(book.legitimateLabels(.account, "A", at: t0 + 2 * d, window: 35 * d) == ["x"])
+        #expect(book.legitimateLabels(.account, "A", at: t0 + 31 * d, window: 35 * d).isEmpty)
+        // A label older than the newest, arriving late, is kept as history: in force from its own
+        // time until the newer one's.
+        #expect(book.insert(Self.label("x", fraud: true, event: t0, visible: t0 + 2 * d)) == .stale)
         #expect(book.label(of: "x", visibleAt: t0 + 31 * d)?.isFraud == true)
-        #expect(book.label(of: "x", visibleAt: t0 + 29 * d) == nil)
+        #expect(book.label(of: "x", visibleAt: t0 + 29 * d)?.isFraud == true)
+        #expect(book.label(of: "x", visibleAt: t0 + d + 1)?.isFraud == false)
+        #expect(book.counts(.merchant, "M", at: t0 + 3 * d, window: 35 * d) == LabelBook.Counts(frauds: 1, labelled: 1))
+        // Labels revealed a fixed delay after the transaction (a backtest's --label-delay) are all
+        // visible at once: the latest labeled_at is in force.
+        let delayed = LabelBook()
+        delayed.insert(Self.label("y", fraud: true, event: t0, visible: t0 + d, labeledAt: t0 + 5 * d))
+        #expect(delayed.insert(Self.label("y", fraud: false, event: t0, visible: t0 + d, labeledAt: t0 + 2 * d)) == .stale)
+        #expect(delayed.counts(.merchant, "M", at: t0 + 3 * d, window: 35 * d) == LabelBook.Counts(frauds: 1, labelled: 1))
     }
 
     /// Simulated transactions with ground-truth labels.
