@@ -170,6 +170,7 @@ public final class MonitorService: Service, @unchecked Sendable {
 
     private func loop(consumer: KafkaConsumer, producer: KafkaProducer) async throws {
         var lastCommit = Date(), lastSnapshot = Date(), lastLag = Date(), lastProgressCheck = Date()
+        var learningStatus: [TopicPartition: String] = [:]
         while !state.withLock({ $0.stopping }) && !Task.isCancelled {
             if let fatal = producer.fatalError ?? consumer.fatalError { throw fatal }
             if let fatal = state.withLock({ $0.fatal }) { throw MonitorError.partition(fatal) }
@@ -213,7 +214,13 @@ public final class MonitorService: Service, @unchecked Sendable {
                 for (tp, p) in positions {
                     if let wm = consumer.cachedWatermarks(tp), let next = p.next { metrics.lag(tp, max(0, wm.high - next)) }
                     // Read between batches: no processor is running now.
-                    if let w = workers[tp] { metrics.stateAccounts(tp, w.processor.stateAccounts) }
+                    if let w = workers[tp] {
+                        metrics.stateAccounts(tp, w.processor.stateAccounts)
+                        if let status = w.processor.labelLearningStatus, learningStatus[tp] != status {
+                            learningStatus[tp] = status
+                            logger.notice("labels", metadata: ["partition": "\(tp)", "status": "\(status)"])
+                        }
+                    }
                 }
                 lastLag = now
             }

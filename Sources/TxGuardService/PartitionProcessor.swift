@@ -52,10 +52,14 @@ public protocol PartitionProcessor: AnyObject {
     func captureSnapshot() throws -> @Sendable () throws -> [UInt8]
     /// Accounts the partition keeps state for (for the `txguard_state_accounts` gauge).
     var stateAccounts: Int { get }
+    /// What learning from labels last did (a model trained, or why not), for the log; nil when
+    /// there is nothing to report.
+    var labelLearningStatus: String? { get }
 }
 
 extension PartitionProcessor {
     public var stateAccounts: Int { 0 }
+    public var labelLearningStatus: String? { nil }
 
     public func captureSnapshot() throws -> @Sendable () throws -> [UInt8] {
         let bytes = try snapshot()
