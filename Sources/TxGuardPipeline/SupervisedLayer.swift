@@ -19,6 +19,11 @@ public struct SupervisedSettings: Sendable, Codable, Equatable {
     public var keepSpanMicros: Int64 = 30 * 86_400_000_000
     /// Share of legitimate rows trained on (weighted back up), chosen by a hash of the transaction id.
     public var negativeSampleRate = 0.25
+    /// Training weight of an alert labelled legitimate (a false positive of the ensemble; all of
+    /// them are trained on). Not 1, their inclusion weight: these are the hard negatives, the
+    /// look-alikes the trees must tell from fraud, and weighing them 4 (what a sampled legitimate
+    /// row weighs) ranked better on the evaluation suite (docs/DETECTION.md).
+    public var falsePositiveWeight = 4.0
     /// Unlabelled events that did not alert count as legitimate once this old (µs); nil: only
     /// labelled events are trained on. Alerts without a label are never trained on. Needed when
     /// labels cover only alerts and chargebacks (analysts label what alerted): the labelled
@@ -227,16 +232,16 @@ final class SupervisedLayer {
         var frauds = 0, legit = 0, legitNotAlerted = 0
         var legitWeight = 0.0
         var seen = Set<String>()
-        // Inverse inclusion probability: every labelled alert is trained on, other legitimate rows
-        // only when their id falls in the sample (the kept rows' sample, thinned or not, and the
-        // training sample nest: both read the same hash).
+        // Inverse inclusion probability: other legitimate rows are trained on only when their id
+        // falls in the sample (the kept rows' sample, thinned or not, and the training sample
+        // nest: both read the same hash). Every labelled alert is trained on.
         let sampleRate = min(max(settings.negativeSampleRate, 1e-6), keepBelow)
         let negWeight = 1 / sampleRate
         func sampled(_ r: Row) -> Bool { r.hash < sampleRate }
         func add(_ r: Row, fraud: Bool) {
             values += r.values
             labels.append(fraud)
-            let w = fraud || r.alerted ? 1 : negWeight
+            let w = fraud ? 1 : r.alerted ? settings.falsePositiveWeight : negWeight
             weights.append(w)
             if fraud { frauds += 1 } else { legit += 1; legitWeight += w; if !r.alerted { legitNotAlerted += 1 } }
         }

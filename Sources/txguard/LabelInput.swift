@@ -169,11 +169,14 @@ struct LabelFlags: ParsableArguments {
     var retrainEvery: String = "1d"
     @Option(name: .long, help: ArgumentHelp("Count unlabelled events that did not alert as legitimate once this old (e.g. 30d); default: only labelled events train.", valueName: "duration"))
     var presumeLegitimateAfter: String?
+    @Option(name: .long, help: ArgumentHelp("Training weight of alerts labelled legitimate (the hard negatives) in the supervised layer.", valueName: "w"))
+    var falsePositiveWeight: Double = SupervisedSettings().falsePositiveWeight
     @Flag(inversion: .prefixedNo, help: "False-positive feedback: an alert closed as legitimate lowers the score of the same pattern on the same account for 30 days (bounded).")
     var feedback = true
 
     func validate() throws {
         guard supervisedWeight >= 0, supervisedWeight.isFinite else { throw ValidationError("--supervised-weight must be >= 0") }
+        guard falsePositiveWeight > 0, falsePositiveWeight <= 1000 else { throw ValidationError("--false-positive-weight must be in (0, 1000]") }
         guard let r = parseDurationMicros(retrainEvery), r >= 60_000_000 else { throw ValidationError("--retrain-every must be a duration of at least 1m, e.g. 1d") }
         _ = r
         if let p = presumeLegitimateAfter, parseDurationMicros(p) == nil { throw ValidationError("--presume-legitimate-after must be a duration, e.g. 30d") }
@@ -182,6 +185,7 @@ struct LabelFlags: ParsableArguments {
     func settings() -> SupervisedSettings {
         var s = SupervisedSettings()
         s.weight = supervisedWeight
+        s.falsePositiveWeight = falsePositiveWeight
         s.retrainEveryMicros = parseDurationMicros(retrainEvery) ?? s.retrainEveryMicros
         s.presumeLegitimateAfterMicros = presumeLegitimateAfter.flatMap(parseDurationMicros)
         if !feedback { s.feedbackMaxCount = 0 }

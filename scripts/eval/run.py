@@ -68,6 +68,7 @@ DEFAULT_VARIANTS = [
     "labels-1d=--label-delay 1d",
     "labels-7d=--label-delay 7d",
     "labels-30d=--label-delay 30d",
+    "labels-1d-fp1=--label-delay 1d --false-positive-weight 1",
 ]
 
 
@@ -447,6 +448,10 @@ def write_doc(path, payload, variants):
     the pipeline 1, 7 or 30 days after the event (entity risk, the supervised layer, false-positive
     feedback).
     A label never reaches a feature or a model before its delay has passed (`LabelPipelineTests`).
+  - `labels-1d-fp1`: `labels-1d` with the alerts labelled legitimate (the ensemble's false
+    positives, all trained on) weighing 1 in the supervised layer's training, their inclusion
+    weight, instead of the default 4 (what a sampled legitimate row weighs): the candidate not
+    chosen.
 - **Baselines** (same events, same split):
   - `iforest`: scikit-learn `IsolationForest(n_estimators=100, random_state=k)` on per-event features
     (log amount, hour, weekday, training-prefix frequency of category/channel/country/currency, one-hot
