@@ -151,19 +151,7 @@ enum Backtest {
         recorder.close()
         let seconds = Date().timeIntervalSince(started)
         if options.labels != nil {
-            let retrains = partitionScorers.map(\.supervisedRetrains).reduce(0, +)
-            var line = "supervised layer: \(retrains) retrains"
-            if let last = partitionScorers.compactMap(\.supervisedTraining).last {
-                line += ", last on \(last.frauds) frauds and \(last.legitimate) legitimate rows"
-            }
-            if let refusal = partitionScorers.compactMap(\.supervisedRefusal).last { line += " (last refusal: \(refusal))" }
-            let shares: [Double] = partitionScorers.compactMap { $0.supervisedRowsKept?.share }
-            if let share = shares.min(), share < 1 {
-                line += String(format: "; training rows thinned to %.2g%% of the events that did not alert", 100 * share)
-            }
-            line += "; false-positive feedback lowered \(recorder.feedbackSuppressed) scores, \(recorder.feedbackSuppressedAlerts) of them "
-                + "below the threshold (\(recorder.feedbackSuppressedFrauds) frauds among those)"
-            log(line)
+            log(supervisedSummary(partitionScorers, recorder))
         }
         log(String(format: "scored %d events in %.2f s (%.0f events/s)", i, seconds, Double(i) / max(seconds, 1e-9)))
         var variants: [String: [Double]] = [:]

@@ -192,3 +192,21 @@ struct LabelFlags: ParsableArguments {
         return s
     }
 }
+
+/// The label layer's log line after a backtest or replay: retrains, the last training set or why
+/// none was trained, the thinning of the training rows, and what false-positive feedback did.
+func supervisedSummary(_ scorers: [PartitionScorer], _ recorder: ScoreRecorder) -> String {
+    let retrains = scorers.map(\.supervisedRetrains).reduce(0, +)
+    var line = "supervised layer: \(retrains) retrains"
+    if let last = scorers.compactMap(\.supervisedTraining).last {
+        line += ", last on \(last.frauds) frauds and \(last.legitimate) legitimate rows"
+    }
+    if let refusal = scorers.compactMap(\.supervisedRefusal).last { line += " (last refusal: \(refusal))" }
+    let shares: [Double] = scorers.compactMap { $0.supervisedRowsKept?.share }
+    if let share = shares.min(), share < 1 {
+        line += String(format: "; training rows thinned to %.2g%% of the events that did not alert", 100 * share)
+    }
+    line += "; false-positive feedback lowered \(recorder.feedbackSuppressed) scores, \(recorder.feedbackSuppressedAlerts) of them "
+        + "below the threshold (\(recorder.feedbackSuppressedFrauds) frauds among those)"
+    return line
+}

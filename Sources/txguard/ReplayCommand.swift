@@ -132,6 +132,7 @@ struct ReplayCommand: AsyncParsableCommand {
         if let producer { let failed = await tracker.wait(); producer.close(); if !failed.isEmpty { throw failed[0].error! } }
         let secs = Date().timeIntervalSince(started)
         log(String(format: "replayed %d records in %.2f s (%.0f/s), %d dead-lettered", done, secs, Double(done) / max(secs, 1e-9), deadLetters))
+        if runtime.labels != nil { log(supervisedSummary(scorers.sorted { $0.key < $1.key }.map(\.value), recorder)) }
         guard done == Int(total) else { throw CommandFailure("replay stopped at \(done) of \(total) records (records missing from the topic?)") }
         if window != nil {
             log("\(inWindow - deadLetters) events in the time window scored (\(recorder.events.filter(\.alert).count) alerts); \(done - inWindow) records outside it only warmed the state")
