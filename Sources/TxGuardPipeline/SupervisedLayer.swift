@@ -9,13 +9,14 @@ public struct SupervisedSettings: Sendable, Codable, Equatable {
     public var retrainEveryMicros: Int64 = 86_400_000_000
     /// Confirmed frauds (and as many legitimate rows) needed before the first model is trained.
     public var minimumFrauds = 20
-    /// Feature rows kept per partition to train on once their labels arrive.
+    /// Feature rows kept per partition to train on once their labels arrive: half for the most
+    /// recent events, all of them; half for older ones, a sample (`keepSpanMicros`).
     public var rowCapacity = 100_000
-    /// Event time the kept rows should span. When `rowCapacity` rows span less, the rows of events
-    /// that did not alert are thinned to a sample (halved, by a hash of the transaction id, as often
-    /// as needed) instead of the oldest being dropped, so a busy partition still keeps weeks of
-    /// history for late labels; the sample is weighted back up in training. At least twice
-    /// `presumeLegitimateAfterMicros`.
+    /// Event time the older rows should reach back. When the older half would span less, its rows
+    /// of events that did not alert are thinned (halved by a hash of the transaction id, as often
+    /// as needed, weighted back up in training) instead of the oldest being dropped, so a busy
+    /// partition keeps weeks of history for late labels. Frauds known when a row is dropped are
+    /// kept apart, and alerts are never thinned. At least twice `presumeLegitimateAfterMicros`.
     public var keepSpanMicros: Int64 = 30 * 86_400_000_000
     /// Share of legitimate rows trained on (weighted back up), chosen by a hash of the transaction id.
     public var negativeSampleRate = 0.25
@@ -86,15 +87,31 @@ final class SupervisedLayer {
         var hash: Double
         var values: [Float]
     }
+    /// The most recent events' rows, all of them (a ring; `head` is the oldest once full).
     private var rows: [Row] = []
     private var head = 0
-    /// Rows of events that did not alert are kept when their hash is below this (1 until the kept
-    /// rows first span less than `keepSpanMicros` at capacity; halved at each thinning).
+    /// Older rows, oldest first from `olderHead`: alerts, and other events whose hash is below
+    /// `keepBelow`.
+    private var older: [Row] = []
+    private var olderHead = 0
+    /// Older rows of events that did not alert are kept when their hash is below this (1 until
+    /// the older rows first span less than the target at capacity; halved at each thinning).
     private(set) var keepBelow = 1.0
 
-    /// The training rows kept: how many, the oldest's event time, and the share of events that did
-    /// not alert kept (1 until thinned).
-    var kept: (rows: Int, oldest: Int64?, share: Double) { (rows.count, rows.isEmpty ? nil : rows[head].eventTime, keepBelow) }
+    private var recentCapacity: Int { max(1, settings.rowCapacity / 2) }
+    private var olderCapacity: Int { max(1, settings.rowCapacity - settings.rowCapacity / 2) }
+
+    /// Every kept row, oldest first (older rows, then the recent ring).
+    private func forEachRow(_ body: (Row) -> Void) {
+        for k in olderHead..<older.count { body(older[k]) }
+        for k in 0..<rows.count { body(rows[(head + k) % rows.count]) }
+    }
+
+    private var oldestKept: Int64? { olderHead < older.count ? older[olderHead].eventTime : rows.isEmpty ? nil : rows[head].eventTime }
+
+    /// The training rows kept: how many, the oldest's event time, and the share of older events
+    /// that did not alert kept (1 until thinned).
+    var kept: (rows: Int, oldest: Int64?, share: Double) { (rows.count + older.count - olderHead, oldestKept, keepBelow) }
 
     private static func hashFraction(_ transactionID: String) -> Double {
         Double(FNV1a64.hash(transactionID.utf8) % 1_000_000) / 1_000_000
@@ -133,35 +150,48 @@ final class SupervisedLayer {
 
     /// Keeps an event's row until its label can arrive.
     func record(transactionID: String, eventTime: Int64, alerted: Bool, row: [Float]) {
-        let h = Self.hashFraction(transactionID)
-        guard alerted || h < keepBelow else { return }
-        let span = max(settings.keepSpanMicros, 2 * (settings.presumeLegitimateAfterMicros ?? 0))
-        if rows.count >= settings.rowCapacity, !rows.isEmpty, eventTime - rows[head].eventTime < span, keepBelow > 1e-6 {
-            thin(now: eventTime)
-            guard alerted || h < keepBelow else { return }
-        }
-        let r = Row(transactionID: transactionID, eventTime: eventTime, alerted: alerted, hash: h, values: row)
-        if rows.count < max(settings.rowCapacity, 1) {
+        let r = Row(transactionID: transactionID, eventTime: eventTime, alerted: alerted, hash: Self.hashFraction(transactionID), values: row)
+        if rows.count < recentCapacity {
             rows.append(r)
-        } else {
-            let old = rows[head]
-            rows[head] = r
-            head = (head + 1) % rows.count
-            archiveIfFraud(old, now: eventTime)
+            return
+        }
+        let old = rows[head]
+        rows[head] = r
+        head = (head + 1) % rows.count
+        retire(old, now: eventTime)
+    }
+
+    /// Moves a row out of the recent ring: kept apart if a known fraud, kept among the older rows
+    /// if an alert or in the sample.
+    private func retire(_ row: Row, now: Int64) {
+        archiveIfFraud(row, now: now)
+        guard row.alerted || row.hash < keepBelow else { return }
+        older.append(row)
+        let span = max(settings.keepSpanMicros, 2 * (settings.presumeLegitimateAfterMicros ?? 0))
+        if older.count - olderHead > olderCapacity, now - older[olderHead].eventTime < span, keepBelow > 1e-6 {
+            thin(now: now)
+        }
+        while older.count - olderHead > olderCapacity {
+            archiveIfFraud(older[olderHead], now: now)
+            olderHead += 1
+        }
+        if olderHead > 4096 && olderHead * 2 > older.count {
+            older.removeFirst(olderHead)
+            olderHead = 0
         }
     }
 
-    /// Halves the sample of rows of events that did not alert (alerted rows all stay), oldest first.
+    /// Halves the sample of older rows of events that did not alert (alerts all stay).
     private func thin(now: Int64) {
         keepBelow /= 2
         var kept: [Row] = []
-        kept.reserveCapacity(rows.count)
-        for k in 0..<rows.count {
-            let r = rows[(head + k) % rows.count]
+        kept.reserveCapacity(older.count - olderHead)
+        for k in olderHead..<older.count {
+            let r = older[k]
             if r.alerted || r.hash < keepBelow { kept.append(r) } else { archiveIfFraud(r, now: now) }
         }
-        rows = kept
-        head = 0
+        older = kept
+        olderHead = 0
     }
 
     private var archiveBook: LabelBook?
@@ -245,10 +275,9 @@ final class SupervisedLayer {
             weights.append(w)
             if fraud { frauds += 1 } else { legit += 1; legitWeight += w; if !r.alerted { legitNotAlerted += 1 } }
         }
-        // Ring order from the oldest row, so the training set does not depend on where the ring wraps.
-        for k in 0..<rows.count {
-            let r = rows[(head + k) % rows.count]
-            guard r.eventTime <= asOf else { continue }
+        // Oldest row first, so the training set does not depend on where the ring wraps.
+        forEachRow { r in
+            guard r.eventTime <= asOf else { return }
             if let l = book.label(of: r.transactionID, visibleAt: asOf) {
                 seen.insert(r.transactionID)
                 if l.isFraud { add(r, fraud: true) } else if r.alerted || sampled(r) { add(r, fraud: false) }
@@ -261,10 +290,10 @@ final class SupervisedLayer {
         }
         // Legitimate rows that are all alerts would teach the trees that not alerting looks like fraud.
         guard frauds >= settings.minimumFrauds, legitNotAlerted >= settings.minimumFrauds else {
-            let oldest = rows.isEmpty ? asOf : rows[head].eventTime
+            let oldest = oldestKept ?? asOf
             if frauds >= settings.minimumFrauds, let after = settings.presumeLegitimateAfterMicros, asOf - oldest < after {
                 lastRefusal = String(format: "the training rows kept (%d, the last %.1f h of event time) are all younger than presume-legitimate-after "
-                                     + "(%.1f h), so none is presumed legitimate yet", rows.count, Double(asOf - oldest) / 3.6e9, Double(after) / 3.6e9)
+                                     + "(%.1f h), so none is presumed legitimate yet", kept.rows, Double(asOf - oldest) / 3.6e9, Double(after) / 3.6e9)
             } else if frauds < settings.minimumFrauds || legit < settings.minimumFrauds {
                 lastRefusal = "too few labelled rows visible (\(frauds) frauds, \(legit) legitimate; \(settings.minimumFrauds) of each needed)"
             } else {
