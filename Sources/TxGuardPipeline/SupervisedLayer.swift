@@ -102,8 +102,11 @@ final class SupervisedLayer {
     /// the older rows first span less than the target at capacity; halved at each thinning).
     private(set) var keepBelow = 1.0
 
-    private var recentCapacity: Int { max(1, settings.rowCapacity / 2) }
-    private var olderCapacity: Int { max(1, settings.rowCapacity - settings.rowCapacity / 2) }
+    /// Without a presumption every row is recent (one ring, the oldest dropped); with one, half.
+    private var recentCapacity: Int {
+        max(1, settings.presumeLegitimateAfterMicros == nil ? settings.rowCapacity : settings.rowCapacity / 2)
+    }
+    private var olderCapacity: Int { max(1, settings.rowCapacity - recentCapacity) }
 
     /// Every kept row, oldest first (older rows, then the recent ring).
     private func forEachRow(_ body: (Row) -> Void) {
@@ -169,6 +172,7 @@ final class SupervisedLayer {
     /// if an alert or in the sample.
     private func retire(_ row: Row, now: Int64) {
         archiveIfFraud(row, now: now)
+        guard settings.presumeLegitimateAfterMicros != nil else { return }
         guard row.alerted || row.hash < keepBelow else { return }
         older.append(row)
         let span = settings.presumeLegitimateAfterMicros.map { max(settings.keepSpanMicros, 2 * $0) } ?? 0
