@@ -9,9 +9,10 @@ public struct SupervisedSettings: Sendable, Codable, Equatable {
     public var retrainEveryMicros: Int64 = 86_400_000_000
     /// Confirmed frauds (and as many legitimate rows) needed before the first model is trained.
     public var minimumFrauds = 20
-    /// Feature rows kept per partition to train on once their labels arrive: half for the most
-    /// recent events, all of them; half for older ones (a sample with `presumeLegitimateAfterMicros`).
-    /// Frauds known when their row is dropped are kept apart (up to 20,000).
+    /// Feature rows kept per partition to train on once their labels arrive: the last this many
+    /// events; with `presumeLegitimateAfterMicros`, half for the most recent events, all of them, and
+    /// half for older ones (see `keepSpanMicros`). Frauds known when their row is dropped are kept
+    /// apart (up to 20,000).
     public var rowCapacity = 100_000
     /// With `presumeLegitimateAfterMicros`, the event time the older rows should reach back (at
     /// least twice that): when the older half would span less, its rows of events that did not
