@@ -205,7 +205,8 @@ public final class LabelBook: @unchecked Sendable {
     @discardableResult
     public func insert(_ label: ResolvedLabel) -> Outcome {
         lock.withLock {
-            var versions = byTransaction[label.transactionID] ?? []
+            let previous = byTransaction[label.transactionID] ?? []
+            var versions = previous
             let outcome: Outcome
             if let k = versions.firstIndex(where: { $0.labeledAtMicros == label.labeledAtMicros }) {
                 if versions[k].isFraud == label.isFraud { return .duplicate }
@@ -218,10 +219,8 @@ public final class LabelBook: @unchecked Sendable {
             }
             // The transaction's entries, each version in force from its visibility until a later
             // version is visible.
-            if versions.count > 1 {
-                for v in byTransaction[label.transactionID] ?? [] {
-                    for (k, value) in v.entities { byEntity[EntityKey(kind: k, value: value)]?.remove(label.transactionID) }
-                }
+            for v in previous {
+                for (k, value) in v.entities { byEntity[EntityKey(kind: k, value: value)]?.remove(label.transactionID) }
             }
             byTransaction[label.transactionID] = versions
             if !label.isFraud, let a = label.entities[.account] { legitimateByAccount[a, default: 0] += 1 }

@@ -39,8 +39,8 @@ public final class PartitionScorer {
         threshold = runtime.initialThreshold
         scoring = runtime.model.scoring
         refitter = OnlineRefitter(settings: runtime.model.onlineRefit, width: runtime.featurizer.dimension, seed: runtime.model.seed)
-        if runtime.labels != nil {
-            supervised = SupervisedLayer(settings: runtime.supervised, baseFeatureNames: runtime.featurizer.featureNames)
+        if let book = runtime.labels {
+            supervised = SupervisedLayer(settings: runtime.supervised, baseFeatureNames: runtime.featurizer.featureNames, book: book)
         }
     }
 
@@ -59,6 +59,13 @@ public final class PartitionScorer {
 
     /// Why the last scheduled supervised retrain trained nothing (nil if it trained or none ran).
     public var supervisedRefusal: String? { supervised?.lastRefusal }
+
+    /// What the supervised layer last did, for logs: retrained on what, or why not (nil before any
+    /// retrain was due).
+    public var supervisedStatus: String? {
+        if let refusal = supervisedRefusal { return "not retrained: \(refusal)" }
+        return supervisedTraining.map { "retrained on \($0.frauds) frauds and \($0.legitimate) legitimate rows" }
+    }
 
     /// The supervised layer's training rows: how many, the oldest's event time (µs), and the share
     /// of events that did not alert kept (below 1 once a busy partition's rows were thinned).
@@ -176,8 +183,8 @@ public final class PartitionScorer {
         var pattern: AlertPattern?
         if let book = runtime.labels, let layer = supervised {
             if book.joinsTransactions { book.remember(tx) }
-            layer.retrainIfDue(at: tx.timestampMicros, book: book)
-            let row = layer.row(x, tx, book: book, logTails: s.logTailProbabilities)
+            layer.retrainIfDue(at: tx.timestampMicros)
+            let row = layer.row(x, tx, logTails: s.logTailProbabilities)
             if let e = layer.evidence(row) {
                 evidence = layer.settings.weight * e
                 score += evidence!

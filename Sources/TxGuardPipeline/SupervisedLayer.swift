@@ -128,13 +128,17 @@ final class SupervisedLayer {
     private var fraudArchive: [String: Row] = [:]
     private var fraudArchiveOrder: [String] = []
 
-    init(settings: SupervisedSettings, baseFeatureNames: [String]) {
+    /// The labels the layer trains on (the runtime's book).
+    private let book: LabelBook
+
+    init(settings: SupervisedSettings, baseFeatureNames: [String], book: LabelBook) {
         self.settings = settings
+        self.book = book
         featureNames = baseFeatureNames + EntityRisk.featureNames + DetectorKind.allCases.map { "detector_\($0.name)_log_tail" }
     }
 
     /// The supervised feature row of an event.
-    func row(_ x: [Float], _ tx: Transaction, book: LabelBook, logTails: DetectorTriple) -> [Float] {
+    func row(_ x: [Float], _ tx: Transaction, logTails: DetectorTriple) -> [Float] {
         var r = [Float]()
         r.reserveCapacity(featureNames.count)
         r += x
@@ -173,10 +177,9 @@ final class SupervisedLayer {
     /// if an alert or in the sample.
     private func retire(_ row: Row, now: Int64) {
         archiveIfFraud(row, now: now)
-        guard settings.presumeLegitimateAfterMicros != nil else { return }
-        guard row.alerted || row.hash < keepBelow else { return }
+        guard let presumption = settings.presumeLegitimateAfterMicros, row.alerted || row.hash < keepBelow else { return }
         older.append(row)
-        let span = settings.presumeLegitimateAfterMicros.map { max(settings.keepSpanMicros, 2 * $0) } ?? 0
+        let span = max(settings.keepSpanMicros, 2 * presumption)
         if older.count - olderHead > olderCapacity, now - older[olderHead].eventTime < span, keepBelow > 1e-6 {
             thin(now: now)
         }
@@ -203,12 +206,10 @@ final class SupervisedLayer {
         olderHead = 0
     }
 
-    private var archiveBook: LabelBook?
-
     /// Keeps a row that leaves the kept rows if it is a fraud known at event time `now` (training
     /// reads it only once its label is visible at the retrain instant).
     private func archiveIfFraud(_ row: Row, now: Int64) {
-        guard let book = archiveBook, let l = book.label(of: row.transactionID, visibleAt: now), l.isFraud else { return }
+        guard let l = book.label(of: row.transactionID, visibleAt: now), l.isFraud else { return }
         if fraudArchive[row.transactionID] == nil { fraudArchiveOrder.append(row.transactionID) }
         fraudArchive[row.transactionID] = row
         if fraudArchiveOrder.count > 20_000 { fraudArchive[fraudArchiveOrder.removeFirst()] = nil }
@@ -220,9 +221,8 @@ final class SupervisedLayer {
     /// Swaps in a finished retrain whose instant has come, and starts a retrain when event time `t`
     /// has passed the next scheduled instant. Returns true if a new model was swapped in.
     @discardableResult
-    func retrainIfDue(at t: Int64, book: LabelBook) -> Bool {
+    func retrainIfDue(at t: Int64) -> Bool {
         var swapped = false
-        if archiveBook == nil { archiveBook = book }
         if let p = pending, t >= p.swapAt {
             let started = DispatchTime.now().uptimeNanoseconds
             if let r = p.job.wait() { apply(r); swapped = true }
@@ -240,7 +240,7 @@ final class SupervisedLayer {
         nextRetrain = asOf + every
         let started = DispatchTime.now().uptimeNanoseconds
         defer { retrainSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
-        if let job = startRetrain(asOf: asOf, book: book) {
+        if let job = startRetrain(asOf: asOf) {
             if let p = pending, let r = p.job.wait() { apply(r) }  // an older job not swapped yet goes first
             pending = (asOf + settings.swapAfterMicros, job)
         }
@@ -264,7 +264,7 @@ final class SupervisedLayer {
 
     /// Trains on the rows whose labels are visible at `asOf` (and, if configured, old unlabelled
     /// non-alerted rows as legitimate). No label visible after `asOf` is read.
-    private func startRetrain(asOf: Int64, book: LabelBook) -> BackgroundJob<TrainedModel>? {
+    private func startRetrain(asOf: Int64) -> BackgroundJob<TrainedModel>? {
         var values: [Float] = []
         var labels: [Bool] = []
         var weights: [Double] = []

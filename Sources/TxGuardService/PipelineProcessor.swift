@@ -79,11 +79,7 @@ public final class PipelineProcessor: PartitionProcessor {
 
     public var stateAccounts: Int { scorer.accountCount }
 
-    public var labelLearningStatus: String? {
-        if let refusal = scorer.supervisedRefusal { return "supervised layer not retrained: \(refusal)" }
-        guard let t = scorer.supervisedTraining else { return nil }
-        return "supervised layer retrained on \(t.frauds) frauds and \(t.legitimate) legitimate rows"
-    }
+    public var labelLearningStatus: String? { scorer.supervisedStatus.map { "supervised layer \($0)" } }
 }
 
 /// Creates a `PipelineProcessor` per partition from one loaded model.

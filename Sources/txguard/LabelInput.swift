@@ -179,7 +179,7 @@ struct LabelFlags: ParsableArguments {
         guard falsePositiveWeight > 0, falsePositiveWeight <= 1000 else { throw ValidationError("--false-positive-weight must be in (0, 1000]") }
         guard let r = parseDurationMicros(retrainEvery), r >= 60_000_000 else { throw ValidationError("--retrain-every must be a duration of at least 1m, e.g. 1d") }
         _ = r
-        if let p = presumeLegitimateAfter, parseDurationMicros(p) == nil { throw ValidationError("--presume-legitimate-after must be a duration, e.g. 30d") }
+        _ = try presumeLegitimateAfter.map(parsePresumption)
     }
 
     func settings() -> SupervisedSettings {
@@ -187,7 +187,7 @@ struct LabelFlags: ParsableArguments {
         s.weight = supervisedWeight
         s.falsePositiveWeight = falsePositiveWeight
         s.retrainEveryMicros = parseDurationMicros(retrainEvery) ?? s.retrainEveryMicros
-        s.presumeLegitimateAfterMicros = presumeLegitimateAfter.flatMap(parseDurationMicros)
+        s.presumeLegitimateAfterMicros = presumeLegitimateAfter.flatMap { try? parsePresumption($0) }
         if !feedback { s.feedbackMaxCount = 0 }
         return s
     }
@@ -209,4 +209,10 @@ func supervisedSummary(_ scorers: [PartitionScorer], _ recorder: ScoreRecorder) 
     line += "; false-positive feedback lowered \(recorder.feedbackSuppressed) scores, \(recorder.feedbackSuppressedAlerts) of them "
         + "below the threshold (\(recorder.feedbackSuppressedFrauds) frauds among those)"
     return line
+}
+
+/// `--presume-legitimate-after` / `presume_legitimate_after`: a positive duration (µs).
+func parsePresumption(_ p: String) throws -> Int64 {
+    guard let d = parseDurationMicros(p), d > 0 else { throw ValidationError("presume_legitimate_after \(p.debugDescription) must be a duration, e.g. 45d or 12h") }
+    return d
 }

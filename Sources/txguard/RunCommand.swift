@@ -328,7 +328,7 @@ struct RunSettings: Sendable {
             guard !inputTopics.contains(t), t != alertTopic, t != deadLetterTopic else { throw ValidationError("labels_topic must differ from the input, alert and dead-letter topics") }
         }
         if let p = pick(f.presumeLegitimateAfter, "TXGUARD_PRESUME_LEGITIMATE_AFTER", file.presume_legitimate_after, { $0 }) {
-            guard let d = parseDurationMicros(p), d > 0 else { throw ValidationError("presume_legitimate_after \(p.debugDescription) must be a duration, e.g. 45d or 12h") }
+            let d = try parsePresumption(p)
             guard labelsTopic != nil else { throw ValidationError("presume_legitimate_after needs labels_topic (it tells the supervised layer how to read labels)") }
             presumeLegitimateAfterMicros = d
         }

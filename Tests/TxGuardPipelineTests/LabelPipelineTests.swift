@@ -120,6 +120,11 @@ import TxGuardSimulator
         delayed.insert(Self.label("y", fraud: true, event: t0, visible: t0 + d, labeledAt: t0 + 5 * d))
         #expect(delayed.insert(Self.label("y", fraud: false, event: t0, visible: t0 + d, labeledAt: t0 + 2 * d)) == .stale)
         #expect(delayed.counts(.merchant, "M", at: t0 + 3 * d, window: 35 * d) == LabelBook.Counts(frauds: 1, labelled: 1))
+        // The same labeled_at with the other verdict replaces the label: counted once.
+        let replaced = LabelBook()
+        replaced.insert(Self.label("z", fraud: false, event: t0, visible: t0 + d))
+        #expect(replaced.insert(Self.label("z", fraud: true, event: t0, visible: t0 + d)) == .corrected)
+        #expect(replaced.counts(.merchant, "M", at: t0 + 2 * d, window: 35 * d) == LabelBook.Counts(frauds: 1, labelled: 1))
     }
 
     /// Simulated transactions with ground-truth labels.
