@@ -21,13 +21,15 @@ public enum EntityRisk {
     /// Appends the entity features of `tx` at its event time to `out`.
     public static func features(of tx: Transaction, book: LabelBook, into out: inout [Float]) {
         let t = tx.timestampMicros
-        for kind in kinds {
-            guard let value = value(of: tx, kind) else { out += [0, 0, 0]; continue }
-            let (short, long) = book.counts(kind, value, at: t, short: shortWindow, long: longWindow)
-            out.append(Float(short.frauds))
-            out.append(Float(long.frauds))
-            // One pseudo-label of legitimate traffic keeps a single fraud from reading as 100%.
-            out.append(Float(long.frauds) / Float(long.labelled + 1))
+        book.withCounts { counts in
+            for kind in kinds {
+                guard let value = value(of: tx, kind) else { out += [0, 0, 0]; continue }
+                let (short, long) = counts(kind, value, t, shortWindow, longWindow)
+                out.append(Float(short.frauds))
+                out.append(Float(long.frauds))
+                // One pseudo-label of legitimate traffic keeps a single fraud from reading as 100%.
+                out.append(Float(long.frauds) / Float(long.labelled + 1))
+            }
         }
     }
 

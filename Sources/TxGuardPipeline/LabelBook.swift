@@ -71,9 +71,22 @@ public final class LabelBook: @unchecked Sendable {
         case added, corrected, duplicate, stale
     }
 
+    /// An entity (kind and key), hashed once with FNV-1a: the dictionary hashes the 64-bit
+    /// fingerprint instead of the string, and a hit compares the strings (no collision merges two
+    /// entities).
     struct EntityKey: Hashable {
-        var kind: Label.EntityKind
-        var value: String
+        let kind: Label.EntityKind
+        let value: String
+        let fingerprint: UInt64
+
+        init(kind: Label.EntityKind, value: String) {
+            self.kind = kind
+            self.value = value
+            fingerprint = LabelBook.fingerprint(value) ^ UInt64(truncatingIfNeeded: kind.rawValue.utf8.first ?? 0) &* 0x9E37_79B9_7F4A_7C15
+        }
+
+        static func == (a: EntityKey, b: EntityKey) -> Bool { a.fingerprint == b.fingerprint && a.kind == b.kind && a.value == b.value }
+        func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
     }
 
     struct Entry {
@@ -87,33 +100,61 @@ public final class LabelBook: @unchecked Sendable {
         func inForce(at time: Int64) -> Bool { visibleAt <= time && time < supersededAt }
     }
 
-    /// One entity's labels, sorted by event time (ties by transaction id), with running counts so
-    /// a window's counts cost two binary searches plus a scan of only the labels recent enough that
-    /// they might not be visible yet (event time within the entity's longest label delay).
-    struct EntityList {
+    /// A position in one of an entity's two orders: the time of the entry there and the frauds
+    /// before it (one array per order, so a search and its count read one buffer).
+    struct Mark {
+        var time: Int64
+        var fraudsBefore: Int32
+    }
+
+    /// One entity's labels, sorted by event time (ties by transaction id), indexed twice with
+    /// running fraud counts: by event time and by the time each became visible. A window's counts
+    /// are then (labels visible at t) − (labels with event time ≤ t − window), three binary
+    /// searches, plus a scan of the labels whose event time is that old but that were not visible
+    /// yet at t: none when the window is at least the entity's longest label delay (7 and 30 days
+    /// against labels a day late), only the slow chargebacks otherwise. A class, so a lookup
+    /// retains one reference rather than copying its arrays.
+    final class EntityList {
         /// The latest version of each transaction's label.
         var entries: [Entry] = []
         /// Earlier versions in force for a while (corrections are rare: scanned in full).
         var superseded: [Entry] = []
-        /// Labels and frauds among `entries[0..<i]`, at index i.
-        var cumulativeLabelled: [Int32] = [0]
-        var cumulativeFrauds: [Int32] = [0]
+        /// `entries[i].eventTime` and the frauds among `entries[0..<i]` at i; at `entries.count`
+        /// a sentinel (time `.max`, all the frauds).
+        var byEvent: [Mark] = [Mark(time: .max, fraudsBefore: 0)]
+        /// The same for the entries sorted by max(visibleAt, eventTime), the time from which a
+        /// label counts (a query never counts an event after its own time).
+        var byVisible: [Mark] = [Mark(time: .max, fraudsBefore: 0)]
         /// The longest visibleAt − eventTime of any label ever added (an upper bound after removals).
         var maxDelay: Int64 = 0
 
-        mutating func rebuild(from start: Int) {
-            let n = entries.count
-            if cumulativeLabelled.count != n + 1 {
-                cumulativeLabelled = Array(cumulativeLabelled.prefix(start + 1)) + [Int32](repeating: 0, count: max(0, n - start))
-                cumulativeFrauds = Array(cumulativeFrauds.prefix(start + 1)) + [Int32](repeating: 0, count: max(0, n - start))
+        private static func marks(_ items: [(Int64, Bool)]) -> [Mark] {
+            var out: [Mark] = []
+            out.reserveCapacity(items.count + 1)
+            var frauds: Int32 = 0
+            for (t, fraud) in items {
+                out.append(Mark(time: t, fraudsBefore: frauds))
+                if fraud { frauds += 1 }
             }
-            for j in start..<n {
-                cumulativeLabelled[j + 1] = cumulativeLabelled[j] + 1
-                cumulativeFrauds[j + 1] = cumulativeFrauds[j] + (entries[j].isFraud ? 1 : 0)
+            out.append(Mark(time: .max, fraudsBefore: frauds))
+            return out
+        }
+
+        /// Rebuilds both indexes from `entries` (after removals).
+        func rebuild() {
+            byEvent = Self.marks(entries.map { ($0.eventTime, $0.isFraud) })
+            byVisible = Self.marks(entries.map { (max($0.visibleAt, $0.eventTime), $0.isFraud) }.sorted { $0.0 < $1.0 })
+        }
+
+        /// Adds `time` at `k` of an index.
+        private static func insert(_ time: Int64, fraud: Bool, at k: Int, into index: inout [Mark]) {
+            index.insert(Mark(time: time, fraudsBefore: index[k].fraudsBefore), at: k)
+            if fraud {
+                for j in (k + 1)..<index.count { index[j].fraudsBefore += 1 }
             }
         }
 
-        mutating func insert(_ entry: Entry, capacity: Int) {
+        func insert(_ entry: Entry, capacity: Int) {
             guard entry.supersededAt == .max else {
                 superseded.append(entry)
                 if superseded.count > capacity, let k = superseded.indices.min(by: { superseded[$0].eventTime < superseded[$1].eventTime }) {
@@ -126,54 +167,58 @@ public final class LabelBook: @unchecked Sendable {
             maxDelay = max(maxDelay, entry.visibleAt - entry.eventTime)
             if entries.count > capacity {
                 entries.removeFirst(entries.count - capacity)
-                cumulativeLabelled = [0]
-                cumulativeFrauds = [0]
-                rebuild(from: 0)
+                rebuild()
             } else {
-                rebuild(from: i)
+                Self.insert(entry.eventTime, fraud: entry.isFraud, at: i, into: &byEvent)
+                let v = max(entry.visibleAt, entry.eventTime)
+                Self.insert(v, fraud: entry.isFraud, at: byVisible.partitioningIndex { $0.time > v }, into: &byVisible)
             }
         }
 
-        mutating func remove(_ transactionID: String) {
+        func remove(_ transactionID: String) {
             superseded.removeAll { $0.transactionID == transactionID }
             entries.removeAll { $0.transactionID == transactionID }
-            cumulativeLabelled = [0]
-            cumulativeFrauds = [0]
-            rebuild(from: 0)
+            rebuild()
         }
 
-        mutating func dropBefore(_ cutoff: Int64) {
+        func dropBefore(_ cutoff: Int64) {
             superseded.removeAll { $0.eventTime <= cutoff }
             let i = entries.partitioningIndex { $0.eventTime > cutoff }
             guard i > 0 else { return }
             entries.removeFirst(i)
-            cumulativeLabelled = [0]
-            cumulativeFrauds = [0]
-            rebuild(from: 0)
+            rebuild()
         }
 
-        /// (labelled, frauds) visible at `time` with event time in (time − window, time].
-        func count(at time: Int64, window: Int64) -> (labelled: Int, frauds: Int) {
-            let lo = entries.partitioningIndex { $0.eventTime > time - window }
-            let hi = entries.partitioningIndex { $0.eventTime > time }
-            guard lo < hi else { return (0, 0) }
-            // Before `split` every label is visible: eventTime ≤ time − maxDelay ⇒ visibleAt ≤ time.
-            let split = min(hi, max(lo, entries.partitioningIndex { $0.eventTime > time - maxDelay }))
-            var labelled = Int(cumulativeLabelled[split] - cumulativeLabelled[lo])
-            var frauds = Int(cumulativeFrauds[split] - cumulativeFrauds[lo])
-            var j = split
-            while j < hi {
-                if entries[j].visibleAt <= time {
-                    labelled += 1
-                    if entries[j].isFraud { frauds += 1 }
+        /// (labelled, frauds) visible at `time` with event time in (time − window, time], for two windows.
+        func count(at time: Int64, windows: (Int64, Int64)) -> ((labelled: Int, frauds: Int), (labelled: Int, frauds: Int)) {
+            // Visible at t (so event time ≤ t), minus those with event time ≤ t − window that are
+            // visible at t: all of them but the ones in (t − maxDelay, t − window] not yet visible.
+            let byEvent = self.byEvent, byVisible = self.byVisible, maxDelay = self.maxDelay
+            let visible = byVisible.partitioningIndex { $0.time > time }
+            let visibleFrauds = Int(byVisible[visible].fraudsBefore)
+            func one(_ window: Int64) -> (labelled: Int, frauds: Int) {
+                let lo = byEvent.partitioningIndex { $0.time > time - window }
+                var labelled = visible - lo
+                var frauds = visibleFrauds - Int(byEvent[lo].fraudsBefore)
+                if window < maxDelay {
+                    var j = byEvent.partitioningIndex { $0.time > time - maxDelay }
+                    while j < lo {
+                        if max(entries[j].visibleAt, entries[j].eventTime) > time {
+                            labelled += 1
+                            if entries[j].isFraud { frauds += 1 }
+                        }
+                        j += 1
+                    }
                 }
-                j += 1
+                if !superseded.isEmpty {
+                    for e in superseded where e.eventTime > time - window && e.eventTime <= time && e.inForce(at: time) {
+                        labelled += 1
+                        if e.isFraud { frauds += 1 }
+                    }
+                }
+                return (labelled, frauds)
             }
-            for e in superseded where e.eventTime > time - window && e.eventTime <= time && e.inForce(at: time) {
-                labelled += 1
-                if e.isFraud { frauds += 1 }
-            }
-            return (labelled, frauds)
+            return (one(windows.0), one(windows.1))
         }
     }
 
@@ -181,6 +226,9 @@ public final class LabelBook: @unchecked Sendable {
     /// Each transaction's label versions, by `labeled_at`.
     private var byTransaction: [String: [ResolvedLabel]] = [:]
     private var byEntity: [EntityKey: EntityList] = [:]
+    /// FNV-1a fingerprints of the transactions with a fraud label (any version): most transactions
+    /// are not frauds, and a small set answers "not a known fraud" without the big table.
+    private var fraudFingerprints: Set<UInt64> = []
     /// Legitimate labels per account (any time), so feedback is looked up only where there are some.
     private var legitimateByAccount: [String: Int] = [:]
     private var newestQuery: Int64 = .min
@@ -223,6 +271,7 @@ public final class LabelBook: @unchecked Sendable {
                 for (k, value) in v.entities { byEntity[EntityKey(kind: k, value: value)]?.remove(label.transactionID) }
             }
             byTransaction[label.transactionID] = versions
+            if label.isFraud { fraudFingerprints.insert(Self.fingerprint(label.transactionID)) }
             if !label.isFraud, let a = label.entities[.account] { legitimateByAccount[a, default: 0] += 1 }
             var takeover = Int64.max
             for v in versions.reversed() {
@@ -231,13 +280,41 @@ public final class LabelBook: @unchecked Sendable {
                 let entry = Entry(visibleAt: v.visibleAtMicros, eventTime: v.eventTimeMicros, isFraud: v.isFraud,
                                   transactionID: v.transactionID, supersededAt: takeover)
                 for (k, value) in v.entities {
-                    byEntity[EntityKey(kind: k, value: value), default: EntityList()].insert(entry, capacity: maxEventsPerEntity)
+                    let key = EntityKey(kind: k, value: value)
+                    let list = byEntity[key] ?? EntityList()
+                    if byEntity[key] == nil { byEntity[key] = list }
+                    list.insert(entry, capacity: maxEventsPerEntity)
                 }
             }
             insertsSincePrune += 1
             if insertsSincePrune >= 50_000 { pruneLocked() }
             return outcome
         }
+    }
+
+    /// The verdict of a transaction's label in force at `time` (µs), if one is visible: `label(of:)`
+    /// without copying the label.
+    public func isFraud(_ transactionID: String, visibleAt time: Int64) -> Bool? {
+        lock.withLock {
+            guard let versions = byTransaction[transactionID] else { return nil }
+            var k = versions.count - 1
+            while k >= 0 {
+                if versions[k].visibleAtMicros <= time { return versions[k].isFraud }
+                k -= 1
+            }
+            return nil
+        }
+    }
+
+    /// A transaction id's fingerprint (FNV-1a, 64-bit), as `isKnownFraud` takes it.
+    public static func fingerprint(_ transactionID: String) -> UInt64 {
+        var id = transactionID
+        return id.withUTF8 { FNV1a64.hash($0) }
+    }
+
+    /// Whether the label in force at `time` says fraud; `fingerprint` is `fingerprint(transactionID)`.
+    public func isKnownFraud(_ transactionID: String, fingerprint: UInt64, at time: Int64) -> Bool {
+        lock.withLock { fraudFingerprints.contains(fingerprint) } && isFraud(transactionID, visibleAt: time) == true
     }
 
     /// The label of a transaction if it is visible at `time` (µs).
@@ -266,18 +343,26 @@ public final class LabelBook: @unchecked Sendable {
         lock.withLock {
             if time > newestQuery { newestQuery = time }
             guard let list = byEntity[EntityKey(kind: kind, value: value)] else { return Counts(frauds: 0, labelled: 0) }
-            let c = list.count(at: time, window: window)
+            let c = list.count(at: time, windows: (window, window)).0
             return Counts(frauds: c.frauds, labelled: c.labelled)
         }
     }
 
     /// Counts over a short and a long window with one lookup.
     public func counts(_ kind: Label.EntityKind, _ value: String, at time: Int64, short: Int64, long: Int64) -> (short: Counts, long: Counts) {
+        withCounts { $0(kind, value, time, short, long) }
+    }
+
+    /// Runs `body` with one lock held for several entities' counts (a transaction's entity features):
+    /// `body` gets a function of (kind, value, time, short window, long window).
+    public func withCounts<R>(_ body: ((Label.EntityKind, String, Int64, Int64, Int64) -> (short: Counts, long: Counts)) -> R) -> R {
         lock.withLock {
-            if time > newestQuery { newestQuery = time }
-            guard let list = byEntity[EntityKey(kind: kind, value: value)] else { return (Counts(frauds: 0, labelled: 0), Counts(frauds: 0, labelled: 0)) }
-            let a = list.count(at: time, window: short), b = list.count(at: time, window: long)
-            return (Counts(frauds: a.frauds, labelled: a.labelled), Counts(frauds: b.frauds, labelled: b.labelled))
+            body { kind, value, time, short, long in
+                if time > newestQuery { newestQuery = time }
+                guard let list = byEntity[EntityKey(kind: kind, value: value)] else { return (Counts(frauds: 0, labelled: 0), Counts(frauds: 0, labelled: 0)) }
+                let (a, b) = list.count(at: time, windows: (short, long))
+                return (Counts(frauds: a.frauds, labelled: a.labelled), Counts(frauds: b.frauds, labelled: b.labelled))
+            }
         }
     }
 
@@ -431,10 +516,12 @@ public final class LabelBook: @unchecked Sendable {
         guard newestQuery > .min else { return }
         let cutoff = newestQuery - retentionMicros
         for k in Array(byEntity.keys) {
-            byEntity[k]!.dropBefore(cutoff)
-            if byEntity[k]!.entries.isEmpty && byEntity[k]!.superseded.isEmpty { byEntity[k] = nil }
+            let list = byEntity[k]!
+            list.dropBefore(cutoff)
+            if list.entries.isEmpty && list.superseded.isEmpty { byEntity[k] = nil }
         }
         byTransaction = byTransaction.filter { $0.value.contains { $0.eventTimeMicros > cutoff || $0.visibleAtMicros > newestQuery } }
+        fraudFingerprints = Set(byTransaction.compactMap { $0.value.contains(where: \.isFraud) ? Self.fingerprint($0.key) : nil })
     }
 }
 

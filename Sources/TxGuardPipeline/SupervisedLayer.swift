@@ -88,8 +88,10 @@ final class SupervisedLayer {
         var transactionID: String
         var eventTime: Int64
         var alerted: Bool
-        /// The transaction id's hash as a fraction in [0, 1): what every sampling decision reads.
-        var hash: Double
+        /// The transaction id's FNV-1a hash (`LabelBook.fingerprint`).
+        var fingerprint: UInt64
+        /// The hash as a fraction in [0, 1): what every sampling decision reads.
+        var hash: Double { Double(fingerprint % 1_000_000) / 1_000_000 }
         var values: [Float]
     }
     /// The most recent events' rows, all of them (a ring; `head` is the oldest once full).
@@ -121,9 +123,6 @@ final class SupervisedLayer {
     /// that did not alert kept (1 until thinned).
     var kept: (rows: Int, oldest: Int64?, share: Double) { (rows.count + older.count - olderHead, oldestKept, keepBelow) }
 
-    private static func hashFraction(_ transactionID: String) -> Double {
-        Double(FNV1a64.hash(transactionID.utf8) % 1_000_000) / 1_000_000
-    }
     /// Rows of confirmed frauds that left the ring, kept for training (bounded).
     private var fraudArchive: [String: Row] = [:]
     private var fraudArchiveOrder: [String] = []
@@ -162,7 +161,7 @@ final class SupervisedLayer {
 
     /// Keeps an event's row until its label can arrive.
     func record(transactionID: String, eventTime: Int64, alerted: Bool, row: [Float]) {
-        let r = Row(transactionID: transactionID, eventTime: eventTime, alerted: alerted, hash: Self.hashFraction(transactionID), values: row)
+        let r = Row(transactionID: transactionID, eventTime: eventTime, alerted: alerted, fingerprint: LabelBook.fingerprint(transactionID), values: row)
         if rows.count < recentCapacity {
             rows.append(r)
             return
@@ -209,7 +208,7 @@ final class SupervisedLayer {
     /// Keeps a row that leaves the kept rows if it is a fraud known at event time `now` (training
     /// reads it only once its label is visible at the retrain instant).
     private func archiveIfFraud(_ row: Row, now: Int64) {
-        guard let l = book.label(of: row.transactionID, visibleAt: now), l.isFraud else { return }
+        guard book.isKnownFraud(row.transactionID, fingerprint: row.fingerprint, at: now) else { return }
         if fraudArchive[row.transactionID] == nil { fraudArchiveOrder.append(row.transactionID) }
         fraudArchive[row.transactionID] = row
         if fraudArchiveOrder.count > 20_000 { fraudArchive[fraudArchiveOrder.removeFirst()] = nil }
@@ -287,15 +286,15 @@ final class SupervisedLayer {
         // Oldest row first, so the training set does not depend on where the ring wraps.
         forEachRow { r in
             guard r.eventTime <= asOf else { return }
-            if let l = book.label(of: r.transactionID, visibleAt: asOf) {
+            if let fraud = book.isFraud(r.transactionID, visibleAt: asOf) {
                 seen.insert(r.transactionID)
-                if l.isFraud { add(r, fraud: true) } else if r.alerted || sampled(r) { add(r, fraud: false) }
+                if fraud { add(r, fraud: true) } else if r.alerted || sampled(r) { add(r, fraud: false) }
             } else if let after = settings.presumeLegitimateAfterMicros, !r.alerted, r.eventTime + after <= asOf, sampled(r) {
                 add(r, fraud: false)
             }
         }
         for id in fraudArchiveOrder where !seen.contains(id) {
-            if let r = fraudArchive[id], book.label(of: id, visibleAt: asOf)?.isFraud == true { add(r, fraud: true) }
+            if let r = fraudArchive[id], book.isFraud(id, visibleAt: asOf) == true { add(r, fraud: true) }
         }
         // Legitimate rows that are all alerts would teach the trees that not alerting looks like fraud.
         guard frauds >= settings.minimumFrauds, legitNotAlerted >= settings.minimumFrauds else {

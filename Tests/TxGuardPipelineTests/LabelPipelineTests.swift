@@ -83,7 +83,7 @@ import TxGuardSimulator
             let t = t0 + Int64(rng.nextIndex(below: 90 * 24)) * 3_600_000_000
             let m = "m\(rng.nextIndex(below: 5))"
             let forced = inForce(at: t)
-            for w in [7 * d, 30 * d] {
+            for w in [d / 2, 7 * d, 30 * d] {
                 let expected = forced.filter { $0.entities[.merchant] == m && $0.eventTimeMicros > t - w && $0.eventTimeMicros <= t }
                 let want = LabelBook.Counts(frauds: expected.filter(\.isFraud).count, labelled: expected.count)
                 #expect(inOrder.counts(.merchant, m, at: t, window: w) == want, "\(m) at \(t), window \(w)")
