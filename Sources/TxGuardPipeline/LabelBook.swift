@@ -71,24 +71,6 @@ public final class LabelBook: @unchecked Sendable {
         case added, corrected, duplicate, stale
     }
 
-    /// An entity (kind and key), hashed once with FNV-1a: the dictionary hashes the 64-bit
-    /// fingerprint instead of the string, and a hit compares the strings (no collision merges two
-    /// entities).
-    struct EntityKey: Hashable {
-        let kind: Label.EntityKind
-        let value: String
-        let fingerprint: UInt64
-
-        init(kind: Label.EntityKind, value: String) {
-            self.kind = kind
-            self.value = value
-            fingerprint = LabelBook.fingerprint(value) ^ UInt64(truncatingIfNeeded: kind.rawValue.utf8.first ?? 0) &* 0x9E37_79B9_7F4A_7C15
-        }
-
-        static func == (a: EntityKey, b: EntityKey) -> Bool { a.fingerprint == b.fingerprint && a.kind == b.kind && a.value == b.value }
-        func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
-    }
-
     struct Entry {
         var visibleAt: Int64
         var eventTime: Int64
@@ -115,6 +97,14 @@ public final class LabelBook: @unchecked Sendable {
     /// against labels a day late), only the slow chargebacks otherwise. A class, so a lookup
     /// retains one reference rather than copying its arrays.
     final class EntityList {
+        /// The entity.
+        let kind: Label.EntityKind
+        let value: String
+        init(kind: Label.EntityKind, value: String) {
+            self.kind = kind
+            self.value = value
+        }
+
         /// The latest version of each transaction's label.
         var entries: [Entry] = []
         /// Earlier versions in force for a while (corrections are rare: scanned in full).
@@ -193,39 +183,80 @@ public final class LabelBook: @unchecked Sendable {
         func count(at time: Int64, windows: (Int64, Int64)) -> ((labelled: Int, frauds: Int), (labelled: Int, frauds: Int)) {
             // Visible at t (so event time ≤ t), minus those with event time ≤ t − window that are
             // visible at t: all of them but the ones in (t − maxDelay, t − window] not yet visible.
-            let byEvent = self.byEvent, byVisible = self.byVisible, maxDelay = self.maxDelay
-            let visible = byVisible.partitioningIndex { $0.time > time }
-            let visibleFrauds = Int(byVisible[visible].fraudsBefore)
-            func one(_ window: Int64) -> (labelled: Int, frauds: Int) {
-                let lo = byEvent.partitioningIndex { $0.time > time - window }
-                var labelled = visible - lo
-                var frauds = visibleFrauds - Int(byEvent[lo].fraudsBefore)
-                if window < maxDelay {
-                    var j = byEvent.partitioningIndex { $0.time > time - maxDelay }
-                    while j < lo {
-                        if max(entries[j].visibleAt, entries[j].eventTime) > time {
-                            labelled += 1
-                            if entries[j].isFraud { frauds += 1 }
+            byVisible.withUnsafeBufferPointer { vis in
+                byEvent.withUnsafeBufferPointer { ev in
+                    let visible = Self.firstIndex(vis, after: time, hint: hints.visible)
+                    hints.visible = visible
+                    let visibleFrauds = Int(vis[visible].fraudsBefore)
+                    func one(_ window: Int64, _ hint: inout Int) -> (labelled: Int, frauds: Int) {
+                        let lo = Self.firstIndex(ev, after: time - window, hint: hint)
+                        hint = lo
+                        var labelled = visible - lo
+                        var frauds = visibleFrauds - Int(ev[lo].fraudsBefore)
+                        if window < maxDelay {
+                            var j = Self.firstIndex(ev, after: time - maxDelay, hint: lo)
+                            while j < lo {
+                                if max(entries[j].visibleAt, entries[j].eventTime) > time {
+                                    labelled += 1
+                                    if entries[j].isFraud { frauds += 1 }
+                                }
+                                j += 1
+                            }
                         }
-                        j += 1
+                        if !superseded.isEmpty {
+                            for e in superseded where e.eventTime > time - window && e.eventTime <= time && e.inForce(at: time) {
+                                labelled += 1
+                                if e.isFraud { frauds += 1 }
+                            }
+                        }
+                        return (labelled, frauds)
                     }
+                    return (one(windows.0, &hints.first), one(windows.1, &hints.second))
                 }
-                if !superseded.isEmpty {
-                    for e in superseded where e.eventTime > time - window && e.eventTime <= time && e.inForce(at: time) {
-                        labelled += 1
-                        if e.isFraud { frauds += 1 }
-                    }
-                }
-                return (labelled, frauds)
             }
-            return (one(windows.0), one(windows.1))
+        }
+
+        /// Where the last query's searches ended: queries come in nearly increasing time, so the
+        /// next search starts there (most move a few places) instead of bisecting the whole list.
+        private var hints = (visible: 0, first: 0, second: 0)
+
+        /// The first index of `marks` whose time is after `t`, searched outward from `hint`
+        /// (galloping, then bisection). The last mark is the `.max` sentinel, so it exists.
+        static func firstIndex(_ marks: UnsafeBufferPointer<Mark>, after t: Int64, hint: Int) -> Int {
+            let n = marks.count
+            var lo: Int, hi: Int
+            let h = min(max(hint, 0), n - 1)
+            if marks[h].time > t {
+                hi = h
+                var probe = h - 1, step = 1
+                while probe >= 0 && marks[probe].time > t {
+                    hi = probe
+                    step *= 2
+                    probe = hi - step
+                }
+                lo = max(probe + 1, 0)
+            } else {
+                lo = h + 1
+                var probe = lo, step = 1
+                while probe < n - 1 && marks[probe].time <= t {
+                    lo = probe + 1
+                    step *= 2
+                    probe = lo + step
+                }
+                hi = min(probe, n - 1)
+            }
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if marks[mid].time > t { hi = mid } else { lo = mid + 1 }
+            }
+            return lo
         }
     }
 
     private let lock = NSLock()
     /// Each transaction's label versions, by `labeled_at`.
     private var byTransaction: [String: [ResolvedLabel]] = [:]
-    private var byEntity: [EntityKey: EntityList] = [:]
+    private var byEntity = EntityTable()
     /// FNV-1a fingerprints of the transactions with a fraud label (any version): most transactions
     /// are not frauds, and a small set answers "not a known fraud" without the big table.
     private var fraudFingerprints: Set<UInt64> = []
@@ -268,7 +299,7 @@ public final class LabelBook: @unchecked Sendable {
             // The transaction's entries, each version in force from its visibility until a later
             // version is visible.
             for v in previous {
-                for (k, value) in v.entities { byEntity[EntityKey(kind: k, value: value)]?.remove(label.transactionID) }
+                for (k, value) in v.entities { byEntity.find(k, value)?.remove(label.transactionID) }
             }
             byTransaction[label.transactionID] = versions
             if label.isFraud { fraudFingerprints.insert(Self.fingerprint(label.transactionID)) }
@@ -280,10 +311,7 @@ public final class LabelBook: @unchecked Sendable {
                 let entry = Entry(visibleAt: v.visibleAtMicros, eventTime: v.eventTimeMicros, isFraud: v.isFraud,
                                   transactionID: v.transactionID, supersededAt: takeover)
                 for (k, value) in v.entities {
-                    let key = EntityKey(kind: k, value: value)
-                    let list = byEntity[key] ?? EntityList()
-                    if byEntity[key] == nil { byEntity[key] = list }
-                    list.insert(entry, capacity: maxEventsPerEntity)
+                    byEntity.findOrAdd(k, value).insert(entry, capacity: maxEventsPerEntity)
                 }
             }
             insertsSincePrune += 1
@@ -342,7 +370,7 @@ public final class LabelBook: @unchecked Sendable {
     public func counts(_ kind: Label.EntityKind, _ value: String, at time: Int64, window: Int64) -> Counts {
         lock.withLock {
             if time > newestQuery { newestQuery = time }
-            guard let list = byEntity[EntityKey(kind: kind, value: value)] else { return Counts(frauds: 0, labelled: 0) }
+            guard let list = byEntity.find(kind, value) else { return Counts(frauds: 0, labelled: 0) }
             let c = list.count(at: time, windows: (window, window)).0
             return Counts(frauds: c.frauds, labelled: c.labelled)
         }
@@ -359,7 +387,7 @@ public final class LabelBook: @unchecked Sendable {
         lock.withLock {
             body { kind, value, time, short, long in
                 if time > newestQuery { newestQuery = time }
-                guard let list = byEntity[EntityKey(kind: kind, value: value)] else { return (Counts(frauds: 0, labelled: 0), Counts(frauds: 0, labelled: 0)) }
+                guard let list = byEntity.find(kind, value) else { return (Counts(frauds: 0, labelled: 0), Counts(frauds: 0, labelled: 0)) }
                 let (a, b) = list.count(at: time, windows: (short, long))
                 return (Counts(frauds: a.frauds, labelled: a.labelled), Counts(frauds: b.frauds, labelled: b.labelled))
             }
@@ -375,7 +403,7 @@ public final class LabelBook: @unchecked Sendable {
     /// `time`, for transactions in (time − window, time].
     public func legitimateLabels(_ kind: Label.EntityKind, _ value: String, at time: Int64, window: Int64) -> [String] {
         lock.withLock {
-            guard let entity = byEntity[EntityKey(kind: kind, value: value)] else { return [] }
+            guard let entity = byEntity.find(kind, value) else { return [] }
             let list = entity.entries
             let lo = list.partitioningIndex { $0.eventTime > time - window }
             var out: [String] = []
@@ -515,10 +543,9 @@ public final class LabelBook: @unchecked Sendable {
         insertsSincePrune = 0
         guard newestQuery > .min else { return }
         let cutoff = newestQuery - retentionMicros
-        for k in Array(byEntity.keys) {
-            let list = byEntity[k]!
+        byEntity.removeAll { list in
             list.dropBefore(cutoff)
-            if list.entries.isEmpty && list.superseded.isEmpty { byEntity[k] = nil }
+            return list.entries.isEmpty && list.superseded.isEmpty
         }
         byTransaction = byTransaction.filter { $0.value.contains { $0.eventTimeMicros > cutoff || $0.visibleAtMicros > newestQuery } }
         fraudFingerprints = Set(byTransaction.compactMap { $0.value.contains(where: \.isFraud) ? Self.fingerprint($0.key) : nil })

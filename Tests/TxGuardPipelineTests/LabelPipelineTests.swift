@@ -92,6 +92,49 @@ import TxGuardSimulator
         }
     }
 
+    /// Thousands of entities of every kind, the same key under several kinds, queries in time order
+    /// and out of it (the searches start where the last query ended), and a prune of old labels
+    /// halfway: every entity's counts equal a plain count over its own labels.
+    @Test func manyEntitiesKeepTheirOwnCountsThroughGrowthAndPruning() {
+        var rng = SeededGenerator(seed: 5)
+        let d = Self.day, t0 = Self.t0
+        let book = LabelBook(retentionMicros: 20 * d)
+        let kinds: [Label.EntityKind] = [.account, .card, .device, .merchant, .payee]
+        var all: [ResolvedLabel] = []
+        for i in 0..<200 {
+            book.insert(ResolvedLabel(transactionID: "old\(i)", isFraud: i < 50, source: "analyst", labeledAtMicros: t0 + d, eventTimeMicros: t0 + Int64(i),
+                                      visibleAtMicros: t0 + d, entities: [.merchant: "old"]))
+        }
+        #expect(book.counts(.merchant, "old", at: t0 + 2 * d, window: 7 * d) == LabelBook.Counts(frauds: 50, labelled: 200))
+        for i in 0..<60_000 {
+            let event = t0 + Int64(i) * (60 * d / 60_000)
+            let key = "k\(rng.nextIndex(below: 3000))"
+            let kind = kinds[rng.nextIndex(below: kinds.count)]
+            let delay = [d / 24, d, 3 * d][rng.nextIndex(below: 3)]
+            let l = ResolvedLabel(transactionID: "t\(i)", isFraud: rng.nextUnit() < 0.2, source: "analyst", labeledAtMicros: event + delay,
+                                  eventTimeMicros: event, visibleAtMicros: event + delay, entities: [kind: key])
+            all.append(l)
+            book.insert(l)
+            if i % 20 == 0 { _ = book.counts(.account, "k0", at: event, window: d) }  // moves the newest query time on (pruning)
+        }
+        // The book pruned at 50,000 inserts: labels older than 20 days before the newest query
+        // time then are gone; later queries only look within the last 20 days of the stream.
+        let end = t0 + 60 * d
+        var times = (0..<300).map { _ in end - Int64(rng.nextIndex(below: 10 * 24)) * 3_600_000_000 }
+        times.sort()
+        times += times.shuffled(using: &rng)
+        let byEntity = Dictionary(grouping: all) { $0.entities.first!.key.rawValue + "/" + $0.entities.first!.value }
+        for t in times {
+            let kind = kinds[rng.nextIndex(below: kinds.count)], key = "k\(rng.nextIndex(below: 3000))"
+            for w in [d / 2, 7 * d] {
+                let expected = (byEntity[kind.rawValue + "/" + key] ?? []).filter { $0.eventTimeMicros > t - w && $0.eventTimeMicros <= t && $0.visibleAtMicros <= t }
+                let want = LabelBook.Counts(frauds: expected.filter(\.isFraud).count, labelled: expected.count)
+                #expect(book.counts(kind, key, at: t, window: w) == want, "\(kind) \(key) at \(t), window \(w)")
+            }
+        }
+        #expect(book.counts(.merchant, "old", at: t0 + 2 * d, window: 7 * d).labelled == 0, "pruned with the table rebuilt")
+    }
+
     @Test func correctionsDuplicatesAndStaleLabels() {
         let book = LabelBook()
         let d = Self.day, t0 = Self.t0
