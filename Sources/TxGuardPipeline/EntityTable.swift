@@ -1,18 +1,19 @@
 import TxGuardContracts
 
 extension LabelBook {
-    /// The label book's entities by kind and key: open addressing over (fingerprint, list) slots,
-    /// so a lookup reads one slot (the 64-bit FNV-1a fingerprint and the list side by side) and the
-    /// list, which holds the key and is compared in full (two keys with one fingerprint stay apart).
-    /// A Swift dictionary keyed by the strings read three arrays and the key's bytes for each
-    /// lookup, four to five cache misses per entity per event on a large book.
+    /// The label book's entities by kind and key: the lists in one array, used in place, and an
+    /// open-addressing index of (fingerprint, position) slots, so a lookup reads one slot (the
+    /// 64-bit FNV-1a fingerprint) and then the list, whose key is compared in full (two keys with
+    /// one fingerprint stay apart). A Swift dictionary keyed by the strings read three arrays and
+    /// the key's bytes per lookup, and returned a copy of the list (retaining its arrays).
     struct EntityTable {
         private struct Slot {
             var fingerprint: UInt64 = 0
-            var list: EntityList?
+            var index: Int32 = -1
         }
         private var slots = [Slot](repeating: Slot(), count: 64)
-        private(set) var count = 0
+        /// The entities' lists (positions are stable until `removeAll`).
+        var lists: [EntityList] = []
 
         static func fingerprint(_ kind: Label.EntityKind, _ value: String) -> UInt64 {
             let kindSalt: UInt64 = switch kind {
@@ -31,58 +32,57 @@ extension LabelBook {
             Int(truncatingIfNeeded: ((fingerprint ^ (fingerprint >> 32)) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
         }
 
-        private func slot(for fingerprint: UInt64, _ kind: Label.EntityKind, _ value: String) -> (index: Int, found: Bool) {
+        private func slot(for fingerprint: UInt64, _ kind: Label.EntityKind, _ value: String) -> (slot: Int, found: Bool) {
             let mask = slots.count - 1
             var i = Self.home(fingerprint, mask: mask)
             // A slot is empty when its fingerprint is 0 (fingerprints are never 0); the list (another
             // cache line) is read only when the fingerprints match.
             while slots[i].fingerprint != 0 {
-                if slots[i].fingerprint == fingerprint, let list = slots[i].list, list.kind == kind, list.value == value { return (i, true) }
+                if slots[i].fingerprint == fingerprint {
+                    let k = Int(slots[i].index)
+                    if lists[k].kind == kind && lists[k].value == value { return (i, true) }
+                }
                 i = (i + 1) & mask
             }
             return (i, false)
         }
 
-        /// The entity's list, if it has one.
-        func find(_ kind: Label.EntityKind, _ value: String) -> EntityList? {
-            let f = Self.fingerprint(kind, value)
-            let (i, found) = slot(for: f, kind, value)
-            return found ? slots[i].list : nil
+        /// The position of the entity's list in `lists`, if it has one.
+        func index(_ kind: Label.EntityKind, _ value: String) -> Int? {
+            let (i, found) = slot(for: Self.fingerprint(kind, value), kind, value)
+            return found ? Int(slots[i].index) : nil
         }
 
-        /// The entity's list, created empty if it has none.
-        mutating func findOrAdd(_ kind: Label.EntityKind, _ value: String) -> EntityList {
+        /// The position of the entity's list, created empty if it has none.
+        mutating func indexOrAdd(_ kind: Label.EntityKind, _ value: String) -> Int {
             let f = Self.fingerprint(kind, value)
             let (i, found) = slot(for: f, kind, value)
-            if found { return slots[i].list! }
-            let list = EntityList(kind: kind, value: value)
-            slots[i] = Slot(fingerprint: f, list: list)
-            count += 1
-            if count * 2 > slots.count { rehash(capacity: slots.count * 2) }
-            return list
+            if found { return Int(slots[i].index) }
+            lists.append(EntityList(kind: kind, value: value))
+            slots[i] = Slot(fingerprint: f, index: Int32(lists.count - 1))
+            if lists.count * 2 > slots.count { place(capacity: slots.count * 2) }
+            return lists.count - 1
         }
 
         /// Removes the lists `drop` says to (it may change them first).
-        mutating func removeAll(where drop: (EntityList) -> Bool) {
-            var kept: [Slot] = []
-            for s in slots where s.fingerprint != 0 { if let l = s.list, !drop(l) { kept.append(s) } }
-            count = kept.count
+        mutating func removeAll(where drop: (inout EntityList) -> Bool) {
+            var kept: [EntityList] = []
+            for k in lists.indices where !drop(&lists[k]) { kept.append(lists[k]) }
+            lists = kept
             var capacity = 64
-            while kept.count * 2 > capacity { capacity *= 2 }
-            place(kept, capacity: capacity)
+            while lists.count * 2 > capacity { capacity *= 2 }
+            place(capacity: capacity)
         }
 
-        private mutating func rehash(capacity: Int) {
-            place(slots.filter { $0.fingerprint != 0 }, capacity: capacity)
-        }
-
-        private mutating func place(_ items: [Slot], capacity: Int) {
+        /// Rebuilds the slots for `lists` at `capacity` (a power of two).
+        private mutating func place(capacity: Int) {
             slots = [Slot](repeating: Slot(), count: capacity)
             let mask = capacity - 1
-            for s in items {
-                var i = Self.home(s.fingerprint, mask: mask)
+            for (k, list) in lists.enumerated() {
+                let f = Self.fingerprint(list.kind, list.value)
+                var i = Self.home(f, mask: mask)
                 while slots[i].fingerprint != 0 { i = (i + 1) & mask }
-                slots[i] = s
+                slots[i] = Slot(fingerprint: f, index: Int32(k))
             }
         }
     }

@@ -94,9 +94,9 @@ public final class LabelBook: @unchecked Sendable {
     /// are then (labels visible at t) − (labels with event time ≤ t − window), three binary
     /// searches, plus a scan of the labels whose event time is that old but that were not visible
     /// yet at t: none when the window is at least the entity's longest label delay (7 and 30 days
-    /// against labels a day late), only the slow chargebacks otherwise. A class, so a lookup
-    /// retains one reference rather than copying its arrays.
-    final class EntityList {
+    /// against labels a day late), only the slow chargebacks otherwise. Kept in the `EntityTable`'s
+    /// array and used in place there (a copy would retain its arrays).
+    struct EntityList {
         /// The entity.
         let kind: Label.EntityKind
         let value: String
@@ -131,7 +131,7 @@ public final class LabelBook: @unchecked Sendable {
         }
 
         /// Rebuilds both indexes from `entries` (after removals).
-        func rebuild() {
+        mutating func rebuild() {
             byEvent = Self.marks(entries.map { ($0.eventTime, $0.isFraud) })
             byVisible = Self.marks(entries.map { (max($0.visibleAt, $0.eventTime), $0.isFraud) }.sorted { $0.0 < $1.0 })
         }
@@ -144,7 +144,7 @@ public final class LabelBook: @unchecked Sendable {
             }
         }
 
-        func insert(_ entry: Entry, capacity: Int) {
+        mutating func insert(_ entry: Entry, capacity: Int) {
             guard entry.supersededAt == .max else {
                 superseded.append(entry)
                 if superseded.count > capacity, let k = superseded.indices.min(by: { superseded[$0].eventTime < superseded[$1].eventTime }) {
@@ -165,13 +165,13 @@ public final class LabelBook: @unchecked Sendable {
             }
         }
 
-        func remove(_ transactionID: String) {
+        mutating func remove(_ transactionID: String) {
             superseded.removeAll { $0.transactionID == transactionID }
             entries.removeAll { $0.transactionID == transactionID }
             rebuild()
         }
 
-        func dropBefore(_ cutoff: Int64) {
+        mutating func dropBefore(_ cutoff: Int64) {
             superseded.removeAll { $0.eventTime <= cutoff }
             let i = entries.partitioningIndex { $0.eventTime > cutoff }
             guard i > 0 else { return }
@@ -180,10 +180,13 @@ public final class LabelBook: @unchecked Sendable {
         }
 
         /// (labelled, frauds) visible at `time` with event time in (time − window, time], for two windows.
-        func count(at time: Int64, windows: (Int64, Int64)) -> ((labelled: Int, frauds: Int), (labelled: Int, frauds: Int)) {
+        mutating func count(at time: Int64, windows: (Int64, Int64)) -> ((labelled: Int, frauds: Int), (labelled: Int, frauds: Int)) {
             // Visible at t (so event time ≤ t), minus those with event time ≤ t − window that are
             // visible at t: all of them but the ones in (t − maxDelay, t − window] not yet visible.
-            byVisible.withUnsafeBufferPointer { vis in
+            var hints = self.hints
+            defer { self.hints = hints }
+            let maxDelay = self.maxDelay
+            return byVisible.withUnsafeBufferPointer { vis in
                 byEvent.withUnsafeBufferPointer { ev in
                     let visible = Self.firstIndex(vis, after: time, hint: hints.visible)
                     hints.visible = visible
@@ -299,7 +302,9 @@ public final class LabelBook: @unchecked Sendable {
             // The transaction's entries, each version in force from its visibility until a later
             // version is visible.
             for v in previous {
-                for (k, value) in v.entities { byEntity.find(k, value)?.remove(label.transactionID) }
+                for (k, value) in v.entities {
+                    if let i = byEntity.index(k, value) { byEntity.lists[i].remove(label.transactionID) }
+                }
             }
             byTransaction[label.transactionID] = versions
             if label.isFraud { fraudFingerprints.insert(Self.fingerprint(label.transactionID)) }
@@ -311,7 +316,7 @@ public final class LabelBook: @unchecked Sendable {
                 let entry = Entry(visibleAt: v.visibleAtMicros, eventTime: v.eventTimeMicros, isFraud: v.isFraud,
                                   transactionID: v.transactionID, supersededAt: takeover)
                 for (k, value) in v.entities {
-                    byEntity.findOrAdd(k, value).insert(entry, capacity: maxEventsPerEntity)
+                    byEntity.lists[byEntity.indexOrAdd(k, value)].insert(entry, capacity: maxEventsPerEntity)
                 }
             }
             insertsSincePrune += 1
@@ -370,8 +375,8 @@ public final class LabelBook: @unchecked Sendable {
     public func counts(_ kind: Label.EntityKind, _ value: String, at time: Int64, window: Int64) -> Counts {
         lock.withLock {
             if time > newestQuery { newestQuery = time }
-            guard let list = byEntity.find(kind, value) else { return Counts(frauds: 0, labelled: 0) }
-            let c = list.count(at: time, windows: (window, window)).0
+            guard let i = byEntity.index(kind, value) else { return Counts(frauds: 0, labelled: 0) }
+            let c = byEntity.lists[i].count(at: time, windows: (window, window)).0
             return Counts(frauds: c.frauds, labelled: c.labelled)
         }
     }
@@ -387,8 +392,8 @@ public final class LabelBook: @unchecked Sendable {
         lock.withLock {
             body { kind, value, time, short, long in
                 if time > newestQuery { newestQuery = time }
-                guard let list = byEntity.find(kind, value) else { return (Counts(frauds: 0, labelled: 0), Counts(frauds: 0, labelled: 0)) }
-                let (a, b) = list.count(at: time, windows: (short, long))
+                guard let i = byEntity.index(kind, value) else { return (Counts(frauds: 0, labelled: 0), Counts(frauds: 0, labelled: 0)) }
+                let (a, b) = byEntity.lists[i].count(at: time, windows: (short, long))
                 return (Counts(frauds: a.frauds, labelled: a.labelled), Counts(frauds: b.frauds, labelled: b.labelled))
             }
         }
@@ -403,7 +408,8 @@ public final class LabelBook: @unchecked Sendable {
     /// `time`, for transactions in (time − window, time].
     public func legitimateLabels(_ kind: Label.EntityKind, _ value: String, at time: Int64, window: Int64) -> [String] {
         lock.withLock {
-            guard let entity = byEntity.find(kind, value) else { return [] }
+            guard let k = byEntity.index(kind, value) else { return [] }
+            let entity = byEntity.lists[k]
             let list = entity.entries
             let lo = list.partitioningIndex { $0.eventTime > time - window }
             var out: [String] = []
@@ -543,7 +549,7 @@ public final class LabelBook: @unchecked Sendable {
         insertsSincePrune = 0
         guard newestQuery > .min else { return }
         let cutoff = newestQuery - retentionMicros
-        byEntity.removeAll { list in
+        byEntity.removeAll { (list: inout EntityList) in
             list.dropBefore(cutoff)
             return list.entries.isEmpty && list.superseded.isEmpty
         }
