@@ -200,7 +200,8 @@ public final class PartitionScorer {
         }
         let decision = threshold.observe(score)
         if let row = supervisedRow {
-            supervised!.record(transactionID: tx.transactionID, eventTime: tx.timestampMicros, alerted: decision.isAlert, row: row)
+            supervised!.record(transactionID: tx.transactionID, eventTime: tx.timestampMicros, alerted: decision.isAlert,
+                               unsupervised: s.combined, row: row)
             if decision.isAlert, let pattern { rememberAlertPattern(tx.transactionID, pattern) }
         }
         stats.touch(key, at: tx.timestampMillis)

@@ -173,6 +173,8 @@ struct LabelFlags: ParsableArguments {
     var falsePositiveWeight: Double = SupervisedSettings().falsePositiveWeight
     @Flag(inversion: .prefixedNo, help: "False-positive feedback: an alert closed as legitimate lowers the score of the same pattern on the same account for 30 days (bounded).")
     var feedback = true
+    @Flag(name: .long, help: "Use a supervised retrain only if trees trained on labels as much older as the labels are late rank the newest labelled events better than the unsupervised score (for labels that arrive weeks late, e.g. chargebacks only).")
+    var checkSupervisedModels = false
 
     func validate() throws {
         guard supervisedWeight >= 0, supervisedWeight.isFinite else { throw ValidationError("--supervised-weight must be >= 0") }
@@ -189,6 +191,7 @@ struct LabelFlags: ParsableArguments {
         s.retrainEveryMicros = parseDurationMicros(retrainEvery) ?? s.retrainEveryMicros
         s.presumeLegitimateAfterMicros = presumeLegitimateAfter.flatMap { try? parsePresumption($0) }
         if !feedback { s.feedbackMaxCount = 0 }
+        s.checksModels = checkSupervisedModels
         return s
     }
 }

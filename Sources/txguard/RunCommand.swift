@@ -54,6 +54,8 @@ struct RunCommand: AsyncParsableCommand {
     var labelsTopic: String?
     @Option(name: .long, help: ArgumentHelp("With a labels topic: count unlabelled events that did not alert as legitimate once this old (e.g. 45d, your chargeback horizon). Needed when labels cover only alerts and chargebacks. Default: only labelled events train the supervised layer.", valueName: "duration"))
     var presumeLegitimateAfter: String?
+    @Flag(name: .long, help: "With a labels topic: use a supervised retrain only if trees trained on labels as much older as the labels are late rank the newest labelled events better than the unsupervised score (for labels that arrive weeks late, e.g. chargebacks only).")
+    var checkSupervisedModels = false
     @Option(name: .long, help: "Directory of the MiniLM files, if the model uses them.") var modelDir: String?
     @Option(name: .long, help: "Field mapping JSON for your own transaction shape.") var mapping: String?
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical. Default info.") var logLevel: String?
@@ -133,6 +135,7 @@ struct RunCommand: AsyncParsableCommand {
         labelBook?.joinsTransactions = true
         runtime.labels = labelBook
         runtime.supervised.presumeLegitimateAfterMicros = s.presumeLegitimateAfterMicros
+        runtime.supervised.checksModels = s.checkSupervisedModels
         if labelBook != nil && s.presumeLegitimateAfterMicros == nil {
             logger.notice("labels: only labelled events train the supervised layer; if your labels cover only alerts and chargebacks, set --presume-legitimate-after (it refuses to train on alerts alone as the legitimate side)")
         }
@@ -288,6 +291,7 @@ struct RunSettings: Sendable {
     var stateTopic: String
     var labelsTopic: String?
     var presumeLegitimateAfterMicros: Int64?
+    var checkSupervisedModels = false
     var batchSize: Int
     var shutdownDeadline: Double
     var stallAfter: Double
@@ -331,6 +335,10 @@ struct RunSettings: Sendable {
             let d = try parsePresumption(p)
             guard labelsTopic != nil else { throw ValidationError("presume_legitimate_after needs labels_topic (it tells the supervised layer how to read labels)") }
             presumeLegitimateAfterMicros = d
+        }
+        if f.checkSupervisedModels || env["TXGUARD_CHECK_SUPERVISED_MODELS"] == "true" || (file.check_supervised_models ?? false) {
+            guard labelsTopic != nil else { throw ValidationError("check_supervised_models needs labels_topic") }
+            checkSupervisedModels = true
         }
         guard ["kafka", "directory"].contains(stateStore) else { throw ValidationError("state_store \(stateStore.debugDescription): use kafka or directory") }
         batchSize = pick(f.batchSize, "TXGUARD_BATCH_SIZE", file.batch_size, { Int($0) }) ?? MonitorConfiguration.defaultBatchSize

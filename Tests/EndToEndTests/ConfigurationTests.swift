@@ -41,6 +41,10 @@ import Testing
         #expect(s12 != 0 && o12.contains("presume_legitimate_after \"soon\" must be a duration"), "\(o12)")
         let (s13, o13) = try await check(good.replacingOccurrences(of: "\"group\": \"g\",", with: "\"group\": \"g\", \"labels_topic\": \"labels\", \"presume_legitimate_after\": \"45d\","), ws)
         #expect(s13 == 0, "\(o13)")
+        let (s14, o14) = try await check(good.replacingOccurrences(of: "\"group\": \"g\",", with: "\"group\": \"g\", \"check_supervised_models\": true,"), ws)
+        #expect(s14 != 0 && o14.contains("check_supervised_models needs labels_topic"), "\(o14)")
+        let (s15, o15) = try await check(good.replacingOccurrences(of: "\"group\": \"g\",", with: "\"group\": \"g\", \"labels_topic\": \"labels\", \"check_supervised_models\": true,"), ws)
+        #expect(s15 == 0, "\(o15)")
         // The same settings as YAML.
         let yaml = """
         brokers: 127.0.0.1:9092

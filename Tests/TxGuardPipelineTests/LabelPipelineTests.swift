@@ -296,6 +296,42 @@ import TxGuardSimulator
         #expect(reasons.contains { $0.detector == "supervised" }, "no alert names supervised evidence")
     }
 
+    /// The out-of-time check (`checksModels`, `--check-supervised-models`): with labels 12 days
+    /// late on 18 scored days, no model can be checked (that needs rows 24 days older than now), so
+    /// none is used: the scores are the unsupervised ensemble's, bit for bit, and the layer says
+    /// why, where without the check it retrains on those labels. With labels a day late, checked
+    /// models are used and detection improves.
+    @Test func checkedModelsNeedHistoryAsOldAsTheLabelsAreLate() throws {
+        let (txs, fraud) = try Self.stream(accounts: 1500, days: 24, seed: 13)
+        let n = txs.count / 4
+        let model = try Self.trained(Array(txs[..<n]))
+        let scored = txs[n...]
+        func judge(_ book: LabelBook?, check: Bool) throws -> ([Verdict], PartitionScorer) {
+            var runtime = try ScoringRuntime.load(model: model)
+            runtime.labels = book
+            runtime.supervised.minimumFrauds = 10
+            runtime.supervised.feedbackMaxCount = 0
+            runtime.supervised.checksModels = check
+            let scorer = try PartitionScorer(runtime: runtime)
+            return (scored.map { scorer.judge($0, source: .unknown) }, scorer)
+        }
+        let (plain, _) = try judge(nil, check: true)
+        let late = Self.book(txs, fraud, delay: 12 * Self.day)
+        let (lateVerdicts, lateScorer) = try judge(late, check: true)
+        #expect(lateScorer.supervisedRetrains == 0)
+        #expect(lateScorer.supervisedRefusal?.contains("days late") == true, "\(lateScorer.supervisedRefusal ?? "no refusal")")
+        #expect(zip(plain, lateVerdicts).allSatisfy { $0.score.bitPattern == $1.score.bitPattern })
+        let (_, unchecked) = try judge(Self.book(txs, fraud, delay: 12 * Self.day), check: false)
+        #expect(unchecked.supervisedRetrains > 0, "without the check the same labels train (the test can fail)")
+        let (early, earlyScorer) = try judge(Self.book(txs, fraud, delay: Self.day), check: true)
+        #expect(earlyScorer.supervisedRetrains > 0)
+        let half = plain.count / 2
+        let y = scored.dropFirst(half).map { fraud[$0.transactionID]! }
+        let before = Self.averagePrecision(plain[half...].map(\.score), y)
+        let after = Self.averagePrecision(early[half...].map(\.score), y)
+        #expect(after > before + 0.05, "PR-AUC without labels \(before), with checked models (1-day delay) \(after)")
+    }
+
     /// Labels as most fraud teams have them: analysts close the alerts, chargebacks confirm frauds
     /// days later, nobody labels the rest. Frauds against alerts alone would teach the trees that
     /// not alerting looks like fraud (here: PR-AUC 0.85 -> 0.78, five times the alerts at precision

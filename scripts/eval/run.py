@@ -69,6 +69,8 @@ DEFAULT_VARIANTS = [
     "labels-7d=--label-delay 7d",
     "labels-30d=--label-delay 30d",
     "labels-1d-fp1=--label-delay 1d --false-positive-weight 1",
+    "labels-7d-checked=--label-delay 7d --check-supervised-models",
+    "labels-30d-checked=--label-delay 30d --check-supervised-models",
 ]
 
 
@@ -452,6 +454,11 @@ def write_doc(path, payload, variants):
     positives, all trained on) weighing 1 in the supervised layer's training, their inclusion
     weight, instead of the default 4 (what a sampled legitimate row weighs): the candidate not
     chosen.
+  - `labels-7d-checked`, `labels-30d-checked`: `--check-supervised-models` (off by default): a
+    retrain is used only if trees trained on rows as much older than the newest labelled events as
+    those are late rank those events better than the unsupervised score. With every label 30 days
+    late the unchecked layer lost PR-AUC on `synccfd` and `holdout` (no stream gained); the check
+    can judge a model only once the kept rows reach twice the lag back, which delays 7-day models.
 - **Baselines** (same events, same split):
   - `iforest`: scikit-learn `IsolationForest(n_estimators=100, random_state=k)` on per-event features
     (log amount, hour, weekday, training-prefix frequency of category/channel/country/currency, one-hot
