@@ -167,8 +167,9 @@ public final class LabelBook: @unchecked Sendable {
 
         mutating func remove(_ transactionID: String) {
             superseded.removeAll { $0.transactionID == transactionID }
+            let before = entries.count
             entries.removeAll { $0.transactionID == transactionID }
-            rebuild()
+            if entries.count != before { rebuild() }
         }
 
         mutating func dropBefore(_ cutoff: Int64) {
@@ -329,14 +330,15 @@ public final class LabelBook: @unchecked Sendable {
     /// without copying the label.
     public func isFraud(_ transactionID: String, visibleAt time: Int64) -> Bool? {
         lock.withLock {
-            guard let versions = byTransaction[transactionID] else { return nil }
-            var k = versions.count - 1
-            while k >= 0 {
-                if versions[k].visibleAtMicros <= time { return versions[k].isFraud }
-                k -= 1
-            }
-            return nil
+            guard let versions = byTransaction[transactionID], let k = Self.inForce(versions, at: time) else { return nil }
+            return versions[k].isFraud
         }
+    }
+
+    /// The version in force at `time` among a transaction's versions (sorted by `labeled_at`):
+    /// the latest one visible then.
+    private static func inForce(_ versions: [ResolvedLabel], at time: Int64) -> Int? {
+        versions.lastIndex { $0.visibleAtMicros <= time }
     }
 
     /// A transaction id's fingerprint (FNV-1a, 64-bit), as `isKnownFraud` takes it.
@@ -353,7 +355,8 @@ public final class LabelBook: @unchecked Sendable {
     /// The label of a transaction if it is visible at `time` (µs).
     public func label(of transactionID: String, visibleAt time: Int64) -> ResolvedLabel? {
         lock.withLock {
-            byTransaction[transactionID]?.last { $0.visibleAtMicros <= time }
+            guard let versions = byTransaction[transactionID], let k = Self.inForce(versions, at: time) else { return nil }
+            return versions[k]
         }
     }
 
@@ -373,12 +376,7 @@ public final class LabelBook: @unchecked Sendable {
 
     /// Counts for entity `kind = value` at event time `time` over `window` (µs).
     public func counts(_ kind: Label.EntityKind, _ value: String, at time: Int64, window: Int64) -> Counts {
-        lock.withLock {
-            if time > newestQuery { newestQuery = time }
-            guard let i = byEntity.index(kind, value) else { return Counts(frauds: 0, labelled: 0) }
-            let c = byEntity.lists[i].count(at: time, windows: (window, window)).0
-            return Counts(frauds: c.frauds, labelled: c.labelled)
-        }
+        withCounts { $0(kind, value, time, window, window).short }
     }
 
     /// Counts over a short and a long window with one lookup.
