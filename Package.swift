@@ -166,7 +166,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TxGuardEmbeddingsTests",
-            dependencies: ["TxGuardEmbeddings"],
+            dependencies: ["TxGuardEmbeddings", "TxGuardTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

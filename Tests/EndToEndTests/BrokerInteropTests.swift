@@ -1,4 +1,5 @@
 import Foundation
+import TxGuardTestSupport
 import Testing
 import TxGuardKafka
 
@@ -9,7 +10,7 @@ struct BrokerInteropTests {
     static let kcat = "/usr/bin/kcat"
 
     @Test func brokerPrintsBootstrapFirstAndStopsOnSigterm() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("txg-\(UUID().uuidString)")
+        let dir = URL(fileURLWithPath: scratchPath("interop"))
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent("bootstrap").path
         let broker = try ChildProcess(try txguardBinary(), ["broker", "--topic", "a", "--topic", "b", "--partitions", "5", "--bootstrap-file", file])

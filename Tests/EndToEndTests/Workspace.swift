@@ -7,7 +7,7 @@ import TxGuardTestSupport
 struct Workspace {
     let dir: String
     init() throws {
-        dir = NSTemporaryDirectory() + "txguard-e2e-\(UUID().uuidString.prefix(8))"
+        dir = scratchPath("e2e")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     }
     func path(_ name: String) -> String { "\(dir)/\(name)" }

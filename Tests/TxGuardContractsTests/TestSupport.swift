@@ -1,4 +1,5 @@
 import Foundation
+import TxGuardTestSupport
 @testable import TxGuardContracts
 
 /// Paths and helpers shared by the contract tests.
@@ -51,7 +52,7 @@ enum TestSupport {
 
     /// Writes `lines` as a JSONL file in a fresh temporary directory.
     static func writeTemp(_ name: String, _ lines: [[UInt8]]) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("txguard-contracts-\(UUID().uuidString)")
+        let dir = URL(fileURLWithPath: scratchPath("contracts"))
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let url = dir.appendingPathComponent(name)
         var data = Data()

@@ -1,4 +1,5 @@
 import Foundation
+import TxGuardTestSupport
 import Testing
 @testable import TxGuardEmbeddings
 
@@ -7,7 +8,7 @@ import Testing
 @Suite struct HostileModelFileTests {
     /// A copy of the model directory with `model.safetensors` (and optionally more) replaced.
     func directory(safetensors: [UInt8]? = nil, flipByteAt flip: Int? = nil, sums: String? = nil) throws -> String {
-        let dir = NSTemporaryDirectory() + "txg-model-\(UUID().uuidString.prefix(8))"
+        let dir = scratchPath("model")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for file in ["config.json", "vocab.txt"] {
             try FileManager.default.copyItem(atPath: TestSupport.modelDirectory + "/" + file, toPath: dir + "/" + file)
@@ -58,12 +59,12 @@ import Testing
             ("huge offsets", header(#"{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,1e300]}}"#)),
         ]
         for (what, bytes) in cases {
-            let file = NSTemporaryDirectory() + "txg-st-\(UUID().uuidString.prefix(8)).safetensors"
+            let file = scratchPath("st") + ".safetensors"
             try Data(bytes).write(to: URL(fileURLWithPath: file))
             #expect(throws: EmbeddingError.self, "\(what)") { _ = try SafetensorsFile(path: file) }
         }
         // A shape whose element count overflows is refused when the tensor is read.
-        let file = NSTemporaryDirectory() + "txg-st-\(UUID().uuidString.prefix(8)).safetensors"
+        let file = scratchPath("st") + ".safetensors"
         try Data(header(#"{"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,16]}}"#)).write(to: URL(fileURLWithPath: file))
         let st = try SafetensorsFile(path: file)
         #expect(throws: EmbeddingError.self) { _ = try st.floats("w") }

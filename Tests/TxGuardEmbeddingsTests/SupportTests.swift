@@ -1,4 +1,5 @@
 import Foundation
+import TxGuardTestSupport
 import Testing
 @testable import TxGuardEmbeddings
 
@@ -38,7 +39,7 @@ import Testing
         bytes += Array(header.utf8)
         for f in [Float(1.5), -2, 3.25, 0] { withUnsafeBytes(of: f.bitPattern.littleEndian) { bytes += $0 } }
         for h: UInt16 in [0x3C00, 0xC000, 0x3800] { withUnsafeBytes(of: h.littleEndian) { bytes += $0 } }
-        let path = NSTemporaryDirectory() + "txguard-test-\(getpid()).safetensors"
+        let path = scratchPath("test") + ".safetensors"
         _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let file = try SafetensorsFile(path: path)
@@ -49,7 +50,7 @@ import Testing
     }
 
     @Test func malformedSafetensorsIsRejected() {
-        let path = NSTemporaryDirectory() + "txguard-bad-\(getpid()).safetensors"
+        let path = scratchPath("bad") + ".safetensors"
         var bytes = [UInt8]()
         withUnsafeBytes(of: UInt64(1000).littleEndian) { bytes += $0 }
         bytes += Array("{}".utf8)

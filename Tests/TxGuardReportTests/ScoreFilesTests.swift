@@ -1,10 +1,11 @@
 import Foundation
+import TxGuardTestSupport
 import Testing
 @testable import TxGuardReport
 
 @Suite struct ScoreFilesTests {
     func temp(_ name: String, _ text: String) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("txguard-report-\(UUID().uuidString)")
+        let dir = URL(fileURLWithPath: scratchPath("report"))
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let url = dir.appendingPathComponent(name)
         try Data(text.utf8).write(to: url)

@@ -1,4 +1,5 @@
 import Foundation
+import TxGuardTestSupport
 import Testing
 @testable import TxGuardReport
 
@@ -37,7 +38,7 @@ import Testing
 
     @Test func sampleReportRendersToANonTrivialPNG() throws {
         #expect(FileManager.default.isExecutableFile(atPath: Self.chromium), "install chromium (scripts/bootstrap.sh does)")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("txguard-shot-\(UUID().uuidString)")
+        let dir = URL(fileURLWithPath: scratchPath("shot"))
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let s = SampleEvents.make()

@@ -221,7 +221,7 @@ struct FaultMatrixTests {
 final class Harness: Sendable {
     let bootstrap: String
     let c: FaultMatrixTests.Case
-    let stateDir = NSTemporaryDirectory() + "txg-fm-\(UUID())"
+    let stateDir = scratchPath("fault-matrix")
     private let services = Locked<[MonitorService]>([])
     private let groups = Locked<[ServiceGroup]>([])
     private let stopping = Locked(false)

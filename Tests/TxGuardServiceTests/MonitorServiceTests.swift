@@ -38,7 +38,7 @@ struct MonitorServiceTests {
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(bootstrapServers: boot)), logger: quiet("p"))
         _ = try await producer.sendBatch(inputRecords(topic: "in", count: n), keepReports: false)
         producer.close()
-        let dir = NSTemporaryDirectory() + "txg-state-\(UUID())"
+        let dir = scratchPath("state")
         let service = makeService(bootstrap: boot, group: "acct", input: "in", alerts: "alerts", dlq: "dlq", stateDir: dir)
         try await Self.runUntil(service) { service.totals.value.events >= n }
         let t = service.totals.value
@@ -68,7 +68,7 @@ struct MonitorServiceTests {
         _ = try await producer.sendBatch(Array(all[0..<1500]), keepReports: false)
 
         // Instance A alone; then B joins (rebalance); more input; A stops (B takes over); more input.
-        let dir = NSTemporaryDirectory() + "txg-pair-\(UUID())"
+        let dir = scratchPath("pair")
         let a = makeService(bootstrap: boot, group: "pair", input: "in", alerts: "a2", dlq: "dlq", stateDir: dir, stateTopic: stateTopic)
         let b = makeService(bootstrap: boot, group: "pair", input: "in", alerts: "a2", dlq: "dlq", stateDir: dir + "-other-machine", stateTopic: stateTopic)
         let ga = ServiceGroup(services: [a], gracefulShutdownSignals: [], logger: quiet("ga"))
@@ -100,7 +100,7 @@ struct MonitorServiceTests {
         }
 
         // Reference: one instance over the same input, start to end.
-        let refDir = NSTemporaryDirectory() + "txg-ref-\(UUID())"
+        let refDir = scratchPath("ref")
         let ref = makeService(bootstrap: boot, group: "ref", input: "in", alerts: "a1", dlq: "dlq", stateDir: refDir)
         try await Self.runUntil(ref) { ref.totals.value.events >= n }
         let expected = Self.alertKeys(try await readAll(boot, "a1", partitions: 1))
@@ -126,7 +126,7 @@ struct DeliveryFaultTests {
         producer.close()
         // NOT_LEADER_FOR_PARTITION on every produce to the alert topic: retriable, so librdkafka keeps trying.
         mock.setTopicError("alerts", error: 6)
-        let service = makeService(bootstrap: boot, group: "stall", input: "in", alerts: "alerts", dlq: "dlq", stateDir: NSTemporaryDirectory() + "txg-\(UUID())")
+        let service = makeService(bootstrap: boot, group: "stall", input: "in", alerts: "alerts", dlq: "dlq", stateDir: scratchPath("state"))
         let group = ServiceGroup(services: [service], gracefulShutdownSignals: [], logger: quiet("g"))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -168,13 +168,13 @@ struct DeliveryFaultTests {
         _ = try await producer.sendBatch(inputRecords(topic: "in", count: n), keepReports: false)
         producer.close()
 
-        let ref = makeService(bootstrap: boot, group: "ref", input: "in", alerts: "a-ref", dlq: "dlq", stateDir: NSTemporaryDirectory() + "txg-\(UUID())")
+        let ref = makeService(bootstrap: boot, group: "ref", input: "in", alerts: "a-ref", dlq: "dlq", stateDir: scratchPath("state"))
         try await MonitorServiceTests.runUntil(ref) { ref.totals.value.events >= n }
         let expected = MonitorServiceTests.alertKeys(try await readAll(boot, "a-ref", partitions: 1))
 
         // GROUP_AUTHORIZATION_FAILED (30) on the 1st TxnOffsetCommit: that transaction aborts.
         mock.pushRequestErrors(apiKey: KafkaAPIKey.txnOffsetCommit, errors: [30])
-        let eos = makeService(bootstrap: boot, group: "eos", input: "in", alerts: "a-eos", dlq: "dlq", stateDir: NSTemporaryDirectory() + "txg-\(UUID())", exactlyOnce: true)
+        let eos = makeService(bootstrap: boot, group: "eos", input: "in", alerts: "a-eos", dlq: "dlq", stateDir: scratchPath("state"), exactlyOnce: true)
         try await MonitorServiceTests.runUntil(eos, timeout: 90) { eos.totals.value.events >= n }
         let got = try await readAll(boot, "a-eos", partitions: 1)
         // The mock delivers aborted transactional records even to read_committed readers (a known
@@ -199,7 +199,7 @@ struct ProcessorSwapTests {
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(bootstrapServers: boot)), logger: quiet("p"))
         defer { producer.close() }
         _ = try await producer.sendBatch(Array(all[..<1000]), keepReports: false)
-        let service = makeService(bootstrap: boot, group: "swap", input: "in", alerts: "alerts", dlq: "dlq", stateDir: NSTemporaryDirectory() + "txg-\(UUID())")
+        let service = makeService(bootstrap: boot, group: "swap", input: "in", alerts: "alerts", dlq: "dlq", stateDir: scratchPath("state"))
         let group = ServiceGroup(services: [service], gracefulShutdownSignals: [], logger: quiet("g"))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

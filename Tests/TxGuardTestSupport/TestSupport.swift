@@ -66,3 +66,31 @@ public func untilDone(stallSeconds: Double = 120, every: Duration = .millisecond
         try await Task.sleep(for: every)
     }
 }
+
+/// A fresh path (not created) for a test's scratch file or directory:
+/// `<tmp>/txguard-tests-<pid>/<prefix>-<random>`. Scratch roots of test processes that are no
+/// longer running are removed the first time this is called, so the last run's files stay for a
+/// post-mortem and repeated runs do not fill the temporary directory.
+public func scratchPath(_ prefix: String) -> String {
+    "\(scratchRoot)/\(prefix)-\(UUID().uuidString.prefix(8))"
+}
+
+private let scratchRoot: String = {
+    let tmp = NSTemporaryDirectory()
+    let fm = FileManager.default
+    let legacy = ["txguard-e2e-", "txg-", "txguard-report-", "txguard-contracts-", "txguard-shot-"]
+    for name in (try? fm.contentsOfDirectory(atPath: tmp)) ?? [] {
+        if name.hasPrefix("txguard-tests-") {
+            guard let pid = Int32(name.dropFirst("txguard-tests-".count)), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? fm.removeItem(atPath: tmp + name)
+        } else if legacy.contains(where: name.hasPrefix),
+                  let made = (try? fm.attributesOfItem(atPath: tmp + name))?[.modificationDate] as? Date,
+                  Date().timeIntervalSince(made) > 86_400 {
+            // Left by versions of these tests that did not clean up (a day old: not a live run's).
+            try? fm.removeItem(atPath: tmp + name)
+        }
+    }
+    let root = tmp + "txguard-tests-\(getpid())"
+    try? fm.createDirectory(atPath: root, withIntermediateDirectories: true)
+    return root
+}()
