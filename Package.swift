@@ -145,7 +145,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TxGuardPipelineTests",
-            dependencies: ["TxGuardPipeline", "TxGuardSimulator", "TxGuardContracts", "TxGuardDetectors"]
+            dependencies: ["TxGuardPipeline", "TxGuardSimulator", "TxGuardContracts", "TxGuardDetectors", "TxGuardTestSupport"]
         ),
         .testTarget(
             name: "TxGuardReportTests",

@@ -57,27 +57,40 @@ public struct AccountStats: Sendable, Codable, Equatable {
         try moments.withUnsafeBufferPointer(body)
     }
 
+    /// A read-only view of these statistics (what the Z-score detector reads).
+    @inlinable
+    public func withView<R>(_ body: (AccountMomentsView) throws -> R) rethrows -> R {
+        try moments.withUnsafeBufferPointer { try body(AccountMomentsView(count: count, moments: $0)) }
+    }
+
     /// Learns one event (Welford + exponentially weighted moments with weight `alpha`).
     mutating func learn(_ x: UnsafeBufferPointer<Float>, alpha: Float) {
+        moments.withUnsafeMutableBufferPointer { m in
+            Self.learn(x, count: &count, moments: m, alpha: alpha)
+        }
+    }
+
+    /// Learns one event into statistics held elsewhere (`count`, and `moments` laid out as
+    /// `[mean | m2 | ewMean | ewVariance]`, `moments.count / 4` inputs, the first that many of `x`): the one implementation
+    /// of the update, for `AccountStats` and for tables that keep many accounts' moments flat.
+    public static func learn(_ x: UnsafeBufferPointer<Float>, count: inout UInt32, moments m: UnsafeMutableBufferPointer<Float>, alpha: Float) {
         count &+= 1
         let n = Float(count)
-        let w = width
+        let w = m.count / 4
         let first = count == 1
-        moments.withUnsafeMutableBufferPointer { m in
-            for i in 0..<w {
-                let v = x[i]
-                let delta = v - m[i]
-                m[i] += delta / n
-                m[w + i] += delta * (v - m[i])
-                if first {
-                    m[2 * w + i] = v
-                    m[3 * w + i] = 0
-                } else {
-                    let d = v - m[2 * w + i]
-                    let inc = alpha * d
-                    m[2 * w + i] += inc
-                    m[3 * w + i] = (1 - alpha) * (m[3 * w + i] + d * inc)
-                }
+        for i in 0..<w {
+            let v = x[i]
+            let delta = v - m[i]
+            m[i] += delta / n
+            m[w + i] += delta * (v - m[i])
+            if first {
+                m[2 * w + i] = v
+                m[3 * w + i] = 0
+            } else {
+                let d = v - m[2 * w + i]
+                let inc = alpha * d
+                m[2 * w + i] += inc
+                m[3 * w + i] = (1 - alpha) * (m[3 * w + i] + d * inc)
             }
         }
     }
@@ -106,4 +119,32 @@ public struct AccountStats: Sendable, Codable, Equatable {
         try c.encode(ewMean, forKey: .ewMean)
         try c.encode(ewVariance, forKey: .ewVariance)
     }
+}
+
+/// A read-only view of one account's Z-score statistics, wherever they are stored (an
+/// `AccountStats`, or a slot of a flat per-partition table): the count of events learned and the
+/// moments `[mean | m2 | ewMean | ewVariance]`, `width` floats each.
+public struct AccountMomentsView {
+    /// Events learned.
+    public let count: UInt32
+    /// The moments, `4 * width` floats.
+    public let moments: UnsafeBufferPointer<Float>
+
+    /// A view of `moments` (4 × width floats) after `count` events.
+    @inlinable
+    public init(count: UInt32, moments: UnsafeBufferPointer<Float>) {
+        self.count = count
+        self.moments = moments
+    }
+
+    /// Number of inputs.
+    @inlinable public var width: Int { moments.count / 4 }
+    /// Welford running mean of input i.
+    @inlinable public func mean(_ i: Int) -> Float { moments[i] }
+    /// Exponentially weighted mean of input i.
+    @inlinable public func ewMean(_ i: Int) -> Float { moments[2 * width + i] }
+    /// Exponentially weighted variance of input i.
+    @inlinable public func ewVariance(_ i: Int) -> Float { moments[3 * width + i] }
+    /// Welford sample variance of input i (0 before two events).
+    @inlinable public func variance(_ i: Int) -> Float { count > 1 ? moments[width + i] / Float(count - 1) : 0 }
 }

@@ -165,10 +165,15 @@ public struct ScoringModel: Sendable, Codable, Equatable {
 
     /// Scores one event (x has `featureCount` values). Reads `accountStats` but does not change it.
     public func score(_ x: UnsafeBufferPointer<Float>, accountStats: AccountStats) -> EnsembleScore {
+        accountStats.withView { score(x, moments: $0) }
+    }
+
+    /// Scores one event under account statistics held anywhere (a slot of a flat table).
+    public func score(_ x: UnsafeBufferPointer<Float>, moments: AccountMomentsView) -> EnsembleScore {
         precondition(x.count >= featureCount, "feature vector too short")
         let forestScore = isolationForest.score(x)
         let svmScore = oneClassSVM.score(x)
-        let z = zScore.score(x, at: zScoreInputIndices, state: accountStats)
+        let z = zScore.score(x, at: zScoreInputIndices, state: moments)
         let raw = DetectorTriple(isolationForest: forestScore, oneClassSVM: svmScore, zScore: z.score)
         let logs = DetectorTriple(
             isolationForest: calibrators.isolationForest.logUpperTail(forestScore),
@@ -188,6 +193,12 @@ public struct ScoringModel: Sendable, Codable, Equatable {
     /// Learns a non-alerted event into the account's Z-score statistics.
     public func learn(_ x: UnsafeBufferPointer<Float>, accountStats: inout AccountStats) {
         zScore.update(x, at: zScoreInputIndices, state: &accountStats)
+    }
+
+    /// Learns a non-alerted event into account statistics held elsewhere (`count`, and moments
+    /// `4 × width` floats laid out as `AccountStats` keeps them).
+    public func learn(_ x: UnsafeBufferPointer<Float>, count: inout UInt32, moments: UnsafeMutableBufferPointer<Float>) {
+        zScore.update(x, at: zScoreInputIndices, count: &count, moments: moments)
     }
 
     /// Learns a non-alerted event into the global robust Z-score statistics (model-wide state).

@@ -200,7 +200,7 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
 
     /// z of input i for value v under the account state (account moments when history suffices).
     @inlinable
-    public func zScore(_ i: Int, _ v: Float, state: AccountStats) -> Float {
+    public func zScore(_ i: Int, _ v: Float, state: AccountMomentsView) -> Float {
         let global = robustScale(i)
         let k = configuration.shrinkage
         if k > 0 {
@@ -224,21 +224,37 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
         return configuration.oneSided ? max(z, 0) : z
     }
 
+    /// z of input i for value v under `state` (see the view form).
+    public func zScore(_ i: Int, _ v: Float, state: AccountStats) -> Float {
+        state.withView { zScore(i, v, state: $0) }
+    }
+
     /// Scores one event without changing any state; no allocation.
     public func score(_ inputs: UnsafeBufferPointer<Float>, state: AccountStats) -> ZScoreResult {
-        score(state: state) { inputs[$0] }
+        state.withView { view in score(state: view) { inputs[$0] } }
     }
 
     /// Scores the inputs found at `indices` of a whole feature vector (no gathering copy).
     public func score(_ features: UnsafeBufferPointer<Float>, at indices: [Int], state: AccountStats) -> ZScoreResult {
+        state.withView { score(features, at: indices, state: $0) }
+    }
+
+    /// Scores the inputs found at `indices` of a whole feature vector under statistics held
+    /// anywhere (a slot of a flat table); no copy, no allocation.
+    public func score(_ features: UnsafeBufferPointer<Float>, at indices: [Int], state: AccountMomentsView) -> ZScoreResult {
         score(state: state) { features[indices[$0]] }
     }
 
     /// Input `i`'s z for value `v`, made finite and clipped at ±`clip`: what every combination reads.
     @inlinable
-    public func clippedZ(_ i: Int, _ v: Float, state: AccountStats) -> Float {
+    public func clippedZ(_ i: Int, _ v: Float, state: AccountMomentsView) -> Float {
         let z = zScore(i, v, state: state)
         return z.isFinite ? max(-configuration.clip, min(configuration.clip, z)) : configuration.clip
+    }
+
+    /// `clippedZ` under an `AccountStats`.
+    public func clippedZ(_ i: Int, _ v: Float, state: AccountStats) -> Float {
+        state.withView { clippedZ(i, v, state: $0) }
     }
 
     /// Whether the score sums or maximises per-input surprises (and the calibrators are fitted).
@@ -256,7 +272,7 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
     }
 
     @inline(__always)
-    private func score(state: AccountStats, input: (Int) -> Float) -> ZScoreResult {
+    private func score(state: AccountMomentsView, input: (Int) -> Float) -> ZScoreResult {
         var sumSquares: Float = 0
         var top = 0
         var topZ: Float = 0
@@ -301,6 +317,16 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
         }
     }
 
+    /// Learns the inputs found at `indices` of a whole feature vector into statistics held
+    /// elsewhere (`moments` must be `4 × inputCount` floats).
+    public func update(_ features: UnsafeBufferPointer<Float>, at indices: [Int], count: inout UInt32, moments: UnsafeMutableBufferPointer<Float>) {
+        precondition(moments.count == 4 * inputCount, "account moments of another width")
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: indices.count) { buf in
+            for (k, i) in indices.enumerated() { buf[k] = features[i] }
+            AccountStats.learn(UnsafeBufferPointer(buf), count: &count, moments: moments, alpha: configuration.alpha)
+        }
+    }
+
     /// Learns a (non-alerted) event into the global robust statistics.
     public mutating func updateGlobal(_ inputs: UnsafeBufferPointer<Float>) {
         observeGlobal(inputs)
@@ -320,6 +346,11 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
 
     /// Per-input deviations, largest |z| first, for explanations.
     public func reasons(_ inputs: [Float], state: AccountStats, limit: Int = 3) -> [Reason] {
+        state.withView { reasons(inputs, state: $0, limit: limit) }
+    }
+
+    /// Per-input deviations under statistics held anywhere, largest |z| first.
+    public func reasons(_ inputs: [Float], state: AccountMomentsView, limit: Int = 3) -> [Reason] {
         var out = [Reason]()
         for i in 0..<min(inputCount, inputs.count) {
             let z = zScore(i, inputs[i], state: state)

@@ -13,12 +13,12 @@ public struct AccountState: Sendable, Equatable, Codable {
     public var amountVariance: Double
     /// Recent (timestamp millis, base amount), oldest first, at most `recentEventCapacity`.
     public var recentEvents: [RecentEvent]
-    /// Hashes of recently seen merchants, most recent first.
-    public var knownMerchants: [UInt64]
-    /// Hashes of recently seen countries, most recent first.
-    public var knownCountries: [UInt64]
-    /// Hashes of recently seen devices, most recent first.
-    public var knownDevices: [UInt64]
+    /// Tags (`AccountStore.knownTag`) of recently seen merchants, most recent first.
+    public var knownMerchants: [UInt32]
+    /// Tags of recently seen countries, most recent first.
+    public var knownCountries: [UInt32]
+    /// Tags of recently seen devices, most recent first.
+    public var knownDevices: [UInt32]
     /// Exponentially weighted centroid of the account's projected text embeddings (empty without PCA).
     public var textCentroid: [Float]
     /// Events with a value of the surprisal field (`FeatureSpec.surprisalField`).
@@ -28,7 +28,8 @@ public struct AccountState: Sendable, Equatable, Codable {
 
     /// One counted categorical value.
     public struct CategoryCount: Sendable, Equatable, Codable {
-        public var valueHash: UInt64
+        /// The value's tag (`AccountStore.categoryTag`).
+        public var valueHash: UInt32
         public var count: UInt32
     }
 

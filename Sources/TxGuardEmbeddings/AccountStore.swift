@@ -61,9 +61,9 @@ public struct AccountStore: Sendable, RecencyOrder {
     var ringTimes: [Int64] = []      // slot * R + i
     var ringAmounts: [Float] = []
     var ringCategories: [UInt32] = []  // slot * R + i when categoryCapacity > 0: 32-bit value hash, 0 for none
-    var known: [UInt64] = []         // (slot * 3 + set) * K + i, most recent first
+    var known: [UInt32] = []         // (slot * 3 + set) * K + i, most recent first (32-bit value tags)
     var centroids: [Float] = []      // slot * D + i
-    var categoryKeys: [UInt64] = []  // slot * C + i (unordered)
+    var categoryKeys: [UInt32] = []  // slot * C + i (unordered): the value's 32-bit tag, as in the ring
     var categoryCounts: [UInt32] = []
     var head: Int32 = -1             // most recently active
     var tail: Int32 = -1             // least recently active
@@ -104,7 +104,7 @@ public struct AccountStore: Sendable, RecencyOrder {
             let j = ringIndex(s, i, capacity: r)
             recent.append(.init(timestampMillis: ringTimes[j], amount: ringAmounts[j], categoryHash: c > 0 ? ringCategories[j] : 0))
         }
-        func set(_ which: Int) -> [UInt64] {
+        func set(_ which: Int) -> [UInt32] {
             let base = (s * 3 + which) * k
             return Array(known[base..<(base + Int(knownCount(s, which)))])
         }
@@ -162,8 +162,19 @@ public struct AccountStore: Sendable, RecencyOrder {
         if layout.categoryCapacity > 0 { ringCategories[j] = category }
     }
 
+    /// The 32-bit tag a known-value set keeps for a value's 64-bit hash (`knownTag`), and the tag
+    /// the category counts and the ring keep (`categoryTag`, never 0: 0 marks "no value" in the
+    /// ring). Two values of one account share a tag with odds of about 8²/2³³ per set: the sets
+    /// hold 4 bytes a value instead of 8 (state per account, issue 14).
+    @inline(__always)
+    public static func knownTag(_ hash: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: hash) }
+
+    /// See `knownTag`.
+    @inline(__always)
+    public static func categoryTag(_ hash: UInt64) -> UInt32 { max(1, UInt32(truncatingIfNeeded: hash)) }
+
     /// Whether `value` is in the set; then moves it (or inserts it) to the front, dropping the last when full.
-    mutating func noteKnown(_ s: Int, _ set: KnownSet, _ value: UInt64) -> Bool {
+    mutating func noteKnown(_ s: Int, _ set: KnownSet, _ value: UInt32) -> Bool {
         let k = layout.knownCapacity
         let base = (s * 3 + set.rawValue) * k
         let c = Int(knownCount(s, set.rawValue))
@@ -180,7 +191,7 @@ public struct AccountStore: Sendable, RecencyOrder {
     /// The account's count of `value` and its total count, before this event; then counts `value`.
     /// When all `categoryCapacity` entries are taken, a new value replaces the least counted entry
     /// (the first of equals), starting at 1.
-    mutating func countCategory(_ s: Int, _ value: UInt64) -> (count: UInt32, total: UInt32) {
+    mutating func countCategory(_ s: Int, _ value: UInt32) -> (count: UInt32, total: UInt32) {
         let c = layout.categoryCapacity
         let total = records[s].categoryTotal
         records[s].categoryTotal = total == .max ? total : total + 1
@@ -224,9 +235,10 @@ public struct AccountStore: Sendable, RecencyOrder {
 
     private static let magic: UInt32 = 0x4147_5854  // "TXGA" little-endian
     // 2 added the surprisal category counts, 3 the merchant store, 4 each account's first event time
-    // and the traffic level;
-    // 1 to 3 are still read (an account's first event time then reads as its latest).
-    private static let version: UInt32 = 4
+    // and the traffic level, 5 keeps known values and category keys as 32-bit tags;
+    // 1 to 4 are still read (an account's first event time then reads as its latest; 64-bit
+    // hashes are folded to the tags the featurizer now computes, so decisions go on unchanged).
+    private static let version: UInt32 = 5
 
     /// The whole store in a compact little-endian binary form (accounts from least to most recent).
     public func serialized() -> [UInt8] {
@@ -250,7 +262,7 @@ public struct AccountStore: Sendable, RecencyOrder {
             }
             for set in [st.knownMerchants, st.knownCountries, st.knownDevices] {
                 w.write(UInt8(set.count))
-                for v in set { w.write(v) }
+                for v in set { w.write(v) }  // UInt32 tags
             }
             for v in st.textCentroid { w.write(v) }
             w.write(st.categoryTotal); w.write(UInt8(st.categoryCounts.count))
@@ -313,7 +325,9 @@ public struct AccountStore: Sendable, RecencyOrder {
                 let c = Int(try r.read(UInt8.self))
                 guard c <= layout.knownCapacity else { throw EmbeddingError.corruptState(reason: "\(c) known values") }
                 setKnownCount(s, set, UInt8(c))
-                for i in 0..<c { known[(s * 3 + set) * layout.knownCapacity + i] = try r.read(UInt64.self) }
+                for i in 0..<c {
+                    known[(s * 3 + set) * layout.knownCapacity + i] = version >= 5 ? try r.read(UInt32.self) : Self.knownTag(try r.read(UInt64.self))
+                }
             }
             for i in 0..<layout.centroidDimension { centroids[s * layout.centroidDimension + i] = try r.readFloat() }
             if version >= 2 {
@@ -322,7 +336,7 @@ public struct AccountStore: Sendable, RecencyOrder {
                 guard c <= layout.categoryCapacity else { throw EmbeddingError.corruptState(reason: "\(c) category counts") }
                 records[s].categoryEntries = UInt8(c)
                 for i in 0..<c {
-                    categoryKeys[s * layout.categoryCapacity + i] = try r.read(UInt64.self)
+                    categoryKeys[s * layout.categoryCapacity + i] = version >= 5 ? try r.read(UInt32.self) : Self.categoryTag(try r.read(UInt64.self))
                     categoryCounts[s * layout.categoryCapacity + i] = try r.read(UInt32.self)
                 }
             }

@@ -2,19 +2,19 @@
 /// array of (key, slot) pairs, so a lookup usually touches one cache line (Swift's `Dictionary`
 /// touches its bitmap, key and value arrays separately). Key 0 marks an empty entry, so callers
 /// never insert 0; deletion shifts later entries back (no tombstones).
-struct SlotIndex: Sendable {
+package struct SlotIndex: Sendable {
     struct Entry: Sendable {
         var key: UInt64
         var slot: Int32
     }
 
     private(set) var entries: [Entry]
-    private(set) var count = 0
+    package private(set) var count = 0
     private var mask: Int
 
     /// A table that grows (doubling, load factor at most 1/2) as keys arrive, so a store sized
     /// for a million accounts costs memory only for the accounts it holds.
-    init(capacity: Int) {
+    package init(capacity: Int) {
         entries = [Entry](repeating: Entry(key: 0, slot: -1), count: 16)
         mask = 15
     }
@@ -28,7 +28,7 @@ struct SlotIndex: Sendable {
     }
 
     @inline(__always)
-    subscript(key: UInt64) -> Int32? {
+    package subscript(key: UInt64) -> Int32? {
         var i = Int(truncatingIfNeeded: key) & mask
         while true {
             let e = entries[i]
@@ -39,7 +39,7 @@ struct SlotIndex: Sendable {
     }
 
     /// Inserts or replaces.
-    mutating func set(_ key: UInt64, _ slot: Int32) {
+    package mutating func set(_ key: UInt64, _ slot: Int32) {
         if 2 * (count + 1) > entries.count { grow() }
         var i = Int(truncatingIfNeeded: key) & mask
         while entries[i].key != 0 && entries[i].key != key { i = (i + 1) & mask }
@@ -48,7 +48,7 @@ struct SlotIndex: Sendable {
     }
 
     /// Removes `key` if present, moving later entries of its probe run back into the gap.
-    mutating func remove(_ key: UInt64) {
+    package mutating func remove(_ key: UInt64) {
         var i = Int(truncatingIfNeeded: key) & mask
         while entries[i].key != key {
             if entries[i].key == 0 { return }

@@ -180,8 +180,8 @@ public struct TabularFeaturizer: Sendable {
             var surprisal = 0.0
             if let value = input.value(of: source), !value.isEmpty {
                 let h = Self.caseInsensitiveHash(value, seed: Self.surprisalSeed)
-                categoryTag = max(1, UInt32(truncatingIfNeeded: h))
-                var (k, n) = store.countCategory(s, h)
+                categoryTag = AccountStore.categoryTag(h)
+                var (k, n) = store.countCategory(s, categoryTag)
                 // Leave out the unsettled recent events (same value / any value).
                 let from = t - Int64(spec.surprisalSettleSeconds) * 1000
                 var recentSame: UInt32 = 0, recentAll: UInt32 = 0
@@ -275,7 +275,7 @@ public struct TabularFeaturizer: Sendable {
         guard let value, !value.isEmpty else { return 0 }
         var h = Self.caseInsensitiveHash(value, seed: UInt64(set.rawValue + 1))
         if h == 0 { h = 1 }
-        return store.noteKnown(s, set, h) ? 0 : 1
+        return store.noteKnown(s, set, AccountStore.knownTag(h)) ? 0 : 1
     }
 
     /// sign(x)·log1p(|x|).

@@ -1,59 +1,117 @@
 import TxGuardDetectors
+import TxGuardEmbeddings
 
 /// The detectors' per-account statistics of one partition (the Z-score detector's online means
 /// and variances), bounded like the feature store: past `capacity` + 1/8 the least recently seen
 /// accounts are dropped down to `capacity`, in a deterministic order (last-seen event time, then
 /// key), so the same event sequence always keeps the same accounts.
-struct AccountStatsTable {
+///
+/// Flat, like `AccountStore`: one slot per account in plain arrays (key, last seen, count, and the
+/// `4 × width` moments) found through an open-addressing `SlotIndex`. A dictionary of
+/// `AccountStats` held a heap array per account: about 200 bytes an account against about 130
+/// here, and a snapshot's copy-on-write capture of it retained a million buffers.
+struct AccountStatsTable: Sendable {
+    /// One account's statistics as saved (the JSON of `TXPS1` snapshots, and `decode`'s result).
     struct Entry: Codable {
         var stats: AccountStats
         var lastSeenMillis: Int64
     }
 
-    private(set) var entries: [UInt64: Entry]
     let capacity: Int
+    /// Z-score inputs per account.
+    let width: Int
+    private var slotOf: SlotIndex
+    private var keys: [UInt64] = []
+    private var lastSeen: [Int64] = []
+    private var counts: [UInt32] = []
+    private var moments: [Float] = []   // slot * 4w: mean, m2, EW mean, EW variance
 
-    init(capacity: Int, entries: [UInt64: Entry] = [:]) {
+    init(capacity: Int, width: Int) {
         self.capacity = max(1, capacity)
-        self.entries = entries
+        self.width = width
+        slotOf = SlotIndex(capacity: self.capacity)
     }
 
-    var count: Int { entries.count }
-
-    /// Adds `key` with fresh statistics when absent (pruning when the table is over its bound);
-    /// the account's entry is never the one pruned.
-    mutating func ensure(_ key: UInt64, at millis: Int64, fresh: () -> AccountStats) {
-        guard entries[key] == nil else { return }
-        entries[key] = Entry(stats: fresh(), lastSeenMillis: millis)
-        if entries.count - capacity > capacity / 8 { prune(keeping: key) }
+    /// A table holding `entries` (all of width `width` and none keyed 0; the caller checks), in
+    /// key order.
+    init(capacity: Int, width: Int, entries: [UInt64: Entry]) {
+        self.init(capacity: capacity, width: width)
+        for key in entries.keys.sorted() {
+            let e = entries[key]!
+            e.stats.withMoments { append(key, lastSeen: e.lastSeenMillis, count: e.stats.count, moments: $0) }
+        }
     }
 
-    /// The statistics of `key` (present after `ensure`).
-    subscript(key: UInt64) -> AccountStats? { entries[key]?.stats }
+    var count: Int { keys.count }
 
-    /// Records that `key` was seen at `millis`.
-    mutating func touch(_ key: UInt64, at millis: Int64) {
-        entries[key]?.lastSeenMillis = millis
+    private mutating func append(_ key: UInt64, lastSeen millis: Int64, count n: UInt32, moments m: UnsafeBufferPointer<Float>?) {
+        slotOf.set(key, Int32(keys.count))
+        keys.append(key)
+        lastSeen.append(millis)
+        counts.append(n)
+        if let m { moments.append(contentsOf: m) } else { moments.append(contentsOf: repeatElement(0, count: 4 * width)) }
     }
 
-    /// Moves the statistics of `key` out of the table (an empty placeholder stays until `put`), so
-    /// the caller can change them uniquely referenced without holding the table's access: a closure
-    /// given to `update` that reads other state of the same owner made the compiler copy that state.
-    mutating func take(_ key: UInt64) -> AccountStats? {
-        guard entries[key] != nil else { return nil }
-        var out = AccountStats(inputCount: 0)
-        swap(&out, &entries[key]!.stats)
+    /// The slot of `key`, added with fresh statistics when absent (pruning when the table is over
+    /// its bound; the account's entry is never the one pruned).
+    mutating func ensure(_ key: UInt64, at millis: Int64) -> Int {
+        if let s = slotOf[key] { return Int(s) }
+        append(key, lastSeen: millis, count: 0, moments: nil)
+        if keys.count - capacity > capacity / 8 { prune(keeping: key) }
+        return Int(slotOf[key]!)
+    }
+
+    /// Calls `body` with a view of the statistics in `slot`.
+    @inline(__always)
+    func withView<R>(_ slot: Int, _ body: (AccountMomentsView) -> R) -> R {
+        let w4 = 4 * width
+        return moments.withUnsafeBufferPointer { m in
+            body(AccountMomentsView(count: counts[slot], moments: UnsafeBufferPointer(rebasing: m[(slot * w4)..<((slot + 1) * w4)])))
+        }
+    }
+
+    /// The statistics in `slot` as a value (for alert explanations: one copy per alert).
+    func stats(_ slot: Int) -> AccountStats {
+        let w4 = 4 * width
+        return AccountStats(count: counts[slot], moments: Array(moments[(slot * w4)..<((slot + 1) * w4)]))
+    }
+
+    /// The statistics of `key`, if held (tests and inspection).
+    subscript(key: UInt64) -> AccountStats? { slotOf[key].map { stats(Int($0)) } }
+
+    /// Records that the account in `slot` was seen at `millis`.
+    mutating func touch(_ slot: Int, at millis: Int64) { lastSeen[slot] = millis }
+
+    /// Lets `body` change the count and moments in `slot` in place.
+    @inline(__always)
+    mutating func update(_ slot: Int, _ body: (inout UInt32, UnsafeMutableBufferPointer<Float>) -> Void) {
+        let w4 = 4 * width
+        moments.withUnsafeMutableBufferPointer { m in
+            body(&counts[slot], UnsafeMutableBufferPointer(rebasing: m[(slot * w4)..<((slot + 1) * w4)]))
+        }
+    }
+
+    /// Every account's statistics (snapshots of the JSON form, tests).
+    var entries: [UInt64: Entry] {
+        var out: [UInt64: Entry] = [:]
+        out.reserveCapacity(keys.count)
+        for s in keys.indices { out[keys[s]] = Entry(stats: stats(s), lastSeenMillis: lastSeen[s]) }
         return out
     }
 
-    /// Puts back statistics moved out by `take`.
-    mutating func put(_ key: UInt64, _ stats: AccountStats) {
-        entries[key]?.stats = stats
-    }
-
     private mutating func prune(keeping current: UInt64) {
-        let ordered = entries.sorted { ($0.key == current ? 1 : 0, $0.value.lastSeenMillis, $0.key) > ($1.key == current ? 1 : 0, $1.value.lastSeenMillis, $1.key) }
-        entries = Dictionary(uniqueKeysWithValues: ordered.prefix(capacity).map { ($0.key, $0.value) })
+        let ordered = keys.indices.sorted { a, b in
+            (keys[a] == current ? 1 : 0, lastSeen[a], keys[a]) > (keys[b] == current ? 1 : 0, lastSeen[b], keys[b])
+        }
+        var kept = AccountStatsTable(capacity: capacity, width: width)
+        let w4 = 4 * width
+        moments.withUnsafeBufferPointer { m in
+            for s in ordered.prefix(capacity) {
+                kept.append(keys[s], lastSeen: lastSeen[s], count: counts[s],
+                            moments: UnsafeBufferPointer(rebasing: m[(s * w4)..<((s + 1) * w4)]))
+            }
+        }
+        self = kept
     }
 }
 
@@ -64,17 +122,18 @@ extension AccountStatsTable {
     ///
     /// Layout (little-endian): entry count u64, width w u32, then per entry: key u64, last seen
     /// (ms) i64, event count u32, and w Float32 each of mean, m2, EW mean, EW variance.
-    static func encode(_ entries: [UInt64: Entry]) -> [UInt8] {
-        let width = entries.first?.value.stats.width ?? 0
+    func encoded() -> [UInt8] {
+        // An empty table writes width 0, as the dictionary form did.
+        let width = keys.isEmpty ? 0 : self.width
         var out: [UInt8] = []
-        out.reserveCapacity(12 + entries.count * entrySize(width: width))
+        out.reserveCapacity(12 + keys.count * Self.entrySize(width: width))
         func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-        put(UInt64(entries.count))
+        put(UInt64(keys.count))
         put(UInt32(width))
-        for key in entries.keys.sorted() {
-            let e = entries[key]!
-            put(key); put(e.lastSeenMillis); put(e.stats.count)
-            e.stats.withMoments { m in for v in m { put(v.bitPattern) } }
+        let w4 = 4 * width
+        for s in keys.indices.sorted(by: { keys[$0] < keys[$1] }) {
+            put(keys[s]); put(lastSeen[s]); put(counts[s])
+            for v in moments[(s * w4)..<((s + 1) * w4)] { put(v.bitPattern) }
         }
         return out
     }
@@ -82,8 +141,10 @@ extension AccountStatsTable {
     /// Bytes per entry of width `width`.
     static func entrySize(width: Int) -> Int { 20 + 16 * width }
 
-    /// Reads `encode`'s form; every inconsistency is a `PipelineError.badSnapshot`, never a trap.
-    static func decode(_ bytes: ArraySlice<UInt8>) throws -> [UInt64: Entry] {
+    /// Reads `encoded()`'s form into a table of `capacity` for a model whose Z-score has `width`
+    /// inputs; every inconsistency (a width other than the model's included) is a
+    /// `PipelineError.badSnapshot`, never a trap.
+    static func decode(_ bytes: ArraySlice<UInt8>, capacity: Int, width expected: Int) throws -> AccountStatsTable {
         var at = bytes.startIndex
         func get<T: FixedWidthInteger>(_: T.Type) throws -> T {
             let size = MemoryLayout<T>.size
@@ -100,19 +161,22 @@ extension AccountStatsTable {
         guard count == UInt64(bytes.endIndex - at) / UInt64(size), UInt64(bytes.endIndex - at) % UInt64(size) == 0 else {
             throw PipelineError.badSnapshot("account statistics: \(count) entries of \(size) bytes do not fill \(bytes.endIndex - at) bytes")
         }
-        var entries: [UInt64: Entry] = [:]
-        entries.reserveCapacity(Int(count))
+        guard count == 0 || width == expected else {
+            throw PipelineError.badSnapshot("account statistics of width \(width), the model has \(expected)")
+        }
+        var table = AccountStatsTable(capacity: capacity, width: expected)
+        var m = [Float](repeating: 0, count: 4 * width)
         for _ in 0..<count {
             let key = try get(UInt64.self)
             let lastSeen = try get(Int64.self)
             let n = try get(UInt32.self)
-            var moments = [Float](repeating: 0, count: 4 * width)
-            for i in 0..<(4 * width) { moments[i] = Float(bitPattern: try get(UInt32.self)) }
-            let stats = AccountStats(count: n, moments: moments)
-            guard entries.updateValue(Entry(stats: stats, lastSeenMillis: lastSeen), forKey: key) == nil else {
+            for i in 0..<(4 * width) { m[i] = Float(bitPattern: try get(UInt32.self)) }
+            guard key != 0 else { throw PipelineError.badSnapshot("account statistics list account key 0") }
+            guard table.slotOf[key] == nil else {
                 throw PipelineError.badSnapshot("account statistics list account key \(key) twice")
             }
+            m.withUnsafeBufferPointer { table.append(key, lastSeen: lastSeen, count: n, moments: $0) }
         }
-        return entries
+        return table
     }
 }

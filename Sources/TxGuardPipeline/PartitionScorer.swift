@@ -35,7 +35,7 @@ public final class PartitionScorer {
     public init(runtime: ScoringRuntime) throws {
         self.runtime = runtime
         accounts = runtime.featurizer.makeStore(capacity: runtime.accountCapacity, idleTTLSeconds: runtime.accountIdleTTLSeconds)
-        stats = AccountStatsTable(capacity: runtime.accountCapacity)
+        stats = AccountStatsTable(capacity: runtime.accountCapacity, width: runtime.model.scoring.newAccountStats().width)
         threshold = runtime.initialThreshold
         scoring = runtime.model.scoring
         refitter = OnlineRefitter(settings: runtime.model.onlineRefit, width: runtime.featurizer.dimension, seed: runtime.model.seed)
@@ -93,8 +93,11 @@ public final class PartitionScorer {
         let fresh = threshold
         try restore(snapshot)
         guard accounts.layout == runtime.featurizer.layout,
-              stats.entries.values.first.map({ $0.stats.width == scoring.newAccountStats().width }) ?? true else {
+              stats.count == 0 || stats.width == runtime.model.scoring.newAccountStats().width else {
             throw PipelineError.badSnapshot("the new model lays out account state differently")
+        }
+        if stats.width != runtime.model.scoring.newAccountStats().width {
+            stats = AccountStatsTable(capacity: runtime.accountCapacity, width: runtime.model.scoring.newAccountStats().width)
         }
         threshold = fresh
         scoring = runtime.model.scoring
@@ -169,12 +172,10 @@ public final class PartitionScorer {
                            deadLetter: emit ? DeadLetter(key: Array(tx.accountID.utf8), value: nil, headers: [], error: err, source: source) : nil)
         }
         let key = AccountStore.key(tx.accountID)
-        stats.ensure(key, at: tx.timestampMillis) { scoring.newAccountStats() }
+        let slot = stats.ensure(key, at: tx.timestampMillis)
         // Scored in place: reading `scoring` off the class would copy (retain) all its arrays.
-        // `var`: the learn below drops this copy first, or changing the moments would copy them.
-        var before = stats[key]!
         let s = withUnsafePointer(to: &scoring) { model in
-            x.withUnsafeBufferPointer { model.pointee.score($0, accountStats: before) }
+            stats.withView(slot) { view in x.withUnsafeBufferPointer { model.pointee.score($0, moments: view) } }
         }
         var score = s.combined
         var evidence: Double?
@@ -204,14 +205,12 @@ public final class PartitionScorer {
                                unsupervised: s.combined, row: row)
             if decision.isAlert, let pattern { rememberAlertPattern(tx.transactionID, pattern) }
         }
-        stats.touch(key, at: tx.timestampMillis)
+        stats.touch(slot, at: tx.timestampMillis)
         if !decision.isAlert {
-            before = AccountStats(inputCount: 0)
-            if var st = stats.take(key) {
-                withUnsafePointer(to: &scoring) { model in
-                    x.withUnsafeBufferPointer { model.pointee.learn($0, accountStats: &st) }
+            withUnsafePointer(to: &scoring) { model in
+                stats.update(slot) { count, moments in
+                    x.withUnsafeBufferPointer { model.pointee.learn($0, count: &count, moments: moments) }
                 }
-                stats.put(key, st)
             }
             if let refitted = refitter.offer(x, current: scoring) { scoring = refitted }
         }
@@ -233,7 +232,7 @@ public final class PartitionScorer {
                 transactionID: tx.transactionID, accountID: tx.accountID, eventTimeMicros: tx.timestampMicros,
                 detectionTimeMicros: Int64(Date().timeIntervalSince1970 * 1_000_000), score: score,
                 threshold: decision.threshold, detectors: detectors,
-                reasons: AlertExplanation.reasons(scoring, x, accountStats: before, transaction: tx,
+                reasons: AlertExplanation.reasons(scoring, x, accountStats: stats.stats(slot), transaction: tx,
                                                   supervised: supervisedRow.flatMap { row in supervised!.attribution(row).map { (row, $0, supervised!.featureNames) } },
                                                   evidence: evidence),
                 modelVersion: modelVersion,
@@ -308,7 +307,7 @@ public final class PartitionScorer {
     /// encoding it, the slow part with a million accounts, can run on another thread while this
     /// scorer goes on judging events.
     public func captureSnapshot() -> CapturedSnapshot {
-        CapturedSnapshot(store: accounts.serialized(), stats: stats.entries,
+        CapturedSnapshot(store: accounts.serialized(), stats: stats,
                          state: SavedState(stats: nil, threshold: threshold, refit: refitter.snapshot,
                                            scoring: refitter.refits > 0 ? scoring : nil))
     }
@@ -316,7 +315,7 @@ public final class PartitionScorer {
     /// A partition's state captured by `captureSnapshot`, not yet encoded.
     public struct CapturedSnapshot: Sendable {
         fileprivate let store: [UInt8]
-        fileprivate let stats: [UInt64: AccountStatsTable.Entry]
+        fileprivate let stats: AccountStatsTable
         fileprivate let state: SavedState
 
         /// The snapshot bytes (`ScorerSnapshot` layout), exactly as `snapshot()` at capture time.
@@ -324,7 +323,7 @@ public final class PartitionScorer {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys]
             enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            return ScorerSnapshot.encode(store: store, stats: AccountStatsTable.encode(stats), rest: [UInt8](try enc.encode(state)))
+            return ScorerSnapshot.encode(store: store, stats: stats.encoded(), rest: [UInt8](try enc.encode(state)))
         }
     }
 
@@ -346,22 +345,24 @@ public final class PartitionScorer {
         guard candidate.featureCount == runtime.model.scoring.featureCount else {
             throw PipelineError.badSnapshot("a refitted model of \(candidate.featureCount) features, the model has \(runtime.model.scoring.featureCount)")
         }
-        let savedStats: [UInt64: AccountStatsTable.Entry]
-        if let statsBytes { savedStats = try AccountStatsTable.decode(statsBytes) } else {
-            guard let v1 = saved.stats else { throw PipelineError.badSnapshot("no account statistics") }
-            savedStats = v1
-        }
         let width = candidate.newAccountStats().width
-        for entry in savedStats.values {
-            let st = entry.stats
-            guard st.width == width else {
-                throw PipelineError.badSnapshot("account statistics of width \(st.width), the model has \(width)")
+        let savedStats: AccountStatsTable
+        if let statsBytes {
+            savedStats = try AccountStatsTable.decode(statsBytes, capacity: runtime.accountCapacity, width: width)
+        } else {
+            guard let v1 = saved.stats else { throw PipelineError.badSnapshot("no account statistics") }
+            for (key, entry) in v1 {
+                guard entry.stats.width == width else {
+                    throw PipelineError.badSnapshot("account statistics of width \(entry.stats.width), the model has \(width)")
+                }
+                guard key != 0 else { throw PipelineError.badSnapshot("account statistics list account key 0") }
             }
+            savedStats = AccountStatsTable(capacity: runtime.accountCapacity, width: width, entries: v1)
         }
         guard saved.threshold.method == runtime.model.threshold.method else {
             throw PipelineError.badSnapshot("a \(saved.threshold.method.rawValue) threshold, the model uses \(runtime.model.threshold.method.rawValue)")
         }
-        stats = AccountStatsTable(capacity: runtime.accountCapacity, entries: savedStats)
+        stats = savedStats
         threshold = saved.threshold
         if let s = saved.scoring { scoring = s }
         if let r = saved.refit { refitter.restore(r) }

@@ -2,7 +2,7 @@ import Foundation
 
 /// The byte layout of a partition scorer's snapshot: `TXPS2`, the account feature store's length
 /// (u64, little endian) and the store's own binary form, the account statistics' length (u64) and
-/// their binary form (`AccountStatsTable.encode`), then the rest of the state as JSON. `TXPS1`
+/// their binary form (`AccountStatsTable.encoded()`), then the rest of the state as JSON. `TXPS1`
 /// snapshots (no statistics section: the statistics inside the JSON) are still read. Reading checks
 /// every length against the bytes present (a hostile or truncated snapshot is refused, never
 /// trusted).

@@ -106,4 +106,58 @@ import Testing
         #expect(old.count == 1)
         #expect(old.layout != fz.layout, "a model with the surprisal feature refuses to adopt it")
     }
+
+    /// Version 5 keeps known values and category keys as 32-bit tags. A version-4 store (64-bit
+    /// hashes, whose low 32 bits are the tags) reads into the same state: the same bytes once
+    /// written again, and the same features for the next events. The v4 bytes are written here
+    /// from the store's own state, with random high halves standing in for the old hashes'.
+    @Test func version4StoreWith64BitHashesReadsIntoTheSameState() throws {
+        let fz = try TabularFeaturizer(spec: Self.spec(capacity: 3))
+        var store = fz.makeStore(capacity: 6)
+        var rng = SystemRandomNumberGenerator()
+        let categories = ["grocery", "crypto", "shoes", "fuel"]
+        func event(_ i: Int, account: String) -> FeatureInput {
+            FeatureInput(accountID: account, timestampMillis: 1_000_000_000_000 + Int64(i) * 700_000, amount: Double(i % 13 + 1),
+                         currency: "EUR", merchantName: "m\(i % 11)", merchantCategory: categories[i % 4],
+                         country: ["US", "DE", "FR"][i % 3], deviceID: "d\(i % 5)")
+        }
+        for i in 0..<80 { _ = try fz.features(for: event(i, account: "a\(Int.random(in: 0..<5, using: &rng))"), store: &store) }
+        let v5 = store.serialized()
+        #expect(v5[4] == 5)
+
+        let layout = store.layout
+        var w = ByteWriter()
+        w.write(UInt32(0x4147_5854)); w.write(UInt32(4))
+        for v in [layout.recentCapacity, layout.knownCapacity, layout.centroidDimension, layout.categoryCapacity,
+                  layout.merchantCapacity, layout.merchantRecentCapacity] { w.write(UInt32(v)) }
+        w.write(UInt64(store.capacity)); w.write(store.idleTTLMillis ?? -1); w.write(UInt64(store.evictions)); w.write(UInt64(store.count))
+        store.traffic.write(to: &w)
+        func widened(_ tag: UInt32) -> UInt64 { UInt64(tag) | UInt64(UInt32.random(in: 0...UInt32.max, using: &rng)) << 32 }
+        var slot = store.tail
+        var categoryKeysSeen = 0
+        while slot >= 0 {
+            let st = store.state(slot: Int(slot))
+            w.write(store.records[Int(slot)].id); w.write(st.count); w.write(st.lastTimestampMillis); w.write(st.firstTimestampMillis)
+            w.write(st.amountMean); w.write(st.amountVariance)
+            w.write(UInt8(st.recentEvents.count))
+            for e in st.recentEvents { w.write(e.timestampMillis); w.write(e.amount); w.write(e.categoryHash) }
+            for set in [st.knownMerchants, st.knownCountries, st.knownDevices] {
+                w.write(UInt8(set.count))
+                for v in set { w.write(widened(v)) }
+            }
+            for v in st.textCentroid { w.write(v) }
+            w.write(st.categoryTotal); w.write(UInt8(st.categoryCounts.count))
+            for e in st.categoryCounts { w.write(widened(e.valueHash)); w.write(e.count); categoryKeysSeen += 1 }
+            slot = store.records[Int(slot)].previous
+        }
+        w.bytes += store.merchants.serialized()
+        #expect(categoryKeysSeen > 0 && w.bytes.count > v5.count, "the v4 form is wider: known values and category keys of 8 bytes")
+
+        var restored = try AccountStore(serialized: w.bytes)
+        #expect(restored.serialized() == v5)
+        for i in 80..<120 {
+            let e = event(i, account: "a\(i % 7)")
+            #expect(try fz.features(for: e, store: &store) == fz.features(for: e, store: &restored))
+        }
+    }
 }
