@@ -21,8 +21,20 @@ public final class PartitionScorer {
     private var accounts: AccountStore
     private var stats: AccountStatsTable
     private var threshold: PartitionThreshold
-    /// The detectors in use: the model's, until an online refit replaces the forest and SVM.
-    private var scoring: ScoringModel
+    /// The detectors in use: the model's, until an online refit replaces the forest and SVM. Held
+    /// in an immutable box: a method called on a `ScoringModel` stored in this class, even through
+    /// a pointer, copied it (a retain and release of each of its arrays) per event; a `let` of a
+    /// final class is borrowed in place.
+    private var held: HeldModel
+    private var scoring: ScoringModel {
+        get { held.model }
+        set { held = HeldModel(newValue) }
+    }
+
+    private final class HeldModel: Sendable {
+        let model: ScoringModel
+        init(_ model: ScoringModel) { self.model = model }
+    }
     private var refitter: OnlineRefitter
     /// The supervised layer (present when the runtime has labels).
     private var supervised: SupervisedLayer?
@@ -37,7 +49,7 @@ public final class PartitionScorer {
         accounts = runtime.featurizer.makeStore(capacity: runtime.accountCapacity, idleTTLSeconds: runtime.accountIdleTTLSeconds)
         stats = AccountStatsTable(capacity: runtime.accountCapacity, width: runtime.model.scoring.newAccountStats().width)
         threshold = runtime.initialThreshold
-        scoring = runtime.model.scoring
+        held = HeldModel(runtime.model.scoring)
         refitter = OnlineRefitter(settings: runtime.model.onlineRefit, width: runtime.featurizer.dimension, seed: runtime.model.seed)
         if let book = runtime.labels {
             supervised = SupervisedLayer(settings: runtime.supervised, baseFeatureNames: runtime.featurizer.featureNames, book: book)
@@ -173,9 +185,11 @@ public final class PartitionScorer {
         }
         let key = AccountStore.key(tx.accountID)
         let slot = stats.ensure(key, at: tx.timestampMillis)
-        // Scored in place: reading `scoring` off the class would copy (retain) all its arrays.
-        let s = withUnsafePointer(to: &scoring) { model in
-            stats.withView(slot) { view in x.withUnsafeBufferPointer { model.pointee.score($0, moments: view) } }
+        // Scored in place: the model borrowed from its box, the table through a pointer (a method
+        // called on `stats` itself copied it, retaining its arrays, per event).
+        let model = held
+        let s = withUnsafeMutablePointer(to: &stats) { table in
+            table.pointee.withView(slot) { view in x.withUnsafeBufferPointer { model.model.score($0, moments: view) } }
         }
         var score = s.combined
         var evidence: Double?
@@ -193,7 +207,8 @@ public final class PartitionScorer {
             supervisedRow = row
             // The pattern (the detectors' top reason, costly) only for would-be alerts; the feedback
             // lookup only where the account has legitimate labels.
-            if score >= threshold.current {
+            // Read through a pointer: reading it off the class copied the whole threshold state.
+            if score >= withUnsafeMutablePointer(to: &threshold, { $0.pointee.current }) {
                 pattern = AlertPattern(feature: dominantSource(s), logAmount: log1p(max(tx.amountValue, 0)))
                 suppressions = feedbackMatches(tx, pattern: pattern!, book: book, settings: layer.settings)
                 if suppressions > 0 { score -= Double(suppressions) * layer.settings.feedbackPenalty }
@@ -207,9 +222,9 @@ public final class PartitionScorer {
         }
         stats.touch(slot, at: tx.timestampMillis)
         if !decision.isAlert {
-            withUnsafePointer(to: &scoring) { model in
-                stats.update(slot) { count, moments in
-                    x.withUnsafeBufferPointer { model.pointee.learn($0, count: &count, moments: moments) }
+            withUnsafeMutablePointer(to: &stats) { table in
+                table.pointee.update(slot) { count, moments in
+                    x.withUnsafeBufferPointer { model.model.learn($0, count: &count, moments: moments) }
                 }
             }
             if let refitted = refitter.offer(x, current: scoring) { scoring = refitted }

@@ -39,9 +39,8 @@ public struct PartitionThreshold: Sendable, Codable, Equatable {
 
     /// The threshold in force (what `observe` would compare a score with now).
     public var current: Double {
-        if let spot { return spot.currentThreshold }
-        if let dspot { return dspot.currentThreshold }
-        return quantile!.currentThreshold
+        // Optional chaining reads in place; `if let` bound a copy of the estimator (its arrays retained).
+        spot?.currentThreshold ?? dspot?.currentThreshold ?? quantile!.currentThreshold
     }
 
     /// Decides `score` and updates the threshold (alerts are learned only as censored exceedances).
