@@ -71,26 +71,52 @@ public struct AccountStats: Sendable, Codable, Equatable {
     }
 
     /// Learns one event into statistics held elsewhere (`count`, and `moments` laid out as
-    /// `[mean | m2 | ewMean | ewVariance]`, `moments.count / 4` inputs, the first that many of `x`): the one implementation
-    /// of the update, for `AccountStats` and for tables that keep many accounts' moments flat.
+    /// `[mean | m2 | ewMean | ewVariance]`, `moments.count / 4` inputs, the first that many of `x`).
     public static func learn(_ x: UnsafeBufferPointer<Float>, count: inout UInt32, moments m: UnsafeMutableBufferPointer<Float>, alpha: Float) {
         count &+= 1
-        let n = Float(count)
         let w = m.count / 4
-        let first = count == 1
+        learnCumulative(x, count: count, m, at: 0, width: w)
+        learnExponential(x, first: count == 1, m, at: 2 * w, width: w, alpha: alpha)
+    }
+
+    /// Learns one event into the one pair of moments a `baseline` reads (`pair` laid out as
+    /// `[mean | m2]` or `[ewMean | ewVariance]`, `pair.count / 2` inputs): the same values as
+    /// `learn` gives those moments, for tables that keep only the pair in use.
+    public static func learn(_ x: UnsafeBufferPointer<Float>, count: inout UInt32, pair m: UnsafeMutableBufferPointer<Float>,
+                             baseline: ZScoreDetector.AccountBaseline, alpha: Float) {
+        count &+= 1
+        switch baseline {
+        case .cumulative: learnCumulative(x, count: count, m, at: 0, width: m.count / 2)
+        case .exponential: learnExponential(x, first: count == 1, m, at: 0, width: m.count / 2, alpha: alpha)
+        }
+    }
+
+    /// Welford's update of `[mean | m2]` at `at` after the `count`-th event.
+    @inline(__always)
+    private static func learnCumulative(_ x: UnsafeBufferPointer<Float>, count: UInt32, _ m: UnsafeMutableBufferPointer<Float>, at a: Int, width w: Int) {
+        let n = Float(count)
         for i in 0..<w {
             let v = x[i]
-            let delta = v - m[i]
-            m[i] += delta / n
-            m[w + i] += delta * (v - m[i])
+            let delta = v - m[a + i]
+            m[a + i] += delta / n
+            m[a + w + i] += delta * (v - m[a + i])
+        }
+    }
+
+    /// The exponentially weighted update of `[ewMean | ewVariance]` at `at` (weight `alpha`).
+    @inline(__always)
+    private static func learnExponential(_ x: UnsafeBufferPointer<Float>, first: Bool, _ m: UnsafeMutableBufferPointer<Float>, at a: Int,
+                                         width w: Int, alpha: Float) {
+        for i in 0..<w {
+            let v = x[i]
             if first {
-                m[2 * w + i] = v
-                m[3 * w + i] = 0
+                m[a + i] = v
+                m[a + w + i] = 0
             } else {
-                let d = v - m[2 * w + i]
+                let d = v - m[a + i]
                 let inc = alpha * d
-                m[2 * w + i] += inc
-                m[3 * w + i] = (1 - alpha) * (m[3 * w + i] + d * inc)
+                m[a + i] += inc
+                m[a + w + i] = (1 - alpha) * (m[a + w + i] + d * inc)
             }
         }
     }
@@ -121,30 +147,60 @@ public struct AccountStats: Sendable, Codable, Equatable {
     }
 }
 
-/// A read-only view of one account's Z-score statistics, wherever they are stored (an
-/// `AccountStats`, or a slot of a flat per-partition table): the count of events learned and the
-/// moments `[mean | m2 | ewMean | ewVariance]`, `width` floats each.
+/// A read-only view of one account's Z-score statistics, wherever they are stored: all four
+/// moments (`[mean | m2 | ewMean | ewVariance]`, as `AccountStats` keeps them) or only the pair one
+/// baseline reads (as the per-partition `AccountStatsTable` keeps them). Reading a moment the view
+/// does not hold traps: the Z-score reads only its baseline's pair.
 public struct AccountMomentsView {
     /// Events learned.
     public let count: UInt32
-    /// The moments, `4 * width` floats.
+    /// The moments held.
     public let moments: UnsafeBufferPointer<Float>
+    /// Number of inputs.
+    public let width: Int
+    /// Start of `[mean | m2]` in `moments`, or −1 when not held.
+    @usableFromInline let cumulativeAt: Int
+    /// Start of `[ewMean | ewVariance]` in `moments`, or −1 when not held.
+    @usableFromInline let exponentialAt: Int
 
-    /// A view of `moments` (4 × width floats) after `count` events.
+    /// A view of all four moments (`4 × width` floats) after `count` events.
     @inlinable
     public init(count: UInt32, moments: UnsafeBufferPointer<Float>) {
         self.count = count
         self.moments = moments
+        width = moments.count / 4
+        cumulativeAt = 0
+        exponentialAt = 2 * width
     }
 
-    /// Number of inputs.
-    @inlinable public var width: Int { moments.count / 4 }
+    /// A view of the one pair `baseline` reads (`2 × width` floats) after `count` events.
+    @inlinable
+    public init(count: UInt32, pair: UnsafeBufferPointer<Float>, baseline: ZScoreDetector.AccountBaseline) {
+        self.count = count
+        moments = pair
+        width = pair.count / 2
+        cumulativeAt = baseline == .cumulative ? 0 : -1
+        exponentialAt = baseline == .exponential ? 0 : -1
+    }
+
     /// Welford running mean of input i.
-    @inlinable public func mean(_ i: Int) -> Float { moments[i] }
+    @inlinable public func mean(_ i: Int) -> Float {
+        precondition(cumulativeAt >= 0, "cumulative moments not held")
+        return moments[cumulativeAt + i]
+    }
     /// Exponentially weighted mean of input i.
-    @inlinable public func ewMean(_ i: Int) -> Float { moments[2 * width + i] }
+    @inlinable public func ewMean(_ i: Int) -> Float {
+        precondition(exponentialAt >= 0, "exponential moments not held")
+        return moments[exponentialAt + i]
+    }
     /// Exponentially weighted variance of input i.
-    @inlinable public func ewVariance(_ i: Int) -> Float { moments[3 * width + i] }
+    @inlinable public func ewVariance(_ i: Int) -> Float {
+        precondition(exponentialAt >= 0, "exponential moments not held")
+        return moments[exponentialAt + width + i]
+    }
     /// Welford sample variance of input i (0 before two events).
-    @inlinable public func variance(_ i: Int) -> Float { count > 1 ? moments[width + i] / Float(count - 1) : 0 }
+    @inlinable public func variance(_ i: Int) -> Float {
+        precondition(cumulativeAt >= 0, "cumulative moments not held")
+        return count > 1 ? moments[cumulativeAt + width + i] / Float(count - 1) : 0
+    }
 }

@@ -195,10 +195,10 @@ public struct ScoringModel: Sendable, Codable, Equatable {
         zScore.update(x, at: zScoreInputIndices, state: &accountStats)
     }
 
-    /// Learns a non-alerted event into account statistics held elsewhere (`count`, and moments
-    /// `4 × width` floats laid out as `AccountStats` keeps them).
-    public func learn(_ x: UnsafeBufferPointer<Float>, count: inout UInt32, moments: UnsafeMutableBufferPointer<Float>) {
-        zScore.update(x, at: zScoreInputIndices, count: &count, moments: moments)
+    /// Learns a non-alerted event into account statistics held elsewhere: `count`, and the pair of
+    /// moments the Z-score's baseline reads (`2 × width` floats, see `AccountMomentsView`).
+    public func learn(_ x: UnsafeBufferPointer<Float>, count: inout UInt32, pair: UnsafeMutableBufferPointer<Float>) {
+        zScore.update(x, at: zScoreInputIndices, count: &count, pair: pair)
     }
 
     /// Learns a non-alerted event into the global robust Z-score statistics (model-wide state).

@@ -317,13 +317,13 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
         }
     }
 
-    /// Learns the inputs found at `indices` of a whole feature vector into statistics held
-    /// elsewhere (`moments` must be `4 × inputCount` floats).
-    public func update(_ features: UnsafeBufferPointer<Float>, at indices: [Int], count: inout UInt32, moments: UnsafeMutableBufferPointer<Float>) {
-        precondition(moments.count == 4 * inputCount, "account moments of another width")
+    /// Learns the inputs found at `indices` of a whole feature vector into the pair of moments this
+    /// detector's baseline reads, held elsewhere (`pair` must be `2 × inputCount` floats).
+    public func update(_ features: UnsafeBufferPointer<Float>, at indices: [Int], count: inout UInt32, pair: UnsafeMutableBufferPointer<Float>) {
+        precondition(pair.count == 2 * inputCount, "account moments of another width")
         withUnsafeTemporaryAllocation(of: Float.self, capacity: indices.count) { buf in
             for (k, i) in indices.enumerated() { buf[k] = features[i] }
-            AccountStats.learn(UnsafeBufferPointer(buf), count: &count, moments: moments, alpha: configuration.alpha)
+            AccountStats.learn(UnsafeBufferPointer(buf), count: &count, pair: pair, baseline: configuration.baseline, alpha: configuration.alpha)
         }
     }
 

@@ -7,11 +7,14 @@ import TxGuardEmbeddings
 /// key), so the same event sequence always keeps the same accounts.
 ///
 /// Flat, like `AccountStore`: one slot per account in plain arrays (key, last seen, count, and the
-/// `4 × width` moments) found through an open-addressing `SlotIndex`. A dictionary of
-/// `AccountStats` held a heap array per account: about 200 bytes an account against about 130
-/// here, and a snapshot's copy-on-write capture of it retained a million buffers.
+/// moments) found through an open-addressing `SlotIndex`; and only the pair of moments the model's
+/// baseline reads (`[mean | m2]` or `[ewMean | ewVariance]`, `2 × width` floats), since a model
+/// never changes its baseline. A dictionary of `AccountStats` held a heap array of all four per
+/// account: about 200 bytes an account against about 90 here, and a snapshot's copy-on-write
+/// capture of it retained a million buffers. Snapshots still carry all four moments per account
+/// (the pair not held as zeros), so their layout is unchanged.
 struct AccountStatsTable: Sendable {
-    /// One account's statistics as saved (the JSON of `TXPS1` snapshots, and `decode`'s result).
+    /// One account's statistics as saved (the JSON of `TXPS1` snapshots).
     struct Entry: Codable {
         var stats: AccountStats
         var lastSeenMillis: Int64
@@ -20,43 +23,52 @@ struct AccountStatsTable: Sendable {
     let capacity: Int
     /// Z-score inputs per account.
     let width: Int
+    /// The moments held: the pair this baseline reads.
+    let baseline: ZScoreDetector.AccountBaseline
     private var slotOf: SlotIndex
     private var keys: [UInt64] = []
     private var lastSeen: [Int64] = []
     private var counts: [UInt32] = []
-    private var moments: [Float] = []   // slot * 4w: mean, m2, EW mean, EW variance
+    private var moments: [Float] = []   // slot * 2w: the pair
 
-    init(capacity: Int, width: Int) {
+    init(capacity: Int, width: Int, baseline: ZScoreDetector.AccountBaseline) {
         self.capacity = max(1, capacity)
         self.width = width
+        self.baseline = baseline
         slotOf = SlotIndex(capacity: self.capacity)
     }
 
+    /// Where the held pair starts in the four-moment layout `[mean | m2 | ewMean | ewVariance]`.
+    private var pairOffset: Int { baseline == .cumulative ? 0 : 2 * width }
+
     /// A table holding `entries` (all of width `width` and none keyed 0; the caller checks), in
     /// key order.
-    init(capacity: Int, width: Int, entries: [UInt64: Entry]) {
-        self.init(capacity: capacity, width: width)
+    init(capacity: Int, width: Int, baseline: ZScoreDetector.AccountBaseline, entries: [UInt64: Entry]) {
+        self.init(capacity: capacity, width: width, baseline: baseline)
+        let at = pairOffset
         for key in entries.keys.sorted() {
             let e = entries[key]!
-            e.stats.withMoments { append(key, lastSeen: e.lastSeenMillis, count: e.stats.count, moments: $0) }
+            e.stats.withMoments { m in
+                append(key, lastSeen: e.lastSeenMillis, count: e.stats.count, pair: UnsafeBufferPointer(rebasing: m[at..<(at + 2 * width)]))
+            }
         }
     }
 
     var count: Int { keys.count }
 
-    private mutating func append(_ key: UInt64, lastSeen millis: Int64, count n: UInt32, moments m: UnsafeBufferPointer<Float>?) {
+    private mutating func append(_ key: UInt64, lastSeen millis: Int64, count n: UInt32, pair: UnsafeBufferPointer<Float>?) {
         slotOf.set(key, Int32(keys.count))
         keys.append(key)
         lastSeen.append(millis)
         counts.append(n)
-        if let m { moments.append(contentsOf: m) } else { moments.append(contentsOf: repeatElement(0, count: 4 * width)) }
+        if let pair { moments.append(contentsOf: pair) } else { moments.append(contentsOf: repeatElement(0, count: 2 * width)) }
     }
 
     /// The slot of `key`, added with fresh statistics when absent (pruning when the table is over
     /// its bound; the account's entry is never the one pruned).
     mutating func ensure(_ key: UInt64, at millis: Int64) -> Int {
         if let s = slotOf[key] { return Int(s) }
-        append(key, lastSeen: millis, count: 0, moments: nil)
+        append(key, lastSeen: millis, count: 0, pair: nil)
         if keys.count - capacity > capacity / 8 { prune(keeping: key) }
         return Int(slotOf[key]!)
     }
@@ -64,16 +76,20 @@ struct AccountStatsTable: Sendable {
     /// Calls `body` with a view of the statistics in `slot`.
     @inline(__always)
     func withView<R>(_ slot: Int, _ body: (AccountMomentsView) -> R) -> R {
-        let w4 = 4 * width
+        let w2 = 2 * width
         return moments.withUnsafeBufferPointer { m in
-            body(AccountMomentsView(count: counts[slot], moments: UnsafeBufferPointer(rebasing: m[(slot * w4)..<((slot + 1) * w4)])))
+            body(AccountMomentsView(count: counts[slot], pair: UnsafeBufferPointer(rebasing: m[(slot * w2)..<((slot + 1) * w2)]),
+                                    baseline: baseline))
         }
     }
 
-    /// The statistics in `slot` as a value (for alert explanations: one copy per alert).
+    /// The statistics in `slot` as a value, the pair not held as zeros (for alert explanations:
+    /// one copy per alert; the Z-score reads only its baseline's pair).
     func stats(_ slot: Int) -> AccountStats {
-        let w4 = 4 * width
-        return AccountStats(count: counts[slot], moments: Array(moments[(slot * w4)..<((slot + 1) * w4)]))
+        let w2 = 2 * width
+        var all = [Float](repeating: 0, count: 4 * width)
+        all.replaceSubrange(pairOffset..<(pairOffset + w2), with: moments[(slot * w2)..<((slot + 1) * w2)])
+        return AccountStats(count: counts[slot], moments: all)
     }
 
     /// The statistics of `key`, if held (tests and inspection).
@@ -82,16 +98,16 @@ struct AccountStatsTable: Sendable {
     /// Records that the account in `slot` was seen at `millis`.
     mutating func touch(_ slot: Int, at millis: Int64) { lastSeen[slot] = millis }
 
-    /// Lets `body` change the count and moments in `slot` in place.
+    /// Lets `body` change the count and the held pair of moments in `slot` in place.
     @inline(__always)
     mutating func update(_ slot: Int, _ body: (inout UInt32, UnsafeMutableBufferPointer<Float>) -> Void) {
-        let w4 = 4 * width
+        let w2 = 2 * width
         moments.withUnsafeMutableBufferPointer { m in
-            body(&counts[slot], UnsafeMutableBufferPointer(rebasing: m[(slot * w4)..<((slot + 1) * w4)]))
+            body(&counts[slot], UnsafeMutableBufferPointer(rebasing: m[(slot * w2)..<((slot + 1) * w2)]))
         }
     }
 
-    /// Every account's statistics (snapshots of the JSON form, tests).
+    /// Every account's statistics (tests).
     var entries: [UInt64: Entry] {
         var out: [UInt64: Entry] = [:]
         out.reserveCapacity(keys.count)
@@ -103,12 +119,12 @@ struct AccountStatsTable: Sendable {
         let ordered = keys.indices.sorted { a, b in
             (keys[a] == current ? 1 : 0, lastSeen[a], keys[a]) > (keys[b] == current ? 1 : 0, lastSeen[b], keys[b])
         }
-        var kept = AccountStatsTable(capacity: capacity, width: width)
-        let w4 = 4 * width
+        var kept = AccountStatsTable(capacity: capacity, width: width, baseline: baseline)
+        let w2 = 2 * width
         moments.withUnsafeBufferPointer { m in
             for s in ordered.prefix(capacity) {
                 kept.append(keys[s], lastSeen: lastSeen[s], count: counts[s],
-                            moments: UnsafeBufferPointer(rebasing: m[(s * w4)..<((s + 1) * w4)]))
+                            pair: UnsafeBufferPointer(rebasing: m[(s * w2)..<((s + 1) * w2)]))
             }
         }
         self = kept
@@ -130,10 +146,13 @@ extension AccountStatsTable {
         func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
         put(UInt64(keys.count))
         put(UInt32(width))
-        let w4 = 4 * width
+        let w2 = 2 * width
+        let zeros = [Float](repeating: 0, count: w2)
         for s in keys.indices.sorted(by: { keys[$0] < keys[$1] }) {
             put(keys[s]); put(lastSeen[s]); put(counts[s])
-            for v in moments[(s * w4)..<((s + 1) * w4)] { put(v.bitPattern) }
+            let pair = moments[(s * w2)..<((s + 1) * w2)]
+            for v in baseline == .cumulative ? pair : zeros[...] { put(v.bitPattern) }
+            for v in baseline == .cumulative ? zeros[...] : pair { put(v.bitPattern) }
         }
         return out
     }
@@ -142,9 +161,10 @@ extension AccountStatsTable {
     static func entrySize(width: Int) -> Int { 20 + 16 * width }
 
     /// Reads `encoded()`'s form into a table of `capacity` for a model whose Z-score has `width`
-    /// inputs; every inconsistency (a width other than the model's included) is a
+    /// inputs and reads `baseline`'s moments (the other pair is not kept); every inconsistency (a width other than the model's included) is a
     /// `PipelineError.badSnapshot`, never a trap.
-    static func decode(_ bytes: ArraySlice<UInt8>, capacity: Int, width expected: Int) throws -> AccountStatsTable {
+    static func decode(_ bytes: ArraySlice<UInt8>, capacity: Int, width expected: Int,
+                       baseline: ZScoreDetector.AccountBaseline) throws -> AccountStatsTable {
         var at = bytes.startIndex
         func get<T: FixedWidthInteger>(_: T.Type) throws -> T {
             let size = MemoryLayout<T>.size
@@ -164,7 +184,8 @@ extension AccountStatsTable {
         guard count == 0 || width == expected else {
             throw PipelineError.badSnapshot("account statistics of width \(width), the model has \(expected)")
         }
-        var table = AccountStatsTable(capacity: capacity, width: expected)
+        var table = AccountStatsTable(capacity: capacity, width: expected, baseline: baseline)
+        let pairAt = table.pairOffset
         var m = [Float](repeating: 0, count: 4 * width)
         for _ in 0..<count {
             let key = try get(UInt64.self)
@@ -175,7 +196,7 @@ extension AccountStatsTable {
             guard table.slotOf[key] == nil else {
                 throw PipelineError.badSnapshot("account statistics list account key \(key) twice")
             }
-            m.withUnsafeBufferPointer { table.append(key, lastSeen: lastSeen, count: n, moments: $0) }
+            m.withUnsafeBufferPointer { table.append(key, lastSeen: lastSeen, count: n, pair: UnsafeBufferPointer(rebasing: $0[pairAt..<(pairAt + 2 * width)])) }
         }
         return table
     }

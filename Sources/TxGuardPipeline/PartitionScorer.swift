@@ -47,13 +47,19 @@ public final class PartitionScorer {
     public init(runtime: ScoringRuntime) throws {
         self.runtime = runtime
         accounts = runtime.featurizer.makeStore(capacity: runtime.accountCapacity, idleTTLSeconds: runtime.accountIdleTTLSeconds)
-        stats = AccountStatsTable(capacity: runtime.accountCapacity, width: runtime.model.scoring.newAccountStats().width)
+        stats = Self.emptyStatistics(runtime)
         threshold = runtime.initialThreshold
         held = HeldModel(runtime.model.scoring)
         refitter = OnlineRefitter(settings: runtime.model.onlineRefit, width: runtime.featurizer.dimension, seed: runtime.model.seed)
         if let book = runtime.labels {
             supervised = SupervisedLayer(settings: runtime.supervised, baseFeatureNames: runtime.featurizer.featureNames, book: book)
         }
+    }
+
+    /// An empty statistics table laid out for `runtime`'s model.
+    private static func emptyStatistics(_ runtime: ScoringRuntime) -> AccountStatsTable {
+        AccountStatsTable(capacity: runtime.accountCapacity, width: runtime.model.scoring.newAccountStats().width,
+                          baseline: runtime.model.scoring.zScore.configuration.baseline)
     }
 
     /// Supervised models trained so far (0 without labels or before enough labels were visible).
@@ -105,12 +111,11 @@ public final class PartitionScorer {
         let fresh = threshold
         try restore(snapshot)
         guard accounts.layout == runtime.featurizer.layout,
-              stats.count == 0 || stats.width == runtime.model.scoring.newAccountStats().width else {
+              stats.count == 0 || (stats.width == runtime.model.scoring.newAccountStats().width
+                                   && stats.baseline == runtime.model.scoring.zScore.configuration.baseline) else {
             throw PipelineError.badSnapshot("the new model lays out account state differently")
         }
-        if stats.width != runtime.model.scoring.newAccountStats().width {
-            stats = AccountStatsTable(capacity: runtime.accountCapacity, width: runtime.model.scoring.newAccountStats().width)
-        }
+        if stats.count == 0 { stats = Self.emptyStatistics(runtime) }
         threshold = fresh
         scoring = runtime.model.scoring
         refitter = OnlineRefitter(settings: runtime.model.onlineRefit, width: runtime.featurizer.dimension, seed: runtime.model.seed)
@@ -224,7 +229,7 @@ public final class PartitionScorer {
         if !decision.isAlert {
             withUnsafeMutablePointer(to: &stats) { table in
                 table.pointee.update(slot) { count, moments in
-                    x.withUnsafeBufferPointer { model.model.learn($0, count: &count, moments: moments) }
+                    x.withUnsafeBufferPointer { model.model.learn($0, count: &count, pair: moments) }
                 }
             }
             if let refitted = refitter.offer(x, current: scoring) { scoring = refitted }
@@ -360,10 +365,10 @@ public final class PartitionScorer {
         guard candidate.featureCount == runtime.model.scoring.featureCount else {
             throw PipelineError.badSnapshot("a refitted model of \(candidate.featureCount) features, the model has \(runtime.model.scoring.featureCount)")
         }
-        let width = candidate.newAccountStats().width
+        let width = candidate.newAccountStats().width, baseline = candidate.zScore.configuration.baseline
         let savedStats: AccountStatsTable
         if let statsBytes {
-            savedStats = try AccountStatsTable.decode(statsBytes, capacity: runtime.accountCapacity, width: width)
+            savedStats = try AccountStatsTable.decode(statsBytes, capacity: runtime.accountCapacity, width: width, baseline: baseline)
         } else {
             guard let v1 = saved.stats else { throw PipelineError.badSnapshot("no account statistics") }
             for (key, entry) in v1 {
@@ -372,7 +377,7 @@ public final class PartitionScorer {
                 }
                 guard key != 0 else { throw PipelineError.badSnapshot("account statistics list account key 0") }
             }
-            savedStats = AccountStatsTable(capacity: runtime.accountCapacity, width: width, entries: v1)
+            savedStats = AccountStatsTable(capacity: runtime.accountCapacity, width: width, baseline: baseline, entries: v1)
         }
         guard saved.threshold.method == runtime.model.threshold.method else {
             throw PipelineError.badSnapshot("a \(saved.threshold.method.rawValue) threshold, the model uses \(runtime.model.threshold.method.rawValue)")

@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import TxGuardContracts
 import TxGuardPipeline
+import TxGuardService
 import TxGuardSimulator
 
 /// `txguard bench state`: measured memory per account. One `PartitionScorer` (hashed text) judges
 /// one event for each of N distinct accounts; the growth of the process's resident set between a
 /// warm-up and the end, divided by the accounts added, is the bytes per account (measured, not
 /// computed from the layout). Merchants and texts are drawn from a small fixed set, so the merchant
-/// store and the text cache do not grow with N.
+/// store and the text cache do not grow with N. glibc's mmap threshold is fixed as in `run`.
 struct StateBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "state",
@@ -18,6 +19,9 @@ struct StateBench: AsyncParsableCommand {
     @Option(help: "Distinct accounts fed first (warm-up, not counted).") var warmup = 20_000
 
     func run() async throws {
+        // As `txguard run` does: with glibc's own (rising) threshold the buffers the growing state
+        // leaves behind stayed in its arenas and blurred the figure by tens of bytes an account.
+        fixLargeAllocationThreshold()
         var cfg = SimulatorConfig()
         cfg.accounts = 2_000
         cfg.maxEvents = 40_000
