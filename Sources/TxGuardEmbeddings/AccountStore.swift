@@ -58,7 +58,11 @@ public struct AccountStore: Sendable, RecencyOrder {
 
     var slotOf: SlotIndex
     var records: [Record] = []
-    var ringTimes: [Int64] = []      // slot * R + i
+    /// Event times in the ring as offsets from the account's latest event time (`Record.lastTimestamp`,
+    /// see `setLatest`), 4 bytes instead of 8: an entry older than the latest event by more than
+    /// 2³¹ ms (24.8 days) reads as exactly that old, which no window (at most 20 days, checked by
+    /// `FeatureSpec`) of an event less than 4.8 days late can tell apart.
+    var ringOffsets: [Int32] = []    // slot * R + i
     var ringAmounts: [Float] = []
     var ringCategories: [UInt32] = []  // slot * R + i when categoryCapacity > 0: 32-bit value hash, 0 for none
     var known: [UInt32] = []         // (slot * 3 + set) * K + i, most recent first (32-bit value tags)
@@ -102,7 +106,7 @@ public struct AccountStore: Sendable, RecencyOrder {
         let rec = records[s]
         for i in 0..<Int(rec.ringCount) {
             let j = ringIndex(s, i, capacity: r)
-            recent.append(.init(timestampMillis: ringTimes[j], amount: ringAmounts[j], categoryHash: c > 0 ? ringCategories[j] : 0))
+            recent.append(.init(timestampMillis: ringTime(s, j), amount: ringAmounts[j], categoryHash: c > 0 ? ringCategories[j] : 0))
         }
         func set(_ which: Int) -> [UInt32] {
             let base = (s * 3 + which) * k
@@ -137,7 +141,7 @@ public struct AccountStore: Sendable, RecencyOrder {
     mutating func growSlots() {
         let r = layout.recentCapacity, k = layout.knownCapacity, d = layout.centroidDimension
         records.append(Record())
-        ringTimes.append(contentsOf: repeatElement(0, count: r))
+        ringOffsets.append(contentsOf: repeatElement(0, count: r))
         ringAmounts.append(contentsOf: repeatElement(0, count: r))
         if layout.categoryCapacity > 0 { ringCategories.append(contentsOf: repeatElement(0, count: r)) }
         known.append(contentsOf: repeatElement(0, count: 3 * k))
@@ -155,10 +159,29 @@ public struct AccountStore: Sendable, RecencyOrder {
 
     // MARK: per-account updates used by the featurizer
 
-    /// Appends an event to the slot's ring, dropping the oldest when full.
+    /// The event time of ring entry `j` (an index from `ringIndex`) of slot `s`.
+    @inline(__always)
+    func ringTime(_ s: Int, _ j: Int) -> Int64 { records[s].lastTimestamp &+ Int64(ringOffsets[j]) }
+
+    /// Sets the slot's latest event time, keeping its ring's times: the offsets move by the
+    /// difference, saturating at 2³¹ ms back.
+    mutating func setLatest(_ s: Int, _ millis: Int64) {
+        let shift = millis &- records[s].lastTimestamp
+        records[s].lastTimestamp = millis
+        guard shift != 0 else { return }
+        let r = layout.recentCapacity
+        for j in (s * r)..<((s + 1) * r) { ringOffsets[j] = Self.offset(Int64(ringOffsets[j]) &- shift) }
+    }
+
+    /// `delta` as a ring offset, saturated to the Int32 range.
+    @inline(__always)
+    static func offset(_ delta: Int64) -> Int32 { Int32(clamping: delta) }
+
+    /// Appends an event to the slot's ring, dropping the oldest when full (`time` is kept relative
+    /// to the slot's latest event time, so set that first).
     mutating func pushRecent(_ s: Int, time: Int64, amount: Float, category: UInt32 = 0) {
         let j = nextRingIndex(s, capacity: layout.recentCapacity)
-        ringTimes[j] = time; ringAmounts[j] = amount
+        ringOffsets[j] = Self.offset(time &- records[s].lastTimestamp); ringAmounts[j] = amount
         if layout.categoryCapacity > 0 { ringCategories[j] = category }
     }
 

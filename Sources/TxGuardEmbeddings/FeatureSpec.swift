@@ -30,8 +30,15 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
     /// Units of the base currency per unit of each currency; amounts in unlisted currencies are used as
     /// they are and flagged by `currency_rate_unknown` (an empty table means "single currency").
     public var currencyRates: [String: Double] = [:]
-    /// Velocity windows, seconds (`acct_count_<w>s` or `acct_burst_<w>s`, and `acct_sum_log1p_<w>s`).
+    /// Velocity windows, seconds (`acct_count_<w>s` or `acct_burst_<w>s`, and `acct_sum_log1p_<w>s`),
+    /// each at most `longestRingWindowSeconds`.
     public var windowSeconds: [Int] = [60, 3600, 86400]
+
+    /// The longest window over the account's recent events (velocity windows, the surprisal's settle
+    /// time): 20 days. The ring keeps each event's time as a 32-bit millisecond offset from the
+    /// account's latest event, saturating 2³¹ ms (24.8 days) back, so an event less than 4.8 days
+    /// late reads every window exactly.
+    public static let longestRingWindowSeconds = 20 * 86_400
     /// Recent events kept per account for the windows: counts are exact while a window holds fewer
     /// than this many earlier events, and saturate at it beyond.
     public var recentEventCapacity: Int = 16
@@ -96,10 +103,16 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         func fail(_ r: String) -> EmbeddingError { .invalidConfiguration(reason: r) }
         guard hashBuckets >= 1, hashBuckets <= 64 else { throw fail("hashBuckets \(hashBuckets) outside 1...64") }
         guard windowSeconds.allSatisfy({ $0 > 0 }) else { throw fail("windowSeconds must be positive") }
+        guard windowSeconds.allSatisfy({ $0 <= Self.longestRingWindowSeconds }) else {
+            throw fail("windowSeconds must be at most \(Self.longestRingWindowSeconds) (20 days): the account's recent events keep their times as 32-bit offsets from its latest event")
+        }
         guard recentEventCapacity >= 1, recentEventCapacity <= 255 else { throw fail("recentEventCapacity outside 1...255") }
         guard knownValueCapacity >= 1, knownValueCapacity <= 255 else { throw fail("knownValueCapacity outside 1...255") }
         guard surprisalAlpha > 0, surprisalAlpha.isFinite else { throw fail("surprisalAlpha \(surprisalAlpha) must be positive") }
         guard surprisalSettleSeconds >= 0 else { throw fail("surprisalSettleSeconds must not be negative") }
+        guard surprisalSettleSeconds <= Self.longestRingWindowSeconds else {
+            throw fail("surprisalSettleSeconds must be at most \(Self.longestRingWindowSeconds) (20 days): the account's recent events keep their times as 32-bit offsets from its latest event")
+        }
         guard surprisalCapacity >= 1, surprisalCapacity <= 255 else { throw fail("surprisalCapacity outside 1...255") }
         if let p = surprisalPrior, p.field != surprisalField || p.total < 0 || p.counts.values.contains(where: { $0 < 0 }) {
             throw fail("surprisalPrior must be fitted for surprisalField with non-negative counts")

@@ -154,7 +154,7 @@ public struct TabularFeaturizer: Sendable {
             var sum = 0.0
             for i in 0..<ringCount {
                 let j = store.ringIndex(s, i, capacity: r)
-                let e = store.ringTimes[j]
+                let e = store.ringTime(s, j)
                 if e > from && e <= t { n += 1; sum += Double(store.ringAmounts[j]) }
             }
             if let prior = spec.accountRatePrior {
@@ -188,7 +188,7 @@ public struct TabularFeaturizer: Sendable {
                 for i in 0..<ringCount {
                     let j = store.ringIndex(s, i, capacity: r)
                     let c = store.ringCategories[j]
-                    if c != 0 && store.ringTimes[j] > from {
+                    if c != 0 && store.ringTime(s, j) > from {
                         recentAll += 1
                         if c == categoryTag { recentSame += 1 }
                     }
@@ -220,7 +220,7 @@ public struct TabularFeaturizer: Sendable {
             store.records[s].variance = (1 - a) * (variance + a * d * d)
         }
         store.records[s].count = count &+ 1
-        store.records[s].lastTimestamp = count == 0 ? t : max(record.lastTimestamp, t)
+        store.setLatest(s, count == 0 ? t : max(record.lastTimestamp, t))
         if count == 0 { store.records[s].firstTimestamp = t }
         store.traffic.observe(t)
         store.pushRecent(s, time: t, amount: Float(base), category: categoryTag)

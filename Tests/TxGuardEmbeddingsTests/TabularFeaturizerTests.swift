@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TxGuardEmbeddings
+import TxGuardTestSupport
 
 @Suite struct TabularFeaturizerTests {
     /// 1970-01-05T00:00:00Z, a Monday.
@@ -231,5 +232,65 @@ import Testing
         let fz = try TabularFeaturizer(spec: spec)
         var mismatched = AccountStore(capacity: 2, layout: .init(recentCapacity: 9, knownCapacity: 2, centroidDimension: 0))
         #expect(throws: EmbeddingError.self) { try fz.features(for: Self.event(0, 1), store: &mismatched) }
+    }
+
+    /// The ring keeps event times as 32-bit offsets from the account's latest event. Against a
+    /// plain ring of absolute times (written here): the window counts and sums are the same for
+    /// every event of a stream with gaps up to 40 days and events up to 4 days late, windows up to
+    /// the 20-day limit included; an entry more than 2³¹ ms older than the latest event reads as
+    /// exactly that old. Windows past the limit are refused.
+    @Test func ringOffsetsReadEveryWindowLikeAbsoluteTimes() throws {
+        var spec = Self.spec()
+        spec.recentEventCapacity = 6
+        let day: Int64 = 86_400_000
+        spec.windowSeconds = [60, 3600, 86_400, FeatureSpec.longestRingWindowSeconds]
+        let fz = try TabularFeaturizer(spec: spec)
+        var store = fz.makeStore(capacity: 8)
+        var rng = SplitMix64(seed: 3)
+        var reference: [String: [(time: Int64, amount: Double)]] = [:]
+        var latest: [String: Int64] = [:]
+        var clock: Int64 = 1_700_000_000_000
+        var lateChecked = 0, saturatedSeen = 0
+        for i in 0..<3_000 {
+            let account = "a\(rng.next() % 5)"
+            // Mostly minutes apart, sometimes days, now and then a gap of up to 40 days.
+            switch rng.next() % 50 {
+            case 0: clock += Int64(rng.next() % UInt64(40 * day))
+            case 1...5: clock += Int64(rng.next() % UInt64(3 * day))
+            default: clock += Int64(rng.next() % 600_000)
+            }
+            // One event in ten arrives up to 4 days late.
+            let late = rng.next() % 10 == 0 ? Int64(rng.next() % UInt64(4 * day)) : 0
+            let t = clock - late
+            let amount = Double(1 + rng.next() % 500)
+            let e = FeatureInput(accountID: account, timestampMillis: t, amount: amount, currency: "EUR")
+            let f = Named(names: fz.featureNames, values: try fz.features(for: e, store: &store))
+            let ring = reference[account, default: []]
+            for w in spec.windowSeconds {
+                let from = t - Int64(w) * 1000
+                let inWindow = ring.filter { $0.time > from && $0.time <= t }
+                #expect(f["acct_count_\(w)s"] == Double(inWindow.count), "event \(i), window \(w) s")
+                let sum = inWindow.reduce(0.0) { $0 + $1.amount }
+                #expect(abs(f["acct_sum_log1p_\(w)s"] - log1p(sum)) <= 1e-5 * max(1, log1p(sum)), "event \(i), window \(w) s")
+            }
+            if late > 0 { lateChecked += 1 }
+            reference[account] = Array((ring + [(t, amount)]).suffix(spec.recentEventCapacity))
+            latest[account] = max(latest[account] ?? t, t)
+            // What the store reads back: exact, or exactly 2³¹ ms before the latest event.
+            let state = try #require(store.state(forAccount: account))
+            #expect(state.lastTimestampMillis == latest[account])
+            for (stored, true_) in zip(state.recentEvents.map(\.timestampMillis), reference[account]!.map(\.time)) {
+                let floor = latest[account]! - (1 << 31)
+                #expect(stored == max(true_, floor))
+                if true_ < floor { saturatedSeen += 1 }
+            }
+        }
+        #expect(lateChecked > 100 && saturatedSeen > 10, "the stream exercises late events and saturated entries")
+
+        spec.windowSeconds = [60, FeatureSpec.longestRingWindowSeconds + 1]
+        #expect(throws: EmbeddingError.self) { try TabularFeaturizer(spec: spec) }
+        spec.windowSeconds = [60]
+        spec.surprisalSettleSeconds = FeatureSpec.longestRingWindowSeconds + 1
+        #expect(throws: EmbeddingError.self) { try TabularFeaturizer(spec: spec) }
     }
 }
