@@ -109,13 +109,16 @@ public final class PartitionScorer {
     public convenience init(runtime: ScoringRuntime, adoptingAccountsFrom snapshot: [UInt8]) throws {
         try self.init(runtime: runtime)
         let fresh = threshold
-        try restore(snapshot)
+        try restore(snapshot, adopting: true)
         guard accounts.layout == runtime.featurizer.layout,
-              stats.count == 0 || (stats.width == runtime.model.scoring.newAccountStats().width
-                                   && stats.baseline == runtime.model.scoring.zScore.configuration.baseline) else {
+              stats.count == 0 || stats.width == runtime.model.scoring.newAccountStats().width else {
             throw PipelineError.badSnapshot("the new model lays out account state differently")
         }
-        if stats.count == 0 { stats = Self.emptyStatistics(runtime) }
+        // A new model reading the other baseline's moments finds none kept: its Z-score history
+        // starts again, the accounts' feature history stays.
+        if stats.count == 0 || stats.baseline != runtime.model.scoring.zScore.configuration.baseline {
+            stats = Self.emptyStatistics(runtime)
+        }
         threshold = fresh
         scoring = runtime.model.scoring
         refitter = OnlineRefitter(settings: runtime.model.onlineRefit, width: runtime.featurizer.dimension, seed: runtime.model.seed)
@@ -318,6 +321,9 @@ public final class PartitionScorer {
         var scoring: ScoringModel?
         /// The supervised model and its schedule (absent without labels).
         var supervised: SupervisedLayer.Saved?
+        /// Which pair of moments the binary statistics section carries (the other pair is zeros);
+        /// absent in snapshots written before the table kept one pair, which carry all four.
+        var statisticsHeld: ZScoreDetector.AccountBaseline?
     }
 
     /// The partition's state: account feature store, account statistics, threshold, refit schedule.
@@ -329,7 +335,7 @@ public final class PartitionScorer {
     public func captureSnapshot() -> CapturedSnapshot {
         CapturedSnapshot(store: accounts.serialized(), stats: stats,
                          state: SavedState(stats: nil, threshold: threshold, refit: refitter.snapshot,
-                                           scoring: refitter.refits > 0 ? scoring : nil))
+                                           scoring: refitter.refits > 0 ? scoring : nil, statisticsHeld: stats.baseline))
     }
 
     /// A partition's state captured by `captureSnapshot`, not yet encoded.
@@ -347,7 +353,10 @@ public final class PartitionScorer {
         }
     }
 
-    private func restore(_ bytes: [UInt8]) throws {
+    /// Restores `bytes`. `adopting` (a new model taking over a partition): statistics of the other
+    /// baseline's moments are dropped (the accounts' Z-score history starts again) instead of
+    /// refusing the snapshot.
+    private func restore(_ bytes: [UInt8], adopting: Bool = false) throws {
         let (store, statsBytes, rest) = try ScorerSnapshot.decode(bytes)
         accounts = try AccountStore(serialized: Array(store))
         let dec = JSONDecoder()
@@ -367,7 +376,13 @@ public final class PartitionScorer {
         }
         let width = candidate.newAccountStats().width, baseline = candidate.zScore.configuration.baseline
         let savedStats: AccountStatsTable
-        if let statsBytes {
+        if let held = saved.statisticsHeld, held != baseline {
+            // Only the other pair of moments was kept: nothing for this model's Z-score to read.
+            guard adopting else {
+                throw PipelineError.badSnapshot("the account statistics hold the \(held.rawValue) moments, the model reads the \(baseline.rawValue) ones")
+            }
+            savedStats = AccountStatsTable(capacity: runtime.accountCapacity, width: width, baseline: baseline)
+        } else if let statsBytes {
             savedStats = try AccountStatsTable.decode(statsBytes, capacity: runtime.accountCapacity, width: width, baseline: baseline)
         } else {
             guard let v1 = saved.stats else { throw PipelineError.badSnapshot("no account statistics") }

@@ -133,6 +133,35 @@ func trainedModel(_ txs: [Transaction], refit: OnlineRefitSettings? = nil) throw
         }
     }
 
+    /// The statistics table keeps only the pair of moments its model's baseline reads. A new model
+    /// reading the other pair adopts the accounts' feature history with its Z-score history started
+    /// again (as if the snapshot held no statistics), not a pair of zeros; restoring such a
+    /// snapshot under that model (not adopting) is refused.
+    @Test func adoptionAcrossBaselinesKeepsFeaturesAndRestartsZScoreHistory() throws {
+        let txs = try simulated()
+        let train = Array(txs.prefix(3000))
+        let a = try PartitionScorer(runtime: ScoringRuntime.load(model: try trainedModel(train)))
+        var o = TrainingOptions()
+        o.text = TextSettings(embedder: .hashed)
+        o.zScoreBaseline = .cumulative
+        let cumulative = try ScoringRuntime.load(model: try ModelTrainer.train(train, source: "test", options: o).0)
+        let live = txs[3000...]
+        let mid = live.startIndex + live.count / 2
+        _ = verdicts(a, live[..<mid])
+        let snap = try a.snapshot()
+        #expect(throws: PipelineError.self) { _ = try PartitionScorer(runtime: cumulative, restoring: snap) }
+
+        let (store, _, rest) = sections(snap)
+        let noStatistics = v2(store, [UInt8](repeating: 0, count: 12), rest)  // no entries, width 0
+        let adopted = verdicts(try PartitionScorer(runtime: cumulative, adoptingAccountsFrom: snap), live[mid...])
+        #expect(adopted == verdicts(try PartitionScorer(runtime: cumulative, adoptingAccountsFrom: noStatistics), live[mid...]))
+        #expect(adopted != verdicts(try PartitionScorer(runtime: cumulative), live[mid...]), "the accounts' feature history was kept")
+        // The same model adopts its own statistics.
+        let same = try ScoringRuntime.load(model: try trainedModel(train))
+        #expect(verdicts(try PartitionScorer(runtime: same, adoptingAccountsFrom: snap), live[mid...])
+                != verdicts(try PartitionScorer(runtime: same, adoptingAccountsFrom: noStatistics), live[mid...]))
+    }
+
     /// A `TXPS1` snapshot (statistics inside the JSON, as written before the binary section) is
     /// still restored, and continues exactly as the `TXPS2` one of the same state.
     @Test func previousSnapshotFormatIsStillRead() throws {
