@@ -35,13 +35,13 @@ public struct AccountStats: Sendable, Codable, Equatable {
     }
 
     /// Welford running mean of input i.
-    @inlinable public func mean(_ i: Int) -> Float { moments[i] }
+    @inlinable public func mean(_ i: Int) -> Float { withView { $0.mean(i) } }
     /// Exponentially weighted mean of input i.
-    @inlinable public func ewMean(_ i: Int) -> Float { moments[2 * width + i] }
+    @inlinable public func ewMean(_ i: Int) -> Float { withView { $0.ewMean(i) } }
     /// Exponentially weighted variance of input i.
-    @inlinable public func ewVariance(_ i: Int) -> Float { moments[3 * width + i] }
+    @inlinable public func ewVariance(_ i: Int) -> Float { withView { $0.ewVariance(i) } }
     /// Welford sample variance of input i (0 before two events).
-    @inlinable public func variance(_ i: Int) -> Float { count > 1 ? moments[width + i] / Float(count - 1) : 0 }
+    @inlinable public func variance(_ i: Int) -> Float { withView { $0.variance(i) } }
 
     /// Welford running mean per input (a copy).
     public var mean: [Float] { Array(moments[0..<width]) }

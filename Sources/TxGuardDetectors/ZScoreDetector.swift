@@ -234,11 +234,6 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
         state.withView { view in score(state: view) { inputs[$0] } }
     }
 
-    /// Scores the inputs found at `indices` of a whole feature vector (no gathering copy).
-    public func score(_ features: UnsafeBufferPointer<Float>, at indices: [Int], state: AccountStats) -> ZScoreResult {
-        state.withView { score(features, at: indices, state: $0) }
-    }
-
     /// Scores the inputs found at `indices` of a whole feature vector under statistics held
     /// anywhere (a slot of a flat table); no copy, no allocation.
     public func score(_ features: UnsafeBufferPointer<Float>, at indices: [Int], state: AccountMomentsView) -> ZScoreResult {
@@ -311,9 +306,15 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
 
     /// Learns the inputs found at `indices` of a whole feature vector into the account state.
     public func update(_ features: UnsafeBufferPointer<Float>, at indices: [Int], state: inout AccountStats) {
+        Self.gathering(features, at: indices) { update($0, state: &state) }
+    }
+
+    /// Calls `body` with the values of `features` at `indices`, in a temporary buffer.
+    @inline(__always)
+    private static func gathering(_ features: UnsafeBufferPointer<Float>, at indices: [Int], _ body: (UnsafeBufferPointer<Float>) -> Void) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: indices.count) { buf in
             for (k, i) in indices.enumerated() { buf[k] = features[i] }
-            update(UnsafeBufferPointer(buf), state: &state)
+            body(UnsafeBufferPointer(buf))
         }
     }
 
@@ -321,9 +322,8 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
     /// detector's baseline reads, held elsewhere (`pair` must be `2 × inputCount` floats).
     public func update(_ features: UnsafeBufferPointer<Float>, at indices: [Int], count: inout UInt32, pair: UnsafeMutableBufferPointer<Float>) {
         precondition(pair.count == 2 * inputCount, "account moments of another width")
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: indices.count) { buf in
-            for (k, i) in indices.enumerated() { buf[k] = features[i] }
-            AccountStats.learn(UnsafeBufferPointer(buf), count: &count, pair: pair, baseline: configuration.baseline, alpha: configuration.alpha)
+        Self.gathering(features, at: indices) {
+            AccountStats.learn($0, count: &count, pair: pair, baseline: configuration.baseline, alpha: configuration.alpha)
         }
     }
 

@@ -92,9 +92,6 @@ struct AccountStatsTable: Sendable {
         return AccountStats(count: counts[slot], moments: all)
     }
 
-    /// The statistics of `key`, if held (tests and inspection).
-    subscript(key: UInt64) -> AccountStats? { slotOf[key].map { stats(Int($0)) } }
-
     /// Records that the account in `slot` was seen at `millis`.
     mutating func touch(_ slot: Int, at millis: Int64) { lastSeen[slot] = millis }
 

@@ -102,6 +102,11 @@ public final class PartitionScorer {
     public convenience init(runtime: ScoringRuntime, restoring snapshot: [UInt8]) throws {
         try self.init(runtime: runtime)
         try restore(snapshot)
+        let reads = scoring.zScore.configuration.baseline
+        guard stats.count == 0 || stats.baseline == reads else {
+            throw PipelineError.badSnapshot("the account statistics hold the \(stats.baseline.rawValue) moments, the model reads the \(reads.rawValue) ones")
+        }
+        if stats.baseline != reads { stats = Self.emptyStatistics(runtime) }
     }
 
     /// A scorer for a new model that keeps the account history of another model's snapshot (when
@@ -109,7 +114,7 @@ public final class PartitionScorer {
     public convenience init(runtime: ScoringRuntime, adoptingAccountsFrom snapshot: [UInt8]) throws {
         try self.init(runtime: runtime)
         let fresh = threshold
-        try restore(snapshot, adopting: true)
+        try restore(snapshot)
         guard accounts.layout == runtime.featurizer.layout,
               stats.count == 0 || stats.width == runtime.model.scoring.newAccountStats().width else {
             throw PipelineError.badSnapshot("the new model lays out account state differently")
@@ -353,10 +358,9 @@ public final class PartitionScorer {
         }
     }
 
-    /// Restores `bytes`. `adopting` (a new model taking over a partition): statistics of the other
-    /// baseline's moments are dropped (the accounts' Z-score history starts again) instead of
-    /// refusing the snapshot.
-    private func restore(_ bytes: [UInt8], adopting: Bool = false) throws {
+    /// Restores `bytes`. The statistics table holds the pair of moments the snapshot holds; each
+    /// caller decides what to do when that is not the pair its model reads.
+    private func restore(_ bytes: [UInt8]) throws {
         let (store, statsBytes, rest) = try ScorerSnapshot.decode(bytes)
         accounts = try AccountStore(serialized: Array(store))
         let dec = JSONDecoder()
@@ -374,15 +378,11 @@ public final class PartitionScorer {
         guard candidate.featureCount == runtime.model.scoring.featureCount else {
             throw PipelineError.badSnapshot("a refitted model of \(candidate.featureCount) features, the model has \(runtime.model.scoring.featureCount)")
         }
-        let width = candidate.newAccountStats().width, baseline = candidate.zScore.configuration.baseline
+        let width = candidate.newAccountStats().width
+        // The pair the snapshot holds; older snapshots hold all four, so the pair this model reads.
+        let baseline = saved.statisticsHeld ?? candidate.zScore.configuration.baseline
         let savedStats: AccountStatsTable
-        if let held = saved.statisticsHeld, held != baseline {
-            // Only the other pair of moments was kept: nothing for this model's Z-score to read.
-            guard adopting else {
-                throw PipelineError.badSnapshot("the account statistics hold the \(held.rawValue) moments, the model reads the \(baseline.rawValue) ones")
-            }
-            savedStats = AccountStatsTable(capacity: runtime.accountCapacity, width: width, baseline: baseline)
-        } else if let statsBytes {
+        if let statsBytes {
             savedStats = try AccountStatsTable.decode(statsBytes, capacity: runtime.accountCapacity, width: width, baseline: baseline)
         } else {
             guard let v1 = saved.stats else { throw PipelineError.badSnapshot("no account statistics") }
