@@ -39,6 +39,7 @@ public struct AccountStore: Sendable, RecencyOrder {
 
     /// The scalar state of one account, one cache line, so an event's scalar reads and writes are local.
     struct Record: Sendable, RecencySlot {
+        static let keyOffset = MemoryLayout<Record>.offset(of: \Record.id)!
         var id: UInt64 = 0
         var lastTimestamp: Int64 = 0
         var firstTimestamp: Int64 = 0
@@ -81,7 +82,8 @@ public struct AccountStore: Sendable, RecencyOrder {
         self.capacity = max(1, capacity)
         self.idleTTLMillis = idleTTLMillis
         self.layout = layout
-        self.slotOf = SlotIndex(capacity: max(1, capacity))
+        precondition(capacity <= SlotIndex.slotLimit, "an account store holds at most \(SlotIndex.slotLimit) accounts")
+        self.slotOf = SlotIndex()
         self.merchants = MerchantStore(capacity: layout.merchantCapacity, recentCapacity: layout.merchantRecentCapacity)
     }
 
@@ -96,7 +98,7 @@ public struct AccountStore: Sendable, RecencyOrder {
 
     /// A snapshot of one account's state, or nil when the store holds none.
     public func state(forAccount accountID: String) -> AccountState? {
-        guard let slot = slotOf[Self.key(accountID)] else { return nil }
+        guard let slot = slot(of: Self.key(accountID)) else { return nil }
         return state(slot: Int(slot))
     }
 
@@ -318,7 +320,7 @@ public struct AccountStore: Sendable, RecencyOrder {
         let ttl = try r.read(Int64.self)
         let evictions = try r.read(UInt64.self)
         let n = try r.read(UInt64.self)
-        guard capacity >= 1, capacity <= 1 << 40, n <= capacity else {
+        guard capacity >= 1, capacity <= UInt64(SlotIndex.slotLimit), n <= capacity else {
             throw EmbeddingError.corruptState(reason: "\(n) accounts for capacity \(capacity)")
         }
         // Compared as UInt64: a count above Int.max must be refused, not converted (found by fuzzing).
@@ -328,7 +330,7 @@ public struct AccountStore: Sendable, RecencyOrder {
         if version >= 4 { traffic = try TrafficLevel(reading: &r) }
         for _ in 0..<n {
             let key = try r.read(UInt64.self)
-            guard key != 0, slotOf[key] == nil else { throw EmbeddingError.corruptState(reason: "account key \(key) is 0 or appears twice") }
+            guard key != 0, slot(of: key) == nil else { throw EmbeddingError.corruptState(reason: "account key \(key) is 0 or appears twice") }
             let slot = Int32(records.count)
             growSlots()
             let s = Int(slot)
@@ -363,7 +365,7 @@ public struct AccountStore: Sendable, RecencyOrder {
                     categoryCounts[s * layout.categoryCapacity + i] = try r.read(UInt32.self)
                 }
             }
-            slotOf.set(key, slot)
+            index(key, at: slot)
             pushFront(slot)
         }
         if version >= 3 {

@@ -119,7 +119,7 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         }
         guard merchantWindowSeconds > 0 else { throw fail("merchantWindowSeconds must be positive") }
         guard merchantAlpha > 0, merchantAlpha.isFinite else { throw fail("merchantAlpha \(merchantAlpha) must be positive") }
-        guard merchantCapacity >= 1, merchantCapacity <= 1 << 30 else { throw fail("merchantCapacity outside 1...2^30") }
+        guard merchantCapacity >= 1, merchantCapacity <= SlotIndex.slotLimit else { throw fail("merchantCapacity outside 1...\(SlotIndex.slotLimit)") }
         guard merchantRecentCapacity >= 1, merchantRecentCapacity <= 255 else { throw fail("merchantRecentCapacity outside 1...255") }
         for (name, prior) in [("merchantRatePrior", merchantRatePrior), ("accountRatePrior", accountRatePrior)] {
             if let p = prior, !(p.meanRate > 0 && p.meanRate.isFinite) || p.events < 0 || p.keys < 0 {

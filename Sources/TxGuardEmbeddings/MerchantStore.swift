@@ -24,6 +24,7 @@ public struct MerchantStore: Sendable, Equatable, RecencyOrder {
     public internal(set) var evictions: Int = 0
 
     struct Record: Sendable, Equatable, RecencySlot {
+        static let keyOffset = MemoryLayout<Record>.offset(of: \Record.id)!
         var id: UInt64 = 0
         var firstSeen: Int64 = 0
         var lastSeen: Int64 = 0
@@ -46,7 +47,7 @@ public struct MerchantStore: Sendable, Equatable, RecencyOrder {
     public init(capacity: Int, recentCapacity: Int) {
         self.capacity = max(0, capacity)
         self.recentCapacity = max(1, min(255, recentCapacity))
-        self.slotOf = SlotIndex(capacity: max(1, min(capacity, 1 << 16)))
+        self.slotOf = SlotIndex()
     }
 
     /// Merchants currently held.
@@ -85,7 +86,7 @@ public struct MerchantStore: Sendable, Equatable, RecencyOrder {
 
     /// The state of the merchant with this key, if held.
     public func state(forKey key: UInt64) -> State? {
-        slotOf[key].map { state(slot: Int($0)) }
+        slot(of: key).map { state(slot: Int($0)) }
     }
 
     func state(slot s: Int) -> State {
@@ -191,7 +192,7 @@ public struct MerchantStore: Sendable, Equatable, RecencyOrder {
         let recent = try r.read(UInt32.self)
         let evictions = try r.read(UInt64.self)
         let n = try r.read(UInt64.self)
-        guard capacity <= 1 << 40, (1...255).contains(recent), n <= capacity else {
+        guard capacity <= UInt64(SlotIndex.slotLimit), (1...255).contains(recent), n <= capacity else {
             throw EmbeddingError.corruptState(reason: "\(n) merchants for capacity \(capacity), ring \(recent)")
         }
         // Compared as UInt64: a count above Int.max must be refused, not converted (found by fuzzing).
@@ -200,7 +201,7 @@ public struct MerchantStore: Sendable, Equatable, RecencyOrder {
         self.evictions = Int(evictions)
         for _ in 0..<n {
             let key = try r.read(UInt64.self)
-            guard key != 0, slotOf[key] == nil else { throw EmbeddingError.corruptState(reason: "merchant key \(key) is 0 or appears twice") }
+            guard key != 0, slot(of: key) == nil else { throw EmbeddingError.corruptState(reason: "merchant key \(key) is 0 or appears twice") }
             let (s, _) = acquireSlot(key)
             records[s].firstSeen = try r.read(Int64.self)
             records[s].lastSeen = try r.read(Int64.self)

@@ -22,7 +22,9 @@ protocol RecencyOrder {
 /// A store record: its key, its links in the recency order, and the position of its ring of
 /// recent events (kept beside the records, `ringCapacity` entries per slot).
 protocol RecencySlot {
+    /// The slot's key (read by the `SlotIndex` in place: `keyOffset` is where it lies in a record).
     var id: UInt64 { get }
+    static var keyOffset: Int { get }
     var previous: Int32 { get set }
     var next: Int32 { get set }
     var ringCount: UInt8 { get set }
@@ -30,9 +32,14 @@ protocol RecencySlot {
 }
 
 extension RecencyOrder {
+    /// The slot holding `key`, if any.
+    func slot(of key: UInt64) -> Int32? {
+        records.withUnsafeBufferPointer { slotOf.find(key, keys: SlotKeys($0, keyOffset: Slot.keyOffset)) }
+    }
+
     /// The slot of `key`, made most recently active; a new zeroed slot if absent.
     mutating func acquireSlot(_ key: UInt64) -> (slot: Int, isNew: Bool) {
-        if let slot = slotOf[key] {
+        if let slot = slot(of: key) {
             moveToFront(slot)
             return (Int(slot), false)
         }
@@ -46,7 +53,7 @@ extension RecencyOrder {
         }
         let slot = freeSlots.removeLast()
         resetSlot(Int(slot), key: key)
-        slotOf.set(key, slot)
+        index(key, at: slot)
         pushFront(slot)
         return (Int(slot), true)
     }
@@ -54,9 +61,15 @@ extension RecencyOrder {
     /// Frees `slot` (its key forgotten).
     mutating func evict(_ slot: Int32) {
         unlink(slot)
-        slotOf.remove(records[Int(slot)].id)
+        let key = records[Int(slot)].id
+        records.withUnsafeBufferPointer { slotOf.remove(key, keys: SlotKeys($0, keyOffset: Slot.keyOffset)) }
         freeSlots.append(slot)
         evictions += 1
+    }
+
+    /// Adds `key`, absent from the index, at `slot`.
+    mutating func index(_ key: UInt64, at slot: Int32) {
+        records.withUnsafeBufferPointer { slotOf.insert(key, slot, keys: SlotKeys($0, keyOffset: Slot.keyOffset)) }
     }
 
     mutating func moveToFront(_ slot: Int32) {

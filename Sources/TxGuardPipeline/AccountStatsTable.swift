@@ -35,7 +35,8 @@ struct AccountStatsTable: Sendable {
         self.capacity = max(1, capacity)
         self.width = width
         self.baseline = baseline
-        slotOf = SlotIndex(capacity: self.capacity)
+        precondition(self.capacity + self.capacity / 8 < SlotIndex.slotLimit, "account capacity \(capacity) over the slot index's range")
+        slotOf = SlotIndex()
     }
 
     /// Where the held pair starts in the four-moment layout `[mean | m2 | ewMean | ewVariance]`.
@@ -56,9 +57,16 @@ struct AccountStatsTable: Sendable {
 
     var count: Int { keys.count }
 
+    /// The slot of `key`, if held.
+    @inline(__always)
+    private func slot(of key: UInt64) -> Int32? {
+        keys.withUnsafeBufferPointer { slotOf.find(key, keys: SlotKeys($0, keyOffset: 0)) }
+    }
+
+    /// Adds `key` (absent) in a new last slot.
     private mutating func append(_ key: UInt64, lastSeen millis: Int64, count n: UInt32, pair: UnsafeBufferPointer<Float>?) {
-        slotOf.set(key, Int32(keys.count))
         keys.append(key)
+        keys.withUnsafeBufferPointer { slotOf.insert(key, Int32($0.count - 1), keys: SlotKeys($0, keyOffset: 0)) }
         lastSeen.append(millis)
         counts.append(n)
         if let pair { moments.append(contentsOf: pair) } else { moments.append(contentsOf: repeatElement(0, count: 2 * width)) }
@@ -67,10 +75,10 @@ struct AccountStatsTable: Sendable {
     /// The slot of `key`, added with fresh statistics when absent (pruning when the table is over
     /// its bound; the account's entry is never the one pruned).
     mutating func ensure(_ key: UInt64, at millis: Int64) -> Int {
-        if let s = slotOf[key] { return Int(s) }
+        if let s = slot(of: key) { return Int(s) }
         append(key, lastSeen: millis, count: 0, pair: nil)
         if keys.count - capacity > capacity / 8 { prune(keeping: key) }
-        return Int(slotOf[key]!)
+        return Int(slot(of: key)!)
     }
 
     /// Calls `body` with a view of the statistics in `slot`.
@@ -190,7 +198,7 @@ extension AccountStatsTable {
             let n = try get(UInt32.self)
             for i in 0..<(4 * width) { m[i] = Float(bitPattern: try get(UInt32.self)) }
             guard key != 0 else { throw PipelineError.badSnapshot("account statistics list account key 0") }
-            guard table.slotOf[key] == nil else {
+            guard table.slot(of: key) == nil else {
                 throw PipelineError.badSnapshot("account statistics list account key \(key) twice")
             }
             m.withUnsafeBufferPointer { table.append(key, lastSeen: lastSeen, count: n, pair: UnsafeBufferPointer(rebasing: $0[pairAt..<(pairAt + 2 * width)])) }

@@ -75,24 +75,39 @@ import Testing
 }
 
 @Suite struct SlotIndexTests {
+    /// The index against a dictionary under random inserts and removals. Keys share their top byte
+    /// (the fingerprint) in runs and cluster in their low bits (the home place), so probe runs are
+    /// long, wrap around, and hold entries whose fingerprints match but whose keys differ.
     @Test func agreesWithDictionaryUnderRandomInsertsAndRemovals() {
-        var index = SlotIndex(capacity: 64)
+        var index = SlotIndex()
         var reference: [UInt64: Int32] = [:]
+        var keyOfSlot = [UInt64](repeating: 0, count: 20_000)   // the "store": slot -> key
         var g = SystemRandomNumberGenerator()
+        func keys(_ body: (SlotKeys) -> Void) { keyOfSlot.withUnsafeBufferPointer { body(SlotKeys($0, keyOffset: 0)) } }
         for step in 0..<20_000 {
-            // Small key space with clustered low bits to force long probe runs and wrap-around.
-            let key = UInt64.random(in: 1...200, using: &g) &* 128 | UInt64(step % 3)
-            if key == 0 { continue }
+            let print = UInt64.random(in: 0...2, using: &g) << 56
+            let key = print | (UInt64.random(in: 1...200, using: &g) &* 128) | UInt64(step % 3)
             if Bool.random(using: &g), reference.count < 64 {
-                index.set(key, Int32(step)); reference[key] = Int32(step)
+                var found: Int32?
+                keys { found = index.find(key, keys: $0) }
+                if found == nil {
+                    keyOfSlot[step] = key
+                    keys { index.insert(key, Int32(step), keys: $0) }
+                    reference[key] = Int32(step)
+                }
             } else {
-                index.remove(key); reference[key] = nil
+                keys { index.remove(key, keys: $0) }
+                reference[key] = nil
             }
             if step % 97 == 0 {
-                for k in reference.keys { #expect(index[k] == reference[k]) }
+                keys { k in for (key, slot) in reference { #expect(index.find(key, keys: k) == slot) } }
             }
         }
         #expect(index.count == reference.count)
-        for k: UInt64 in 1...30_000 { #expect(index[k] == reference[k]) }
+        keys { k in
+            for low: UInt64 in 1...30_000 {
+                for top: UInt64 in 0...3 { #expect(index.find(top << 56 | low, keys: k) == reference[top << 56 | low]) }
+            }
+        }
     }
 }
