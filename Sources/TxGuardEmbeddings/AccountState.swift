@@ -14,11 +14,11 @@ public struct AccountState: Sendable, Equatable, Codable {
     /// Recent (timestamp millis, base amount), oldest first, at most `recentEventCapacity`.
     public var recentEvents: [RecentEvent]
     /// Tags (`AccountStore.knownTag`) of recently seen merchants, most recent first.
-    public var knownMerchants: [UInt32]
+    public var knownMerchants: [UInt16]
     /// Tags of recently seen countries, most recent first.
-    public var knownCountries: [UInt32]
+    public var knownCountries: [UInt16]
     /// Tags of recently seen devices, most recent first.
-    public var knownDevices: [UInt32]
+    public var knownDevices: [UInt16]
     /// Exponentially weighted centroid of the account's projected text embeddings (empty without PCA).
     public var textCentroid: [Float]
     /// Events with a value of the surprisal field (`FeatureSpec.surprisalField`).
@@ -29,7 +29,7 @@ public struct AccountState: Sendable, Equatable, Codable {
     /// One counted categorical value.
     public struct CategoryCount: Sendable, Equatable, Codable {
         /// The value's tag (`AccountStore.categoryTag`).
-        public var valueHash: UInt32
+        public var valueHash: UInt16
         public var count: UInt32
     }
 
@@ -37,7 +37,7 @@ public struct AccountState: Sendable, Equatable, Codable {
     public struct RecentEvent: Sendable, Equatable, Codable {
         public var timestampMillis: Int64
         public var amount: Float
-        /// 32-bit hash of the event's surprisal-field value (0: none, or no surprisal feature).
-        public var categoryHash: UInt32 = 0
+        /// Tag (`AccountStore.categoryTag`) of the event's surprisal-field value (0: none, or no surprisal feature).
+        public var categoryHash: UInt16 = 0
     }
 }

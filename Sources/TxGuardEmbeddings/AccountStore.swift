@@ -65,10 +65,10 @@ public struct AccountStore: Sendable, RecencyOrder {
     /// `FeatureSpec`) of an event less than 4.8 days late can tell apart.
     var ringOffsets: [Int32] = []    // slot * R + i
     var ringAmounts: [Float] = []
-    var ringCategories: [UInt32] = []  // slot * R + i when categoryCapacity > 0: 32-bit value hash, 0 for none
-    var known: [UInt32] = []         // (slot * 3 + set) * K + i, most recent first (32-bit value tags)
+    var ringCategories: [UInt16] = []  // slot * R + i when categoryCapacity > 0: the value's tag, 0 for none
+    var known: [UInt16] = []         // (slot * 3 + set) * K + i, most recent first (16-bit value tags)
     var centroids: [Float] = []      // slot * D + i
-    var categoryKeys: [UInt32] = []  // slot * C + i (unordered): the value's 32-bit tag, as in the ring
+    var categoryKeys: [UInt16] = []  // slot * C + i (unordered): the value's 16-bit tag, as in the ring
     var categoryCounts: [UInt32] = []
     var head: Int32 = -1             // most recently active
     var tail: Int32 = -1             // least recently active
@@ -110,7 +110,7 @@ public struct AccountStore: Sendable, RecencyOrder {
             let j = ringIndex(s, i, capacity: r)
             recent.append(.init(timestampMillis: ringTime(s, j), amount: ringAmounts[j], categoryHash: c > 0 ? ringCategories[j] : 0))
         }
-        func set(_ which: Int) -> [UInt32] {
+        func set(_ which: Int) -> [UInt16] {
             let base = (s * 3 + which) * k
             return Array(known[base..<(base + Int(knownCount(s, which)))])
         }
@@ -181,25 +181,31 @@ public struct AccountStore: Sendable, RecencyOrder {
 
     /// Appends an event to the slot's ring, dropping the oldest when full (`time` is kept relative
     /// to the slot's latest event time, so set that first).
-    mutating func pushRecent(_ s: Int, time: Int64, amount: Float, category: UInt32 = 0) {
+    mutating func pushRecent(_ s: Int, time: Int64, amount: Float, category: UInt16 = 0) {
         let j = nextRingIndex(s, capacity: layout.recentCapacity)
         ringOffsets[j] = Self.offset(time &- records[s].lastTimestamp); ringAmounts[j] = amount
         if layout.categoryCapacity > 0 { ringCategories[j] = category }
     }
 
-    /// The 32-bit tag a known-value set keeps for a value's 64-bit hash (`knownTag`), and the tag
-    /// the category counts and the ring keep (`categoryTag`, never 0: 0 marks "no value" in the
-    /// ring). Two values of one account share a tag with odds of about 8²/2³³ per set: the sets
-    /// hold 4 bytes a value instead of 8 (state per account, issue 14).
+    /// The 16-bit tag a known-value set keeps for a value's 64-bit hash (`knownTag`: its low 16
+    /// bits), and the tag the category counts and the ring keep (`categoryTag`, never 0: 0 marks
+    /// "no value" in the ring). A tag is a fingerprint, as in a cuckoo filter: a value the account
+    /// has not seen is taken for one of its K known values with odds of at most K/2¹⁶ (1.2·10⁻⁴
+    /// for the default 8), and a new category value shares a counted value's tag with odds of at
+    /// most 16/2¹⁶. The sets, the counts' keys and the ring hold 2 bytes a value instead of 4:
+    /// 112 bytes an account (issue 14).
     @inline(__always)
-    public static func knownTag(_ hash: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: hash) }
+    public static func knownTag(_ hash: UInt64) -> UInt16 { UInt16(truncatingIfNeeded: hash) }
 
     /// See `knownTag`.
     @inline(__always)
-    public static func categoryTag(_ hash: UInt64) -> UInt32 { max(1, UInt32(truncatingIfNeeded: hash)) }
+    public static func categoryTag(_ hash: UInt64) -> UInt16 { max(1, UInt16(truncatingIfNeeded: hash)) }
+
+    /// A category tag (or 0, "no value") of an older, wider form, as `categoryTag` gives it now.
+    static func foldedCategoryTag(_ wide: UInt64) -> UInt16 { wide == 0 ? 0 : categoryTag(wide) }
 
     /// Whether `value` is in the set; then moves it (or inserts it) to the front, dropping the last when full.
-    mutating func noteKnown(_ s: Int, _ set: KnownSet, _ value: UInt32) -> Bool {
+    mutating func noteKnown(_ s: Int, _ set: KnownSet, _ value: UInt16) -> Bool {
         let k = layout.knownCapacity
         let base = (s * 3 + set.rawValue) * k
         let c = Int(knownCount(s, set.rawValue))
@@ -216,7 +222,7 @@ public struct AccountStore: Sendable, RecencyOrder {
     /// The account's count of `value` and its total count, before this event; then counts `value`.
     /// When all `categoryCapacity` entries are taken, a new value replaces the least counted entry
     /// (the first of equals), starting at 1.
-    mutating func countCategory(_ s: Int, _ value: UInt32) -> (count: UInt32, total: UInt32) {
+    mutating func countCategory(_ s: Int, _ value: UInt16) -> (count: UInt32, total: UInt32) {
         let c = layout.categoryCapacity
         let total = records[s].categoryTotal
         records[s].categoryTotal = total == .max ? total : total + 1
@@ -263,7 +269,7 @@ public struct AccountStore: Sendable, RecencyOrder {
     // and the traffic level, 5 keeps known values and category keys as 32-bit tags;
     // 1 to 4 are still read (an account's first event time then reads as its latest; 64-bit
     // hashes are folded to the tags the featurizer now computes, so decisions go on unchanged).
-    private static let version: UInt32 = 5
+    private static let version: UInt32 = 6
 
     /// The whole store in a compact little-endian binary form (accounts from least to most recent).
     public func serialized() -> [UInt8] {
@@ -287,7 +293,7 @@ public struct AccountStore: Sendable, RecencyOrder {
             }
             for set in [st.knownMerchants, st.knownCountries, st.knownDevices] {
                 w.write(UInt8(set.count))
-                for v in set { w.write(v) }  // UInt32 tags
+                for v in set { w.write(v) }  // UInt16 tags
             }
             for v in st.textCentroid { w.write(v) }
             w.write(st.categoryTotal); w.write(UInt8(st.categoryCounts.count))
@@ -344,26 +350,47 @@ public struct AccountStore: Sendable, RecencyOrder {
             guard recent <= layout.recentCapacity else { throw EmbeddingError.corruptState(reason: "\(recent) recent events") }
             for _ in 0..<recent {
                 let time = try r.read(Int64.self), amount = try r.readFloat()
-                pushRecent(s, time: time, amount: amount, category: layout.categoryCapacity > 0 ? try r.read(UInt32.self) : 0)
+                var category: UInt16 = 0
+                if layout.categoryCapacity > 0 {
+                    // Before version 6 a 32-bit tag (0 for none): its low 16 bits, as `categoryTag` folds a hash.
+                    category = version >= 6 ? try r.read(UInt16.self) : Self.foldedCategoryTag(UInt64(try r.read(UInt32.self)))
+                }
+                pushRecent(s, time: time, amount: amount, category: category)
             }
             for set in 0..<3 {
                 let c = Int(try r.read(UInt8.self))
                 guard c <= layout.knownCapacity else { throw EmbeddingError.corruptState(reason: "\(c) known values") }
-                setKnownCount(s, set, UInt8(c))
-                for i in 0..<c {
-                    known[(s * 3 + set) * layout.knownCapacity + i] = version >= 5 ? try r.read(UInt32.self) : Self.knownTag(try r.read(UInt64.self))
+                // Older versions kept wider tags (v5: 32 bits, v4: the 64-bit hash): folded to 16 bits,
+                // two values that now share a tag keep the more recent place.
+                var kept = 0
+                let base = (s * 3 + set) * layout.knownCapacity
+                for _ in 0..<c {
+                    let tag = version >= 6 ? try r.read(UInt16.self)
+                        : Self.knownTag(version >= 5 ? UInt64(try r.read(UInt32.self)) : try r.read(UInt64.self))
+                    if !known[base..<(base + kept)].contains(tag) { known[base + kept] = tag; kept += 1 }
                 }
+                setKnownCount(s, set, UInt8(kept))
             }
             for i in 0..<layout.centroidDimension { centroids[s * layout.centroidDimension + i] = try r.readFloat() }
             if version >= 2 {
                 records[s].categoryTotal = try r.read(UInt32.self)
                 let c = Int(try r.read(UInt8.self))
                 guard c <= layout.categoryCapacity else { throw EmbeddingError.corruptState(reason: "\(c) category counts") }
-                records[s].categoryEntries = UInt8(c)
-                for i in 0..<c {
-                    categoryKeys[s * layout.categoryCapacity + i] = version >= 5 ? try r.read(UInt32.self) : Self.categoryTag(try r.read(UInt64.self))
-                    categoryCounts[s * layout.categoryCapacity + i] = try r.read(UInt32.self)
+                // Wider tags of older versions folded as above; counts of values that now share a tag add up.
+                var kept = 0
+                let base = s * layout.categoryCapacity
+                for _ in 0..<c {
+                    let tag = version >= 6 ? try r.read(UInt16.self)
+                        : Self.categoryTag(version >= 5 ? UInt64(try r.read(UInt32.self)) : try r.read(UInt64.self))
+                    let n = try r.read(UInt32.self)
+                    if let i = categoryKeys[base..<(base + kept)].firstIndex(of: tag) {
+                        let (sum, over) = categoryCounts[i].addingReportingOverflow(n)
+                        categoryCounts[i] = over ? .max : sum
+                    } else {
+                        categoryKeys[base + kept] = tag; categoryCounts[base + kept] = n; kept += 1
+                    }
                 }
+                records[s].categoryEntries = UInt8(kept)
             }
             index(key, at: slot)
             pushFront(slot)

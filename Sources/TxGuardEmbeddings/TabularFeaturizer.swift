@@ -175,7 +175,7 @@ public struct TabularFeaturizer: Sendable {
         put(novel(&store, s, .merchant, input.merchantName))
         put(novel(&store, s, .country, input.country))
         put(novel(&store, s, .device, input.deviceID))
-        var categoryTag: UInt32 = 0
+        var categoryTag: UInt16 = 0
         if let source = surprisalSource {
             var surprisal = 0.0
             if let value = input.value(of: source), !value.isEmpty {

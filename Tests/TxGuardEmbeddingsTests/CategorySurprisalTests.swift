@@ -107,11 +107,39 @@ import Testing
         #expect(old.layout != fz.layout, "a model with the surprisal feature refuses to adopt it")
     }
 
-    /// Version 5 keeps known values and category keys as 32-bit tags. A version-4 store (64-bit
-    /// hashes, whose low 32 bits are the tags) reads into the same state: the same bytes once
-    /// written again, and the same features for the next events. The v4 bytes are written here
-    /// from the store's own state, with random high halves standing in for the old hashes'.
-    @Test func version4StoreWith64BitHashesReadsIntoTheSameState() throws {
+    /// Folding wider tags to 16 bits can make two of an account's values one: the known sets keep
+    /// the more recent place once, the category counts add up (a hand-written version-5 store).
+    @Test func foldedTagsThatCollideMerge() throws {
+        var w = ByteWriter()
+        w.write(UInt32(0x4147_5854)); w.write(UInt32(5))
+        for v in [2, 3, 0, 4, 0, 1] { w.write(UInt32(v)) }  // recent, known, centroid, categories, merchants, merchant ring
+        w.write(UInt64(10)); w.write(Int64(-1)); w.write(UInt64(0)); w.write(UInt64(1))
+        TrafficLevel().write(to: &w)
+        w.write(UInt64(77)); w.write(UInt32(6)); w.write(Int64(5000)); w.write(Int64(1000)); w.write(1.5); w.write(0.25)
+        w.write(UInt8(1)); w.write(Int64(5000)); w.write(Float(12)); w.write(UInt32(0x0003_0007))
+        w.write(UInt8(3)); for v: UInt32 in [0x0001_1234, 0x0002_1234, 0x0000_5555] { w.write(v) }  // merchants
+        w.write(UInt8(1)); w.write(UInt32(0xABCD_0042))                                             // countries
+        w.write(UInt8(0))                                                                            // devices
+        w.write(UInt32(6)); w.write(UInt8(3))
+        for (k, n): (UInt32, UInt32) in [(0x0001_0007, 3), (0x0000_0009, 1), (0x0002_0007, 2)] { w.write(k); w.write(n) }
+        w.bytes += MerchantStore(capacity: 0, recentCapacity: 1).serialized()
+        let store = try AccountStore(serialized: w.bytes)
+        let st = try #require(store.state(slot: 0) as AccountState?)
+        #expect(st.knownMerchants == [0x1234, 0x5555])
+        #expect(st.knownCountries == [0x0042])
+        #expect(st.knownDevices == [])
+        #expect(st.categoryCounts == [.init(valueHash: 7, count: 5), .init(valueHash: 9, count: 1)])
+        #expect(st.recentEvents.map(\.categoryHash) == [7])
+    }
+
+    /// Version 6 keeps known values, category keys and the ring's categories as 16-bit tags. A
+    /// version-5 store (32-bit tags) or version-4 store (64-bit hashes for the known values and
+    /// the category keys), whose low 16 bits are the tags, reads into the same state: the same
+    /// bytes once written again, and the same features for the next events. The old bytes are
+    /// written here from the store's own state, with random upper bits standing in for the old
+    /// tags' and hashes'.
+    @Test(arguments: [UInt32(4), 5])
+    func olderStoreWithWiderTagsReadsIntoTheSameState(version: UInt32) throws {
         let fz = try TabularFeaturizer(spec: Self.spec(capacity: 3))
         var store = fz.makeStore(capacity: 6)
         var rng = SystemRandomNumberGenerator()
@@ -122,17 +150,21 @@ import Testing
                          country: ["US", "DE", "FR"][i % 3], deviceID: "d\(i % 5)")
         }
         for i in 0..<80 { _ = try fz.features(for: event(i, account: "a\(Int.random(in: 0..<5, using: &rng))"), store: &store) }
-        let v5 = store.serialized()
-        #expect(v5[4] == 5)
+        let current = store.serialized()
+        #expect(current[4] == 6)
 
         let layout = store.layout
         var w = ByteWriter()
-        w.write(UInt32(0x4147_5854)); w.write(UInt32(4))
+        w.write(UInt32(0x4147_5854)); w.write(version)
         for v in [layout.recentCapacity, layout.knownCapacity, layout.centroidDimension, layout.categoryCapacity,
                   layout.merchantCapacity, layout.merchantRecentCapacity] { w.write(UInt32(v)) }
         w.write(UInt64(store.capacity)); w.write(store.idleTTLMillis ?? -1); w.write(UInt64(store.evictions)); w.write(UInt64(store.count))
         store.traffic.write(to: &w)
-        func widened(_ tag: UInt32) -> UInt64 { UInt64(tag) | UInt64(UInt32.random(in: 0...UInt32.max, using: &rng)) << 32 }
+        func widened32(_ tag: UInt16) -> UInt32 { UInt32(tag) | UInt32(UInt16.random(in: 0...UInt16.max, using: &rng)) << 16 }
+        func widenedKey(_ tag: UInt16) {
+            let wide = widened32(tag)
+            if version >= 5 { w.write(wide) } else { w.write(UInt64(wide) | UInt64(UInt32.random(in: 0...UInt32.max, using: &rng)) << 32) }
+        }
         var slot = store.tail
         var categoryKeysSeen = 0
         while slot >= 0 {
@@ -140,21 +172,24 @@ import Testing
             w.write(store.records[Int(slot)].id); w.write(st.count); w.write(st.lastTimestampMillis); w.write(st.firstTimestampMillis)
             w.write(st.amountMean); w.write(st.amountVariance)
             w.write(UInt8(st.recentEvents.count))
-            for e in st.recentEvents { w.write(e.timestampMillis); w.write(e.amount); w.write(e.categoryHash) }
+            for e in st.recentEvents {
+                w.write(e.timestampMillis); w.write(e.amount)
+                w.write(e.categoryHash == 0 ? UInt32(0) : widened32(e.categoryHash))  // 32-bit in both
+            }
             for set in [st.knownMerchants, st.knownCountries, st.knownDevices] {
                 w.write(UInt8(set.count))
-                for v in set { w.write(widened(v)) }
+                for v in set { widenedKey(v) }
             }
             for v in st.textCentroid { w.write(v) }
             w.write(st.categoryTotal); w.write(UInt8(st.categoryCounts.count))
-            for e in st.categoryCounts { w.write(widened(e.valueHash)); w.write(e.count); categoryKeysSeen += 1 }
+            for e in st.categoryCounts { widenedKey(e.valueHash); w.write(e.count); categoryKeysSeen += 1 }
             slot = store.records[Int(slot)].previous
         }
         w.bytes += store.merchants.serialized()
-        #expect(categoryKeysSeen > 0 && w.bytes.count > v5.count, "the v4 form is wider: known values and category keys of 8 bytes")
+        #expect(categoryKeysSeen > 0 && w.bytes.count > current.count, "the old form is wider")
 
         var restored = try AccountStore(serialized: w.bytes)
-        #expect(restored.serialized() == v5)
+        #expect(restored.serialized() == current)
         for i in 80..<120 {
             let e = event(i, account: "a\(i % 7)")
             #expect(try fz.features(for: e, store: &store) == fz.features(for: e, store: &restored))
