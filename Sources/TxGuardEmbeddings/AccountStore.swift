@@ -69,7 +69,7 @@ public struct AccountStore: Sendable, RecencyOrder {
     var known: [UInt16] = []         // (slot * 3 + set) * K + i, most recent first (16-bit value tags)
     var centroids: [Float] = []      // slot * D + i
     var categoryKeys: [UInt16] = []  // slot * C + i (unordered): the value's 16-bit tag, as in the ring
-    var categoryCounts: [UInt32] = []
+    var categoryCounts: [UInt16] = []  // halved with the account's total when one reaches 2^16 - 1
     var head: Int32 = -1             // most recently active
     var tail: Int32 = -1             // least recently active
     var freeSlots: [Int32] = []
@@ -120,7 +120,7 @@ public struct AccountStore: Sendable, RecencyOrder {
                             textCentroid: Array(centroids[(s * d)..<((s + 1) * d)]),
                             categoryTotal: rec.categoryTotal,
                             categoryCounts: (0..<Int(rec.categoryEntries)).map {
-                                .init(valueHash: categoryKeys[s * c + $0], count: categoryCounts[s * c + $0])
+                                .init(valueHash: categoryKeys[s * c + $0], count: UInt32(categoryCounts[s * c + $0]))
                             })
     }
 
@@ -221,7 +221,10 @@ public struct AccountStore: Sendable, RecencyOrder {
 
     /// The account's count of `value` and its total count, before this event; then counts `value`.
     /// When all `categoryCapacity` entries are taken, a new value replaces the least counted entry
-    /// (the first of equals), starting at 1.
+    /// (the first of equals), starting at 1. Counts are 16-bit: when one reaches 2¹⁶ − 1, the
+    /// account's counts and total are halved (rounding up), which keeps their ratios and makes the
+    /// oldest events weigh less from then on; before that (65,534 events of one value) the counts are
+    /// exact.
     mutating func countCategory(_ s: Int, _ value: UInt16) -> (count: UInt32, total: UInt32) {
         let c = layout.categoryCapacity
         let total = records[s].categoryTotal
@@ -232,8 +235,9 @@ public struct AccountStore: Sendable, RecencyOrder {
         for i in 0..<n {
             if categoryKeys[base + i] == value {
                 let k = categoryCounts[base + i]
-                if k < .max { categoryCounts[base + i] = k + 1 }
-                return (k, total)
+                categoryCounts[base + i] = k + 1
+                if k + 1 == .max { halveCategoryCounts(s) }
+                return (UInt32(k), total)
             }
             if categoryCounts[base + i] < categoryCounts[base + least] { least = i }
         }
@@ -242,6 +246,13 @@ public struct AccountStore: Sendable, RecencyOrder {
         categoryKeys[base + slot] = value
         categoryCounts[base + slot] = 1
         return (0, total)
+    }
+
+    /// Halves slot `s`'s category counts and total, rounding up (an entry counted once stays).
+    private mutating func halveCategoryCounts(_ s: Int) {
+        let base = s * layout.categoryCapacity
+        for i in base..<(base + Int(records[s].categoryEntries)) { categoryCounts[i] = categoryCounts[i] / 2 + categoryCounts[i] % 2 }
+        records[s].categoryTotal = records[s].categoryTotal / 2 + records[s].categoryTotal % 2
     }
 
     @inline(__always)
@@ -376,20 +387,29 @@ public struct AccountStore: Sendable, RecencyOrder {
                 records[s].categoryTotal = try r.read(UInt32.self)
                 let c = Int(try r.read(UInt8.self))
                 guard c <= layout.categoryCapacity else { throw EmbeddingError.corruptState(reason: "\(c) category counts") }
-                // Wider tags of older versions folded as above; counts of values that now share a tag add up.
+                // Wider tags of older versions folded as above; counts of values that now share a tag
+                // add up. Counts are written 32-bit: older stores' counts past 16 bits are halved, with
+                // the total, as counting them now would have.
                 var kept = 0
                 let base = s * layout.categoryCapacity
+                var counts = [UInt64](repeating: 0, count: c)
                 for _ in 0..<c {
                     let tag = version >= 6 ? try r.read(UInt16.self)
                         : Self.categoryTag(version >= 5 ? UInt64(try r.read(UInt32.self)) : try r.read(UInt64.self))
-                    let n = try r.read(UInt32.self)
+                    let n = UInt64(try r.read(UInt32.self))
                     if let i = categoryKeys[base..<(base + kept)].firstIndex(of: tag) {
-                        let (sum, over) = categoryCounts[i].addingReportingOverflow(n)
-                        categoryCounts[i] = over ? .max : sum
+                        counts[i - base] += n
                     } else {
-                        categoryKeys[base + kept] = tag; categoryCounts[base + kept] = n; kept += 1
+                        categoryKeys[base + kept] = tag; counts[kept] = n; kept += 1
                     }
                 }
+                var total = UInt64(records[s].categoryTotal)
+                while counts.contains(where: { $0 >= UInt64(UInt16.max) }) {
+                    for i in counts.indices { counts[i] = counts[i] / 2 + counts[i] % 2 }
+                    total = total / 2 + total % 2
+                }
+                for i in 0..<kept { categoryCounts[base + i] = UInt16(counts[i]) }
+                records[s].categoryTotal = UInt32(total)
                 records[s].categoryEntries = UInt8(kept)
             }
             index(key, at: slot)

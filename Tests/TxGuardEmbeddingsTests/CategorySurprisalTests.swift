@@ -107,6 +107,44 @@ import Testing
         #expect(old.layout != fz.layout, "a model with the surprisal feature refuses to adopt it")
     }
 
+    /// Category counts are 16-bit: the event that brings one to 2¹⁶ − 1 halves the account's counts
+    /// and total (rounding up); every count returned before and after is the closed form's. A store
+    /// written with a count past 16 bits (as the 32-bit counts of older versions could be) reads
+    /// halved the same way.
+    @Test func categoryCountsHalveAtSixteenBits() throws {
+        let fz = try TabularFeaturizer(spec: Self.spec(capacity: 3))
+        var store = fz.makeStore(capacity: 4)
+        let s = store.acquire(AccountStore.key("A"), now: 0).slot
+        let a = AccountStore.categoryTag(1), b = AccountStore.categoryTag(2)
+        for i in 0..<10 { #expect(store.countCategory(s, b) == (UInt32(i), UInt32(i))) }
+        // 65,534 of a: exact counts up to there.
+        for i in 0..<65_534 { #expect(store.countCategory(s, a) == (UInt32(i), UInt32(10 + i))) }
+        var st = store.state(slot: s)
+        #expect(st.categoryCounts == [.init(valueHash: b, count: 10), .init(valueHash: a, count: 65_534)])
+        // The next brings a to 2^16 - 1 and the total to 65,545: both halved, rounding up, as is b.
+        #expect(store.countCategory(s, a) == (65_534, 65_544))
+        st = store.state(slot: s)
+        #expect(st.categoryCounts == [.init(valueHash: b, count: 5), .init(valueHash: a, count: 32_768)])
+        #expect(st.categoryTotal == 32_773)
+        #expect(store.countCategory(s, a) == (32_768, 32_773))
+        #expect(store.countCategory(s, b) == (5, 32_774))
+
+        // Serialized counts are 32-bit: one of 200,000 halves twice on reading (to 50,000), with the rest.
+        var bytes = store.serialized()
+        st = store.state(slot: s)
+        let countOfA = try #require(bytes.indices.dropLast(3).last { i in
+            bytes[i..<(i + 4)].elementsEqual(withUnsafeBytes(of: UInt32(32_769).littleEndian, Array.init))
+        })
+        let totalAt = try #require(bytes.indices.dropLast(3).last { i in
+            bytes[i..<(i + 4)].elementsEqual(withUnsafeBytes(of: UInt32(32_775).littleEndian, Array.init))
+        })
+        bytes.replaceSubrange(countOfA..<(countOfA + 4), with: withUnsafeBytes(of: UInt32(200_000).littleEndian, Array.init))
+        bytes.replaceSubrange(totalAt..<(totalAt + 4), with: withUnsafeBytes(of: UInt32(200_006).littleEndian, Array.init))
+        let read = try AccountStore(serialized: bytes).state(slot: 0)
+        #expect(read.categoryCounts == [.init(valueHash: b, count: 2), .init(valueHash: a, count: 50_000)])
+        #expect(read.categoryTotal == 50_002)
+    }
+
     /// Folding wider tags to 16 bits can make two of an account's values one: the known sets keep
     /// the more recent place once, the category counts add up (a hand-written version-5 store).
     @Test func foldedTagsThatCollideMerge() throws {
