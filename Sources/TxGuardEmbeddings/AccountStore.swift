@@ -73,6 +73,12 @@ public struct AccountStore: Sendable, RecencyOrder {
     var head: Int32 = -1             // most recently active
     var tail: Int32 = -1             // least recently active
     var freeSlots: [Int32] = []
+    /// Detector statistics kept beside the features (the scorer's Z-score moments): `statisticsWidth`
+    /// floats and a count per slot, zero for a new account. Not part of `serialized()`: the scorer
+    /// snapshots them in their own section.
+    public private(set) var statisticsWidth = 0
+    @usableFromInline var statistics: [Float] = []          // slot * W + i
+    @usableFromInline var statisticsCounts: [UInt32] = []   // slot
 
     /// Known-value sets.
     enum KnownSet: Int { case merchant = 0, country = 1, device = 2 }
@@ -150,12 +156,64 @@ public struct AccountStore: Sendable, RecencyOrder {
         centroids.append(contentsOf: repeatElement(0, count: d))
         categoryKeys.append(contentsOf: repeatElement(0, count: layout.categoryCapacity))
         categoryCounts.append(contentsOf: repeatElement(0, count: layout.categoryCapacity))
+        statistics.append(contentsOf: repeatElement(0, count: statisticsWidth))
+        statisticsCounts.append(0)
     }
 
     mutating func resetSlot(_ s: Int, key: UInt64) {
         records[s] = Record(id: key)
         let d = layout.centroidDimension
         for i in 0..<d { centroids[s * d + i] = 0 }
+        let w = statisticsWidth
+        for i in 0..<w { statistics[s * w + i] = 0 }
+        statisticsCounts[s] = 0
+    }
+
+    // MARK: detector statistics
+
+    /// Keeps `width` floats and a count of detector statistics per account from now on, every
+    /// account's zero. They live and go with the account's other state: an account evicted (least
+    /// recently active past the capacity, or idle past the TTL) starts its statistics again.
+    package mutating func resetStatistics(width: Int) {
+        statisticsWidth = max(0, width)
+        statistics = [Float](repeating: 0, count: records.count * statisticsWidth)
+        statisticsCounts = [UInt32](repeating: 0, count: records.count)
+    }
+
+    /// The slot of the account with key `key` (`AccountStore.key`), if held.
+    package func slot(ofKey key: UInt64) -> Int? { slot(of: key).map(Int.init) }
+
+    /// Calls `body` with slot `s`'s statistics count and floats.
+    @inlinable
+    package func withStatistics<R>(_ s: Int, _ body: (UInt32, UnsafeBufferPointer<Float>) -> R) -> R {
+        let w = statisticsWidth
+        return statistics.withUnsafeBufferPointer { body(statisticsCounts[s], UnsafeBufferPointer(rebasing: $0[(s * w)..<((s + 1) * w)])) }
+    }
+
+    /// Lets `body` change slot `s`'s statistics count and floats in place.
+    @inlinable
+    package mutating func updateStatistics(_ s: Int, _ body: (inout UInt32, UnsafeMutableBufferPointer<Float>) -> Void) {
+        let w = statisticsWidth
+        statistics.withUnsafeMutableBufferPointer { m in
+            body(&statisticsCounts[s], UnsafeMutableBufferPointer(rebasing: m[(s * w)..<((s + 1) * w)]))
+        }
+    }
+
+    /// Every held account's key, latest event time, statistics count and floats (`statisticsWidth`
+    /// each, concatenated), least recently active first.
+    package func capturedStatistics() -> (keys: [UInt64], lastSeen: [Int64], counts: [UInt32], values: [Float]) {
+        var keys: [UInt64] = [], lastSeen: [Int64] = [], counts: [UInt32] = [], values: [Float] = []
+        keys.reserveCapacity(count); lastSeen.reserveCapacity(count); counts.reserveCapacity(count)
+        values.reserveCapacity(count * statisticsWidth)
+        let w = statisticsWidth
+        var slot = tail
+        while slot >= 0 {
+            let s = Int(slot)
+            keys.append(records[s].id); lastSeen.append(records[s].lastTimestamp); counts.append(statisticsCounts[s])
+            values.append(contentsOf: statistics[(s * w)..<((s + 1) * w)])
+            slot = records[s].previous
+        }
+        return (keys, lastSeen, counts, values)
     }
 
 

@@ -2,17 +2,15 @@ import TxGuardDetectors
 import TxGuardEmbeddings
 
 /// The detectors' per-account statistics of one partition (the Z-score detector's online means
-/// and variances), bounded like the feature store: past `capacity` + 1/8 the least recently seen
-/// accounts are dropped down to `capacity`, in a deterministic order (last-seen event time, then
-/// key), so the same event sequence always keeps the same accounts.
+/// and variances) as a snapshot holds them. While the scorer runs they live in the account store,
+/// beside each account's features (`AccountStore.withStatistics`): one lookup an event, and no key,
+/// time or index of their own. This table is what a snapshot captures from the store, encodes
+/// (off the consume loop), decodes and installs into a restored store.
 ///
-/// Flat, like `AccountStore`: one slot per account in plain arrays (key, last seen, count, and the
-/// moments) found through an open-addressing `SlotIndex`; and only the pair of moments the model's
-/// baseline reads (`[mean | m2]` or `[ewMean | ewVariance]`, `2 × width` floats), since a model
-/// never changes its baseline. A dictionary of `AccountStats` held a heap array of all four per
-/// account: about 200 bytes an account against about 90 here, and a snapshot's copy-on-write
-/// capture of it retained a million buffers. Snapshots still carry all four moments per account
-/// (the pair not held as zeros), so their layout is unchanged.
+/// It holds only the pair of moments the model's baseline reads (`[mean | m2]` or
+/// `[ewMean | ewVariance]`, `2 × width` floats an account), since a model never changes its
+/// baseline. Snapshots still carry all four moments per account (the pair not held as zeros), so
+/// their layout is unchanged.
 struct AccountStatsTable: Sendable {
     /// One account's statistics as saved (the JSON of `TXPS1` snapshots).
     struct Entry: Codable {
@@ -20,23 +18,18 @@ struct AccountStatsTable: Sendable {
         var lastSeenMillis: Int64
     }
 
-    let capacity: Int
     /// Z-score inputs per account.
     let width: Int
     /// The moments held: the pair this baseline reads.
     let baseline: ZScoreDetector.AccountBaseline
-    private var slotOf: SlotIndex
     private var keys: [UInt64] = []
     private var lastSeen: [Int64] = []
     private var counts: [UInt32] = []
-    private var moments: [Float] = []   // slot * 2w: the pair
+    private var moments: [Float] = []   // entry * 2w: the pair
 
-    init(capacity: Int, width: Int, baseline: ZScoreDetector.AccountBaseline) {
-        self.capacity = max(1, capacity)
+    init(width: Int, baseline: ZScoreDetector.AccountBaseline) {
         self.width = width
         self.baseline = baseline
-        precondition(self.capacity + self.capacity / 8 < SlotIndex.slotLimit, "account capacity \(capacity) over the slot index's range")
-        slotOf = SlotIndex()
     }
 
     /// Where the held pair starts in the four-moment layout `[mean | m2 | ewMean | ewVariance]`.
@@ -44,8 +37,8 @@ struct AccountStatsTable: Sendable {
 
     /// A table holding `entries` (all of width `width` and none keyed 0; the caller checks), in
     /// key order.
-    init(capacity: Int, width: Int, baseline: ZScoreDetector.AccountBaseline, entries: [UInt64: Entry]) {
-        self.init(capacity: capacity, width: width, baseline: baseline)
+    init(width: Int, baseline: ZScoreDetector.AccountBaseline, entries: [UInt64: Entry]) {
+        self.init(width: width, baseline: baseline)
         let at = pairOffset
         for key in entries.keys.sorted() {
             let e = entries[key]!
@@ -55,84 +48,64 @@ struct AccountStatsTable: Sendable {
         }
     }
 
+    /// The statistics `store` holds for every account (its statistics being this baseline's pair
+    /// of `width` inputs), each account's last-seen time its latest event's.
+    init(capturing store: AccountStore, width: Int, baseline: ZScoreDetector.AccountBaseline) {
+        precondition(store.statisticsWidth == 2 * width, "the store keeps \(store.statisticsWidth) floats of statistics, not \(2 * width)")
+        self.init(width: width, baseline: baseline)
+        (keys, lastSeen, counts, moments) = store.capturedStatistics()
+    }
+
     var count: Int { keys.count }
 
-    /// The slot of `key`, if held.
-    @inline(__always)
-    private func slot(of key: UInt64) -> Int32? {
-        keys.withUnsafeBufferPointer { slotOf.find(key, keys: SlotKeys($0, keyOffset: 0)) }
-    }
-
-    /// Adds `key` (absent) in a new last slot.
-    private mutating func append(_ key: UInt64, lastSeen millis: Int64, count n: UInt32, pair: UnsafeBufferPointer<Float>?) {
+    private mutating func append(_ key: UInt64, lastSeen millis: Int64, count n: UInt32, pair: UnsafeBufferPointer<Float>) {
         keys.append(key)
-        keys.withUnsafeBufferPointer { slotOf.insert(key, Int32($0.count - 1), keys: SlotKeys($0, keyOffset: 0)) }
         lastSeen.append(millis)
         counts.append(n)
-        if let pair { moments.append(contentsOf: pair) } else { moments.append(contentsOf: repeatElement(0, count: 2 * width)) }
+        moments.append(contentsOf: pair)
     }
 
-    /// The slot of `key`, added with fresh statistics when absent (pruning when the table is over
-    /// its bound; the account's entry is never the one pruned).
-    mutating func ensure(_ key: UInt64, at millis: Int64) -> Int {
-        if let s = slot(of: key) { return Int(s) }
-        append(key, lastSeen: millis, count: 0, pair: nil)
-        if keys.count - capacity > capacity / 8 { prune(keeping: key) }
-        return Int(slot(of: key)!)
-    }
-
-    /// Calls `body` with a view of the statistics in `slot`.
-    @inline(__always)
-    func withView<R>(_ slot: Int, _ body: (AccountMomentsView) -> R) -> R {
+    /// Puts every entry whose account `store` holds into its statistics (which must be this
+    /// table's width, freshly zeroed); returns how many. An entry without its account (a snapshot
+    /// written before the statistics lived in the store kept them for up to 1/8 more accounts than
+    /// the store) is dropped: that account's statistics start again if it comes back.
+    func install(into store: inout AccountStore) -> Int {
+        precondition(store.statisticsWidth == 2 * width, "the store keeps \(store.statisticsWidth) floats of statistics, not \(2 * width)")
         let w2 = 2 * width
-        return moments.withUnsafeBufferPointer { m in
-            body(AccountMomentsView(count: counts[slot], pair: UnsafeBufferPointer(rebasing: m[(slot * w2)..<((slot + 1) * w2)]),
-                                    baseline: baseline))
+        var installed = 0
+        for e in keys.indices {
+            guard let s = store.slot(ofKey: keys[e]) else { continue }
+            store.updateStatistics(s) { count, pair in
+                count = counts[e]
+                for i in 0..<w2 { pair[i] = moments[e * w2 + i] }
+            }
+            installed += 1
         }
+        return installed
     }
 
-    /// The statistics in `slot` as a value, the pair not held as zeros (for alert explanations:
-    /// one copy per alert; the Z-score reads only its baseline's pair).
-    func stats(_ slot: Int) -> AccountStats {
-        let w2 = 2 * width
-        var all = [Float](repeating: 0, count: 4 * width)
-        all.replaceSubrange(pairOffset..<(pairOffset + w2), with: moments[(slot * w2)..<((slot + 1) * w2)])
-        return AccountStats(count: counts[slot], moments: all)
-    }
-
-    /// Records that the account in `slot` was seen at `millis`.
-    mutating func touch(_ slot: Int, at millis: Int64) { lastSeen[slot] = millis }
-
-    /// Lets `body` change the count and the held pair of moments in `slot` in place.
-    @inline(__always)
-    mutating func update(_ slot: Int, _ body: (inout UInt32, UnsafeMutableBufferPointer<Float>) -> Void) {
-        let w2 = 2 * width
-        moments.withUnsafeMutableBufferPointer { m in
-            body(&counts[slot], UnsafeMutableBufferPointer(rebasing: m[(slot * w2)..<((slot + 1) * w2)]))
-        }
+    /// Statistics of `count` events whose held pair is `pair`, as a value with the pair not held
+    /// as zeros (for alert explanations and snapshots' four-moment form).
+    static func stats(count: UInt32, pair: UnsafeBufferPointer<Float>, baseline: ZScoreDetector.AccountBaseline) -> AccountStats {
+        let w2 = pair.count
+        var all = [Float](repeating: 0, count: 2 * w2)
+        let at = baseline == .cumulative ? 0 : w2
+        for i in 0..<w2 { all[at + i] = pair[i] }
+        return AccountStats(count: count, moments: all)
     }
 
     /// Every account's statistics (tests).
     var entries: [UInt64: Entry] {
         var out: [UInt64: Entry] = [:]
         out.reserveCapacity(keys.count)
-        for s in keys.indices { out[keys[s]] = Entry(stats: stats(s), lastSeenMillis: lastSeen[s]) }
-        return out
-    }
-
-    private mutating func prune(keeping current: UInt64) {
-        let ordered = keys.indices.sorted { a, b in
-            (keys[a] == current ? 1 : 0, lastSeen[a], keys[a]) > (keys[b] == current ? 1 : 0, lastSeen[b], keys[b])
-        }
-        var kept = AccountStatsTable(capacity: capacity, width: width, baseline: baseline)
         let w2 = 2 * width
         moments.withUnsafeBufferPointer { m in
-            for s in ordered.prefix(capacity) {
-                kept.append(keys[s], lastSeen: lastSeen[s], count: counts[s],
-                            pair: UnsafeBufferPointer(rebasing: m[(s * w2)..<((s + 1) * w2)]))
+            for e in keys.indices {
+                out[keys[e]] = Entry(stats: Self.stats(count: counts[e], pair: UnsafeBufferPointer(rebasing: m[(e * w2)..<((e + 1) * w2)]), baseline: baseline),
+                                     lastSeenMillis: lastSeen[e])
             }
         }
-        self = kept
+        return out
     }
 }
 
@@ -165,10 +138,10 @@ extension AccountStatsTable {
     /// Bytes per entry of width `width`.
     static func entrySize(width: Int) -> Int { 20 + 16 * width }
 
-    /// Reads `encoded()`'s form into a table of `capacity` for a model whose Z-score has `width`
+    /// Reads `encoded()`'s form for a model whose Z-score has `width`
     /// inputs and reads `baseline`'s moments (the other pair is not kept); every inconsistency (a width other than the model's included) is a
     /// `PipelineError.badSnapshot`, never a trap.
-    static func decode(_ bytes: ArraySlice<UInt8>, capacity: Int, width expected: Int,
+    static func decode(_ bytes: ArraySlice<UInt8>, width expected: Int,
                        baseline: ZScoreDetector.AccountBaseline) throws -> AccountStatsTable {
         var at = bytes.startIndex
         func get<T: FixedWidthInteger>(_: T.Type) throws -> T {
@@ -189,7 +162,9 @@ extension AccountStatsTable {
         guard count == 0 || width == expected else {
             throw PipelineError.badSnapshot("account statistics of width \(width), the model has \(expected)")
         }
-        var table = AccountStatsTable(capacity: capacity, width: expected, baseline: baseline)
+        var table = AccountStatsTable(width: expected, baseline: baseline)
+        var seen = Set<UInt64>()
+        seen.reserveCapacity(Int(count))
         let pairAt = table.pairOffset
         var m = [Float](repeating: 0, count: 4 * width)
         for _ in 0..<count {
@@ -198,7 +173,7 @@ extension AccountStatsTable {
             let n = try get(UInt32.self)
             for i in 0..<(4 * width) { m[i] = Float(bitPattern: try get(UInt32.self)) }
             guard key != 0 else { throw PipelineError.badSnapshot("account statistics list account key 0") }
-            guard table.slot(of: key) == nil else {
+            guard seen.insert(key).inserted else {
                 throw PipelineError.badSnapshot("account statistics list account key \(key) twice")
             }
             m.withUnsafeBufferPointer { table.append(key, lastSeen: lastSeen, count: n, pair: UnsafeBufferPointer(rebasing: $0[pairAt..<(pairAt + 2 * width)])) }

@@ -19,7 +19,9 @@ import TxGuardEmbeddings
 public final class PartitionScorer {
     public let runtime: ScoringRuntime
     private var accounts: AccountStore
-    private var stats: AccountStatsTable
+    /// The pair of moments the account store's statistics hold (`AccountStore.withStatistics`):
+    /// the baseline of the model they were learned for.
+    private var statisticsBaseline: ZScoreDetector.AccountBaseline
     private var threshold: PartitionThreshold
     /// The detectors in use: the model's, until an online refit replaces the forest and SVM. Held
     /// in an immutable box: a method called on a `ScoringModel` stored in this class, even through
@@ -47,7 +49,8 @@ public final class PartitionScorer {
     public init(runtime: ScoringRuntime) throws {
         self.runtime = runtime
         accounts = runtime.featurizer.makeStore(capacity: runtime.accountCapacity, idleTTLSeconds: runtime.accountIdleTTLSeconds)
-        stats = Self.emptyStatistics(runtime)
+        statisticsBaseline = runtime.model.scoring.zScore.configuration.baseline
+        accounts.resetStatistics(width: 2 * Self.statisticsInputs(runtime))
         threshold = runtime.initialThreshold
         held = HeldModel(runtime.model.scoring)
         refitter = OnlineRefitter(settings: runtime.model.onlineRefit, width: runtime.featurizer.dimension, seed: runtime.model.seed)
@@ -56,10 +59,14 @@ public final class PartitionScorer {
         }
     }
 
-    /// An empty statistics table laid out for `runtime`'s model.
-    private static func emptyStatistics(_ runtime: ScoringRuntime) -> AccountStatsTable {
-        AccountStatsTable(capacity: runtime.accountCapacity, width: runtime.model.scoring.newAccountStats().width,
-                          baseline: runtime.model.scoring.zScore.configuration.baseline)
+    /// Z-score inputs per account of `runtime`'s model.
+    private static func statisticsInputs(_ runtime: ScoringRuntime) -> Int { runtime.model.scoring.newAccountStats().width }
+
+    /// Every account's statistics zero, laid out for `runtime`'s model (its Z-score history starts
+    /// again; the accounts' feature history stays).
+    private func restartStatistics() {
+        statisticsBaseline = runtime.model.scoring.zScore.configuration.baseline
+        accounts.resetStatistics(width: 2 * Self.statisticsInputs(runtime))
     }
 
     /// Supervised models trained so far (0 without labels or before enough labels were visible).
@@ -101,12 +108,12 @@ public final class PartitionScorer {
     /// State restored from `snapshot()`'s bytes.
     public convenience init(runtime: ScoringRuntime, restoring snapshot: [UInt8]) throws {
         try self.init(runtime: runtime)
-        try restore(snapshot)
+        let saved = try restore(snapshot)
         let reads = scoring.zScore.configuration.baseline
-        guard stats.count == 0 || stats.baseline == reads else {
-            throw PipelineError.badSnapshot("the account statistics hold the \(stats.baseline.rawValue) moments, the model reads the \(reads.rawValue) ones")
+        guard saved.count == 0 || saved.baseline == reads else {
+            throw PipelineError.badSnapshot("the account statistics hold the \(saved.baseline.rawValue) moments, the model reads the \(reads.rawValue) ones")
         }
-        if stats.baseline != reads { stats = Self.emptyStatistics(runtime) }
+        if saved.baseline != reads { restartStatistics() }
     }
 
     /// A scorer for a new model that keeps the account history of another model's snapshot (when
@@ -114,15 +121,15 @@ public final class PartitionScorer {
     public convenience init(runtime: ScoringRuntime, adoptingAccountsFrom snapshot: [UInt8]) throws {
         try self.init(runtime: runtime)
         let fresh = threshold
-        try restore(snapshot)
+        let saved = try restore(snapshot)
         guard accounts.layout == runtime.featurizer.layout,
-              stats.count == 0 || stats.width == runtime.model.scoring.newAccountStats().width else {
+              saved.count == 0 || saved.width == Self.statisticsInputs(runtime) else {
             throw PipelineError.badSnapshot("the new model lays out account state differently")
         }
         // A new model reading the other baseline's moments finds none kept: its Z-score history
         // starts again, the accounts' feature history stays.
-        if stats.count == 0 || stats.baseline != runtime.model.scoring.zScore.configuration.baseline {
-            stats = Self.emptyStatistics(runtime)
+        if saved.count == 0 || saved.baseline != runtime.model.scoring.zScore.configuration.baseline {
+            restartStatistics()
         }
         threshold = fresh
         scoring = runtime.model.scoring
@@ -196,13 +203,17 @@ public final class PartitionScorer {
             return Verdict(kind: .deadLetter, transaction: tx, score: 0, threshold: 0, detectors: [], alert: nil,
                            deadLetter: emit ? DeadLetter(key: Array(tx.accountID.utf8), value: nil, headers: [], error: err, source: source) : nil)
         }
-        let key = AccountStore.key(tx.accountID)
-        let slot = stats.ensure(key, at: tx.timestampMillis)
-        // Scored in place: the model borrowed from its box, the table through a pointer (a method
-        // called on `stats` itself copied it, retaining its arrays, per event).
+        // The account's statistics live beside its features: the featurizer just made its slot
+        // the most recently active.
+        let slot = accounts.slot(ofKey: AccountStore.key(tx.accountID))!
+        let baseline = statisticsBaseline
+        // Scored in place: the model borrowed from its box, the store through a pointer (a method
+        // called on a stored property of this class copied it, retaining its arrays, per event).
         let model = held
-        let s = withUnsafeMutablePointer(to: &stats) { table in
-            table.pointee.withView(slot) { view in x.withUnsafeBufferPointer { model.model.score($0, moments: view) } }
+        let s = withUnsafeMutablePointer(to: &accounts) { store in
+            store.pointee.withStatistics(slot) { count, pair in
+                x.withUnsafeBufferPointer { model.model.score($0, moments: AccountMomentsView(count: count, pair: pair, baseline: baseline)) }
+            }
         }
         var score = s.combined
         var evidence: Double?
@@ -233,10 +244,9 @@ public final class PartitionScorer {
                                unsupervised: s.combined, row: row)
             if decision.isAlert, let pattern { rememberAlertPattern(tx.transactionID, pattern) }
         }
-        stats.touch(slot, at: tx.timestampMillis)
         if !decision.isAlert {
-            withUnsafeMutablePointer(to: &stats) { table in
-                table.pointee.update(slot) { count, moments in
+            withUnsafeMutablePointer(to: &accounts) { store in
+                store.pointee.updateStatistics(slot) { count, moments in
                     x.withUnsafeBufferPointer { model.model.learn($0, count: &count, pair: moments) }
                 }
             }
@@ -260,7 +270,7 @@ public final class PartitionScorer {
                 transactionID: tx.transactionID, accountID: tx.accountID, eventTimeMicros: tx.timestampMicros,
                 detectionTimeMicros: Int64(Date().timeIntervalSince1970 * 1_000_000), score: score,
                 threshold: decision.threshold, detectors: detectors,
-                reasons: AlertExplanation.reasons(scoring, x, accountStats: stats.stats(slot), transaction: tx,
+                reasons: AlertExplanation.reasons(scoring, x, accountStats: accountStatistics(slot), transaction: tx,
                                                   supervised: supervisedRow.flatMap { row in supervised!.attribution(row).map { (row, $0, supervised!.featureNames) } },
                                                   evidence: evidence),
                 modelVersion: modelVersion,
@@ -338,9 +348,17 @@ public final class PartitionScorer {
     /// encoding it, the slow part with a million accounts, can run on another thread while this
     /// scorer goes on judging events.
     public func captureSnapshot() -> CapturedSnapshot {
-        CapturedSnapshot(store: accounts.serialized(), stats: stats,
+        CapturedSnapshot(store: accounts.serialized(),
+                         stats: AccountStatsTable(capturing: accounts, width: accounts.statisticsWidth / 2, baseline: statisticsBaseline),
                          state: SavedState(stats: nil, threshold: threshold, refit: refitter.snapshot,
-                                           scoring: refitter.refits > 0 ? scoring : nil, statisticsHeld: stats.baseline))
+                                           scoring: refitter.refits > 0 ? scoring : nil, statisticsHeld: statisticsBaseline))
+    }
+
+    /// The statistics of the account in `slot` as a value (for alert explanations: one copy per
+    /// alert; the Z-score reads only its baseline's pair).
+    private func accountStatistics(_ slot: Int) -> AccountStats {
+        let baseline = statisticsBaseline
+        return accounts.withStatistics(slot) { AccountStatsTable.stats(count: $0, pair: $1, baseline: baseline) }
     }
 
     /// A partition's state captured by `captureSnapshot`, not yet encoded.
@@ -358,9 +376,12 @@ public final class PartitionScorer {
         }
     }
 
-    /// Restores `bytes`. The statistics table holds the pair of moments the snapshot holds; each
-    /// caller decides what to do when that is not the pair its model reads.
-    private func restore(_ bytes: [UInt8]) throws {
+    /// Restores `bytes`: the account store, and in it the statistics of the accounts it holds, in
+    /// the pair of moments the snapshot holds. Returns what the snapshot's statistics were (their
+    /// entries, inputs and pair); each caller decides what to do when that is not the pair its
+    /// model reads.
+    @discardableResult
+    private func restore(_ bytes: [UInt8]) throws -> (count: Int, width: Int, baseline: ZScoreDetector.AccountBaseline) {
         let (store, statsBytes, rest) = try ScorerSnapshot.decode(bytes)
         accounts = try AccountStore(serialized: Array(store))
         let dec = JSONDecoder()
@@ -383,7 +404,7 @@ public final class PartitionScorer {
         let baseline = saved.statisticsHeld ?? candidate.zScore.configuration.baseline
         let savedStats: AccountStatsTable
         if let statsBytes {
-            savedStats = try AccountStatsTable.decode(statsBytes, capacity: runtime.accountCapacity, width: width, baseline: baseline)
+            savedStats = try AccountStatsTable.decode(statsBytes, width: width, baseline: baseline)
         } else {
             guard let v1 = saved.stats else { throw PipelineError.badSnapshot("no account statistics") }
             for (key, entry) in v1 {
@@ -392,16 +413,19 @@ public final class PartitionScorer {
                 }
                 guard key != 0 else { throw PipelineError.badSnapshot("account statistics list account key 0") }
             }
-            savedStats = AccountStatsTable(capacity: runtime.accountCapacity, width: width, baseline: baseline, entries: v1)
+            savedStats = AccountStatsTable(width: width, baseline: baseline, entries: v1)
         }
         guard saved.threshold.method == runtime.model.threshold.method else {
             throw PipelineError.badSnapshot("a \(saved.threshold.method.rawValue) threshold, the model uses \(runtime.model.threshold.method.rawValue)")
         }
-        stats = savedStats
+        accounts.resetStatistics(width: 2 * width)
+        _ = savedStats.install(into: &accounts)
+        statisticsBaseline = baseline
         threshold = saved.threshold
         if let s = saved.scoring { scoring = s }
         if let r = saved.refit { refitter.restore(r) }
         if let s = saved.supervised { supervised?.restore(s) }
+        return (savedStats.count, width, baseline)
     }
 
     /// Number of accounts with state.

@@ -22,9 +22,9 @@ public struct ScoringRuntime: Sendable {
 
     public init(model: TxGuardModel, decoder: JSONTransactionDecoder, text: TextFeatureEncoder,
                 accountCapacity: Int = 1_000_000, accountIdleTTLSeconds: Int? = 90 * 86400) throws {
-        // Both per-account tables index slots in 24 bits; the statistics table holds up to 1/8 more.
-        guard accountCapacity >= 1, accountCapacity + accountCapacity / 8 < SlotIndex.slotLimit else {
-            throw PipelineError.input("account capacity \(accountCapacity) outside 1...\(SlotIndex.slotLimit * 8 / 9) per partition")
+        // The account store indexes its slots in 24 bits.
+        guard accountCapacity >= 1, accountCapacity <= SlotIndex.slotLimit else {
+            throw PipelineError.input("account capacity \(accountCapacity) outside 1...\(SlotIndex.slotLimit) per partition")
         }
         self.model = model
         self.decoder = decoder
