@@ -66,6 +66,29 @@ struct PackedForest: Sendable, Equatable {
                     let steps = depth
                     var t = 0
                     let count = b.count
+                    // Eight trees in lockstep: a step of one tree waits on its node's load, so more
+                    // independent walks keep more loads in flight. Summed four at a time, in the
+                    // same order as the four-tree loop below, so the total is the same to the bit.
+                    while t + 8 <= count {
+                        let b0 = Int(b[t]), b1 = Int(b[t + 1]), b2 = Int(b[t + 2]), b3 = Int(b[t + 3])
+                        let b4 = Int(b[t + 4]), b5 = Int(b[t + 5]), b6 = Int(b[t + 6]), b7 = Int(b[t + 7])
+                        var i0 = b0, i1 = b1, i2 = b2, i3 = b3, i4 = b4, i5 = b5, i6 = b6, i7 = b7
+                        for _ in 0..<steps {
+                            let n0 = n[i0], n1 = n[i1], n2 = n[i2], n3 = n[i3]
+                            let n4 = n[i4], n5 = n[i5], n6 = n[i6], n7 = n[i7]
+                            i0 = b0 + Int(n0.left) + (x[Int(n0.feature)] > n0.threshold ? 1 : 0)
+                            i1 = b1 + Int(n1.left) + (x[Int(n1.feature)] > n1.threshold ? 1 : 0)
+                            i2 = b2 + Int(n2.left) + (x[Int(n2.feature)] > n2.threshold ? 1 : 0)
+                            i3 = b3 + Int(n3.left) + (x[Int(n3.feature)] > n3.threshold ? 1 : 0)
+                            i4 = b4 + Int(n4.left) + (x[Int(n4.feature)] > n4.threshold ? 1 : 0)
+                            i5 = b5 + Int(n5.left) + (x[Int(n5.feature)] > n5.threshold ? 1 : 0)
+                            i6 = b6 + Int(n6.left) + (x[Int(n6.feature)] > n6.threshold ? 1 : 0)
+                            i7 = b7 + Int(n7.left) + (x[Int(n7.feature)] > n7.threshold ? 1 : 0)
+                        }
+                        total += leaf[i0] + leaf[i1] + leaf[i2] + leaf[i3]
+                        total += leaf[i4] + leaf[i5] + leaf[i6] + leaf[i7]
+                        t += 8
+                    }
                     while t + 4 <= count {
                         let b0 = Int(b[t]), b1 = Int(b[t + 1]), b2 = Int(b[t + 2]), b3 = Int(b[t + 3])
                         var i0 = b0, i1 = b1, i2 = b2, i3 = b3

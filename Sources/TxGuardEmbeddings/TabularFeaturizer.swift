@@ -79,13 +79,23 @@ public struct TabularFeaturizer: Sendable {
     /// The feature vector of `input`; updates the account's state in `store`.
     public func features(for input: FeatureInput, textEmbedding: [Float]? = nil, store: inout AccountStore) throws -> [Float] {
         var out = [Float](repeating: 0, count: dimension)
-        try out.withUnsafeMutableBufferPointer { try features(for: input, textEmbedding: textEmbedding, store: &store, into: $0) }
+        _ = try out.withUnsafeMutableBufferPointer { try features(for: input, textEmbedding: textEmbedding, store: &store, into: $0) }
         return out
     }
 
+    /// The feature vector of `input` and the account's slot in `store` (whose state it updated), for
+    /// a caller that goes on to read or update the account's statistics there.
+    package func featuresAndSlot(for input: FeatureInput, textEmbedding: [Float]?, store: inout AccountStore) throws -> (features: [Float], slot: Int) {
+        var out = [Float](repeating: 0, count: dimension)
+        let slot = try out.withUnsafeMutableBufferPointer { try features(for: input, textEmbedding: textEmbedding, store: &store, into: $0) }
+        return (out, slot)
+    }
+
     /// Writes the feature vector of `input` into `out` (length `dimension`); updates `store`.
+    /// Returns the account's slot in `store`.
+    @discardableResult
     public func features(for input: FeatureInput, textEmbedding: [Float]?, store: inout AccountStore,
-                         into out: UnsafeMutableBufferPointer<Float>) throws {
+                         into out: UnsafeMutableBufferPointer<Float>) throws -> Int {
         guard store.layout == layout else {
             throw EmbeddingError.invalidConfiguration(reason: "account store layout \(store.layout) does not match the feature spec \(layout)")
         }
@@ -248,6 +258,7 @@ public struct TabularFeaturizer: Sendable {
             }
             f += k
         }
+        return s
     }
 
     /// (embedding − mean) · componentsᵀ with contiguous SIMD dot products (same result as `PCAProjection.project`).

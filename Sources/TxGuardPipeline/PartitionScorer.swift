@@ -196,16 +196,15 @@ public final class PartitionScorer {
     private func judge(_ tx: Transaction, text: String?, source: SourceContext, emit: Bool) -> Verdict {
         let embedding = text.flatMap { try? runtime.text.embedding($0) }
         let x: [Float]
+        let slot: Int
         do {
-            x = try runtime.featurizer.features(for: ModelTrainer.featureInput(tx), textEmbedding: embedding, store: &accounts)
+            // The account's statistics live beside its features: the featurizer returns its slot.
+            (x, slot) = try runtime.featurizer.featuresAndSlot(for: ModelTrainer.featureInput(tx), textEmbedding: embedding, store: &accounts)
         } catch {
             let err = DecodeError(code: .invalidField, message: "features: \(error)", source: source)
             return Verdict(kind: .deadLetter, transaction: tx, score: 0, threshold: 0, detectors: [], alert: nil,
                            deadLetter: emit ? DeadLetter(key: Array(tx.accountID.utf8), value: nil, headers: [], error: err, source: source) : nil)
         }
-        // The account's statistics live beside its features: the featurizer just made its slot
-        // the most recently active.
-        let slot = accounts.slot(ofKey: AccountStore.key(tx.accountID))!
         let baseline = statisticsBaseline
         // Scored in place: the model borrowed from its box, the store through a pointer (a method
         // called on a stored property of this class copied it, retaining its arrays, per event).

@@ -32,7 +32,7 @@ enum TabularBench {
                 var e = event(i, t)
                 e.accountID = ids[i]
                 t += 1
-                try out.withUnsafeMutableBufferPointer { try featurizer.features(for: e, textEmbedding: embedding, store: &store, into: $0) }
+                _ = try out.withUnsafeMutableBufferPointer { try featurizer.features(for: e, textEmbedding: embedding, store: &store, into: $0) }
             }
             let inputs = (0..<200_000).map { i -> FeatureInput in t += 3; return event(i, t) }
             var latencies: [Double] = []
@@ -42,7 +42,7 @@ enum TabularBench {
             for _ in 0..<rounds {
                 let t0 = monotonicNanos()
                 for e in inputs {
-                    try out.withUnsafeMutableBufferPointer { try featurizer.features(for: e, textEmbedding: embedding, store: &store, into: $0) }
+                    _ = try out.withUnsafeMutableBufferPointer { try featurizer.features(for: e, textEmbedding: embedding, store: &store, into: $0) }
                 }
                 latencies.append(Double(monotonicNanos() - t0) / Double(inputs.count))
             }
