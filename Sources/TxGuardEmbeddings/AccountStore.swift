@@ -309,9 +309,13 @@ public struct AccountStore: Sendable, RecencyOrder {
     /// Halves slot `s`'s category counts and total, rounding up (an entry counted once stays).
     private mutating func halveCategoryCounts(_ s: Int) {
         let base = s * layout.categoryCapacity
-        for i in base..<(base + Int(records[s].categoryEntries)) { categoryCounts[i] = categoryCounts[i] / 2 + categoryCounts[i] % 2 }
-        records[s].categoryTotal = records[s].categoryTotal / 2 + records[s].categoryTotal % 2
+        for i in base..<(base + Int(records[s].categoryEntries)) { categoryCounts[i] = Self.halvedUp(categoryCounts[i]) }
+        records[s].categoryTotal = Self.halvedUp(records[s].categoryTotal)
     }
+
+    /// Half of `n`, rounded up: the category counts' halving (a count of 1 stays 1).
+    @inline(__always)
+    static func halvedUp<T: BinaryInteger>(_ n: T) -> T { n / 2 + n % 2 }
 
     @inline(__always)
     func knownCount(_ s: Int, _ set: Int) -> UInt8 {
@@ -335,9 +339,10 @@ public struct AccountStore: Sendable, RecencyOrder {
 
     private static let magic: UInt32 = 0x4147_5854  // "TXGA" little-endian
     // 2 added the surprisal category counts, 3 the merchant store, 4 each account's first event time
-    // and the traffic level, 5 keeps known values and category keys as 32-bit tags;
-    // 1 to 4 are still read (an account's first event time then reads as its latest; 64-bit
-    // hashes are folded to the tags the featurizer now computes, so decisions go on unchanged).
+    // and the traffic level, 5 keeps known values and category keys as 32-bit tags, 6 keeps them
+    // and the ring's categories as 16-bit tags; 1 to 5 are still read (an account's first event
+    // time then reads as its latest; wider tags and 64-bit hashes are folded to the tags the
+    // featurizer now computes, values that then share a tag merged).
     private static let version: UInt32 = 6
 
     /// The whole store in a compact little-endian binary form (accounts from least to most recent).
@@ -463,8 +468,8 @@ public struct AccountStore: Sendable, RecencyOrder {
                 }
                 var total = UInt64(records[s].categoryTotal)
                 while counts.contains(where: { $0 >= UInt64(UInt16.max) }) {
-                    for i in counts.indices { counts[i] = counts[i] / 2 + counts[i] % 2 }
-                    total = total / 2 + total % 2
+                    for i in counts.indices { counts[i] = Self.halvedUp(counts[i]) }
+                    total = Self.halvedUp(total)
                 }
                 for i in 0..<kept { categoryCounts[base + i] = UInt16(counts[i]) }
                 records[s].categoryTotal = UInt32(total)

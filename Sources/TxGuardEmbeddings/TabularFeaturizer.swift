@@ -78,9 +78,7 @@ public struct TabularFeaturizer: Sendable {
 
     /// The feature vector of `input`; updates the account's state in `store`.
     public func features(for input: FeatureInput, textEmbedding: [Float]? = nil, store: inout AccountStore) throws -> [Float] {
-        var out = [Float](repeating: 0, count: dimension)
-        _ = try out.withUnsafeMutableBufferPointer { try features(for: input, textEmbedding: textEmbedding, store: &store, into: $0) }
-        return out
+        try featuresAndSlot(for: input, textEmbedding: textEmbedding, store: &store).features
     }
 
     /// The feature vector of `input` and the account's slot in `store` (whose state it updated), for

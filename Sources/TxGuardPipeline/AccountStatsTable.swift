@@ -33,7 +33,12 @@ struct AccountStatsTable: Sendable {
     }
 
     /// Where the held pair starts in the four-moment layout `[mean | m2 | ewMean | ewVariance]`.
-    private var pairOffset: Int { baseline == .cumulative ? 0 : 2 * width }
+    private var pairOffset: Int { Self.pairOffset(baseline, width: width) }
+
+    /// Where `baseline`'s pair starts in the four-moment layout of `width` inputs.
+    private static func pairOffset(_ baseline: ZScoreDetector.AccountBaseline, width: Int) -> Int {
+        baseline == .cumulative ? 0 : 2 * width
+    }
 
     /// A table holding `entries` (all of width `width` and none keyed 0; the caller checks), in
     /// key order.
@@ -89,7 +94,7 @@ struct AccountStatsTable: Sendable {
     static func stats(count: UInt32, pair: UnsafeBufferPointer<Float>, baseline: ZScoreDetector.AccountBaseline) -> AccountStats {
         let w2 = pair.count
         var all = [Float](repeating: 0, count: 2 * w2)
-        let at = baseline == .cumulative ? 0 : w2
+        let at = pairOffset(baseline, width: w2 / 2)
         for i in 0..<w2 { all[at + i] = pair[i] }
         return AccountStats(count: count, moments: all)
     }

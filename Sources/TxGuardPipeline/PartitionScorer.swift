@@ -379,7 +379,6 @@ public final class PartitionScorer {
     /// the pair of moments the snapshot holds. Returns what the snapshot's statistics were (their
     /// entries, inputs and pair); each caller decides what to do when that is not the pair its
     /// model reads.
-    @discardableResult
     private func restore(_ bytes: [UInt8]) throws -> (count: Int, width: Int, baseline: ZScoreDetector.AccountBaseline) {
         let (store, statsBytes, rest) = try ScorerSnapshot.decode(bytes)
         accounts = try AccountStore(serialized: Array(store))
