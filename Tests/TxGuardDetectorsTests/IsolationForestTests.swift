@@ -122,8 +122,12 @@ import Testing
         let rows = (0..<3_000).map { _ in (0..<6).map { _ in Float(rng.nextGaussian()) } }
         let forest = try IsolationForest.fit(try FeatureMatrix(rows: rows), configuration: .init(treeCount: 37, seed: 3))
         #expect(forest.packed != nil)
-        for _ in 0..<2_000 {
-            let x = (0..<6).map { _ in Float(3 * rng.nextGaussian()) }
+        for k in 0..<2_000 {
+            var x = (0..<6).map { _ in Float(3 * rng.nextGaussian()) }
+            // Infinite features (a leaf must not be left for them) and a buffer longer than the
+            // forest's features (only the first six are read).
+            if k % 5 == 0 { x[k % 6] = k % 10 == 0 ? .infinity : -.infinity }
+            if k % 7 == 0 { x.append(.infinity) }
             let packed = x.withUnsafeBufferPointer { forest.meanPathLength($0) }
             let plain = x.withUnsafeBufferPointer { forest.referenceMeanPathLength($0) }
             #expect(abs(packed - plain) < 1e-4)
