@@ -322,8 +322,10 @@ public struct ZScoreDetector: Sendable, Codable, Equatable {
     /// detector's baseline reads, held elsewhere (`pair` must be `2 × inputCount` floats).
     public func update(_ features: UnsafeBufferPointer<Float>, at indices: [Int], count: inout UInt32, pair: UnsafeMutableBufferPointer<Float>) {
         precondition(pair.count == 2 * inputCount, "account moments of another width")
+        // Read before the closure: capturing `self` copied the detector (retaining its arrays) per event.
+        let baseline = configuration.baseline, alpha = configuration.alpha
         Self.gathering(features, at: indices) {
-            AccountStats.learn($0, count: &count, pair: pair, baseline: configuration.baseline, alpha: configuration.alpha)
+            AccountStats.learn($0, count: &count, pair: pair, baseline: baseline, alpha: alpha)
         }
     }
 
