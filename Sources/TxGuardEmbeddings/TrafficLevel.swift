@@ -39,6 +39,9 @@ public struct TrafficLevel: Sendable, Equatable {
     var buckets = [Double](repeating: 0, count: TrafficLevel.bucketCount)
     /// Long-run counter, as of `latest`.
     var long: Double = 0
+    /// Sum of `buckets` (whole counts, so it equals their sum in any order exactly): the day's count
+    /// without a 96-bucket loop per event.
+    var ringTotal: Double = 0
 
     public init() {}
 
@@ -71,7 +74,9 @@ public struct TrafficLevel: Sendable, Equatable {
             guard elapsed >= span, span > 0 else { return 1 }
             var recent = 0.0
             let from = max(current - spanBuckets + 1, head - Int64(Self.bucketCount) + 1)
-            if from <= min(current, head) {
+            if from == head - Int64(Self.bucketCount) + 1 && current >= head {
+                recent = ringTotal  // the whole ring
+            } else if from <= min(current, head) {
                 for b in from...min(current, head) { recent += buckets[Self.slot(b)] }
             }
             return min(max(recent / span / longRate, Self.bounds.lowerBound), Self.bounds.upperBound)
@@ -88,10 +93,16 @@ public struct TrafficLevel: Sendable, Equatable {
         if start == nil { start = time; latest = time; head = b }
         if b > head {
             // The buckets between the old head and the new one start empty (all of them after a day's gap).
-            for k in (head + 1)...min(b, head + Int64(Self.bucketCount)) { buckets[Self.slot(k)] = 0 }
+            for k in (head + 1)...min(b, head + Int64(Self.bucketCount)) {
+                ringTotal -= buckets[Self.slot(k)]
+                buckets[Self.slot(k)] = 0
+            }
             head = b
         }
-        if b > head - Int64(Self.bucketCount) { buckets[Self.slot(b)] += 1 }
+        if b > head - Int64(Self.bucketCount) {
+            buckets[Self.slot(b)] += 1
+            ringTotal += 1
+        }
         let dt = Double(max(0, time - latest))
         long = long * exp(-dt / Self.longMillis) + 1
         latest = max(latest, time)
@@ -113,5 +124,9 @@ public struct TrafficLevel: Sendable, Equatable {
         guard (buckets + [long]).allSatisfy({ $0.isFinite && $0 >= 0 }) else {
             throw EmbeddingError.corruptState(reason: "negative or non-finite traffic counts")
         }
+        guard buckets.allSatisfy({ $0 < 0x1p53 && $0.rounded() == $0 }) else {
+            throw EmbeddingError.corruptState(reason: "traffic bucket counts that are not whole numbers")
+        }
+        ringTotal = buckets.reduce(0, +)
     }
 }

@@ -22,6 +22,54 @@ import Testing
         return c / (tau * -expm1(-(d1 + d2) / tau))
     }
 
+    /// The factors as the plain loop over the buckets gives them (the day's count summed afresh).
+    static func loopFactors(_ l: TrafficLevel, now: Int64) -> TrafficLevel.Factors {
+        guard let start = l.start else { return .neutral }
+        let elapsed = Double(max(now, l.latest) - start)
+        let dt = Double(max(0, now - l.latest))
+        let longRate = l.long * exp(-dt / TrafficLevel.longMillis) / (TrafficLevel.longMillis * -expm1(-elapsed / TrafficLevel.longMillis))
+        guard longRate > 0 else { return .neutral }
+        let current = TrafficLevel.bucket(now)
+        func factor(_ spanBuckets: Int64) -> Double {
+            let span = Double((spanBuckets - 1) * TrafficLevel.bucketMillis + (now - current * TrafficLevel.bucketMillis))
+            guard elapsed >= span, span > 0 else { return 1 }
+            var recent = 0.0
+            let from = max(current - spanBuckets + 1, l.head - Int64(TrafficLevel.bucketCount) + 1)
+            if from <= min(current, l.head) { for b in from...min(current, l.head) { recent += l.buckets[TrafficLevel.slot(b)] } }
+            return min(max(recent / span / longRate, TrafficLevel.bounds.lowerBound), TrafficLevel.bounds.upperBound)
+        }
+        return .init(hour: factor(4), day: factor(Int64(TrafficLevel.bucketCount)))
+    }
+
+    /// The day's running count equals the buckets' sum after every event (late ones, gaps of hours
+    /// and of days included), so the factors equal the loop's to the bit; and it is rebuilt on reading.
+    @Test func theDaysRunningCountEqualsTheBucketsSum() throws {
+        var level = TrafficLevel()
+        var rng = SplitMix(state: 20261205)
+        var t: Int64 = 1_700_000_000_000
+        var checked = 0
+        for i in 0..<40_000 {
+            switch Int.random(in: 0..<100, using: &rng) {
+            case 0: t += Int64.random(in: 1...3, using: &rng) * Self.day          // a gap of days
+            case 1...3: t += Int64.random(in: 1...20, using: &rng) * 15 * Self.minute // a gap of hours
+            default: t += Int64.random(in: 0...40_000, using: &rng)
+            }
+            // One event in ten is late, by up to two days.
+            let time = i % 10 == 9 ? t - Int64.random(in: 0...(2 * Self.day), using: &rng) : t
+            let now = time + Int64.random(in: 0...(2 * 15 * Self.minute), using: &rng)
+            #expect(level.factors(now: now) == Self.loopFactors(level, now: now))
+            level.observe(time)
+            #expect(level.ringTotal == level.buckets.reduce(0, +))
+            if level.factors(now: now).day != 1 { checked += 1 }
+        }
+        #expect(checked > 10_000)  // the day factor was not just the warm-up's neutral 1
+        var w = ByteWriter()
+        level.write(to: &w)
+        var r = ByteReader(w.bytes)
+        let read = try TrafficLevel(reading: &r)
+        #expect(read == level)
+    }
+
     @Test func steadyTrafficIsFactorOneAndWarmUpIsNeutral() {
         var level = TrafficLevel()
         #expect(level.factor(windowSeconds: 86_400, now: 0) == 1)
@@ -82,5 +130,17 @@ import Testing
         #expect(abs(s - -log(1 - pow(4.0 / 6, 3))) < 1e-12)
         // A busier stream makes the same count less surprising.
         #expect(s < BurstSurprisal.surprisal(windowCount: 1, settledEvents: 2, settledExposure: 3, priorMean: 1, alpha: 1))
+    }
+}
+
+/// SplitMix64: a seeded generator, so a failure repeats.
+private struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
