@@ -24,9 +24,19 @@ struct ServiceMetrics: Sendable {
 
     /// Per detector: the mean raw score and mean tail probability of the last batch.
     func detectorMeans(_ name: String, score: Double, probability: Double) {
-        Gauge(label: "txguard_detector_score", dimensions: [("detector", name)]).record(score)
-        Gauge(label: "txguard_detector_tail_probability", dimensions: [("detector", name)]).record(probability)
+        let (s, p) = detectorGauges.withLock { gauges in
+            if let g = gauges[name] { return g }
+            let g = (Gauge(label: "txguard_detector_score", dimensions: [("detector", name)]),
+                     Gauge(label: "txguard_detector_tail_probability", dimensions: [("detector", name)]))
+            gauges[name] = g
+            return g
+        }
+        s.record(score)
+        p.record(probability)
     }
+    /// The per-detector gauges, made once per detector: making a gauge looks it up in the metrics
+    /// factory under its lock, and these are recorded after every batch.
+    private let detectorGauges = Locked<[String: (Gauge, Gauge)]>([:])
     func deadLetter(_ reason: String, count: Int = 1) {
         Counter(label: "txguard_decisions_total", dimensions: [("decision", "dead_letter"), ("reason", reason)]).increment(by: count)
     }
