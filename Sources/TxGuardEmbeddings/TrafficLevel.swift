@@ -73,11 +73,11 @@ public struct TrafficLevel: Sendable, Equatable {
             let span = Double((spanBuckets - 1) * Self.bucketMillis + (now - current * Self.bucketMillis))
             guard elapsed >= span, span > 0 else { return 1 }
             var recent = 0.0
-            let from = max(current - spanBuckets + 1, head - Int64(Self.bucketCount) + 1)
-            if from == head - Int64(Self.bucketCount) + 1 && current >= head {
-                recent = ringTotal  // the whole ring
-            } else if from <= min(current, head) {
-                for b in from...min(current, head) { recent += buckets[Self.slot(b)] }
+            let from = max(current - spanBuckets + 1, head - Int64(Self.bucketCount) + 1), to = min(current, head)
+            if to - from + 1 == Int64(Self.bucketCount) {
+                recent = ringTotal  // every bucket of the ring
+            } else if from <= to {
+                for b in from...to { recent += buckets[Self.slot(b)] }
             }
             return min(max(recent / span / longRate, Self.bounds.lowerBound), Self.bounds.upperBound)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TxGuardTestSupport
 @testable import TxGuardEmbeddings
 
 @Suite struct TrafficLevelTests {
@@ -45,7 +46,7 @@ import Testing
     /// and of days included), so the factors equal the loop's to the bit; and it is rebuilt on reading.
     @Test func theDaysRunningCountEqualsTheBucketsSum() throws {
         var level = TrafficLevel()
-        var rng = SplitMix(state: 20261205)
+        var rng = SplitMix64(seed: 20261205)
         var t: Int64 = 1_700_000_000_000
         var checked = 0
         for i in 0..<40_000 {
@@ -130,17 +131,5 @@ import Testing
         #expect(abs(s - -log(1 - pow(4.0 / 6, 3))) < 1e-12)
         // A busier stream makes the same count less surprising.
         #expect(s < BurstSurprisal.surprisal(windowCount: 1, settledEvents: 2, settledExposure: 3, priorMean: 1, alpha: 1))
-    }
-}
-
-/// SplitMix64: a seeded generator, so a failure repeats.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
