@@ -408,7 +408,7 @@ def main():
 
     ensure_python_deps()
     if not os.access(BIN, os.X_OK):
-        sys.exit(f"{BIN} missing: run `swift build -c release --product txguard -j 1` (make bench-compare does)")
+        sys.exit(f"{BIN} missing: run `make bench-compare`, which builds it")
     os.makedirs(args.out, exist_ok=True)
     work = os.path.join(args.out, "work")
     shutil.rmtree(work, ignore_errors=True)

@@ -11,5 +11,9 @@ if ! "$PY" -c 'import numpy, sklearn, pandas, synccfd' 2>/dev/null; then
   "$PY" -m pip install --quiet -r scripts/eval/requirements.txt
 fi
 scripts/fetch-model.sh
-${SWIFT:-swift} build -c release --product txguard -j ${EVAL_JOBS:-1}
+# The same CPU target as `make release` (Makefile, scripts/cpu-target.sh), so neither rebuilds the other's.
+TARGET_CPU=${TARGET_CPU:-$(scripts/cpu-target.sh)}
+cpu_flags=()
+[ "$TARGET_CPU" = generic ] || cpu_flags=(-Xswiftc -target-cpu -Xswiftc "$TARGET_CPU")
+${SWIFT:-swift} build -c release --product txguard -j ${EVAL_JOBS:-1} "${cpu_flags[@]}"
 exec "$PY" scripts/eval/run.py "$@"
