@@ -163,23 +163,40 @@ public final class PartitionScorer {
         for (i, r) in inputs.enumerated() {
             do { decoded.append(try runtime.decoder.decode(r.value, context: r.source)) } catch { failures[i] = error }
         }
-        let ok = inputs.indices.filter { failures[$0] == nil }
-        var judged = judge(decoded[...], sources: ok.map { inputs[$0].source }, emit: ok.map { inputs[$0].emit }).makeIterator()
-        return inputs.indices.map { i in
-            guard let error = failures[i] else { return judged.next()! }
+        let texts = prepareTexts(decoded[...])
+        // Each transaction is moved out of `decoded` into its verdict, not copied (a copy retains
+        // and releases every string of it): reversed, so popping from the end goes in input order.
+        decoded.reverse()
+        var verdicts: [Verdict] = []
+        verdicts.reserveCapacity(inputs.count)
+        var k = 0
+        for i in inputs.indices {
             let r = inputs[i]
-            let dl = r.emit ? DeadLetter(key: r.key, value: Array(r.value), headers: r.headers, error: error, source: r.source) : nil
-            return Verdict(kind: .deadLetter, transaction: nil, score: 0, threshold: 0, detectors: [], alert: nil, deadLetter: dl)
+            if let error = failures[i] {
+                let dl = r.emit ? DeadLetter(key: r.key, value: Array(r.value), headers: r.headers, error: error, source: r.source) : nil
+                verdicts.append(Verdict(kind: .deadLetter, transaction: nil, score: 0, threshold: 0, detectors: [], alert: nil, deadLetter: dl))
+            } else {
+                verdicts.append(judge(decoded.removeLast(), text: texts[k], source: r.source, emit: r.emit))
+                k += 1
+            }
         }
+        return verdicts
     }
 
     /// Judges decoded transactions in order. Each text is normalised once, and the texts the cache
     /// lacks are embedded first (their vectors do not depend on which others are embedded with them).
     public func judge(_ txs: ArraySlice<Transaction>, sources: [SourceContext], emit: [Bool]) -> [Verdict] {
-        let texts = txs.map { runtime.text.isEnabled ? TextFeatureEncoder.text(of: $0) : nil }
-        if runtime.text.needsPrefetch { try? runtime.text.prefetch(texts.compactMap { $0 }) }
+        let texts = prepareTexts(txs)
         // By index: zipping would copy every transaction (its strings retained and released).
         return texts.indices.map { i in judge(txs[txs.startIndex + i], text: texts[i], source: sources[i], emit: emit[i]) }
+    }
+
+    /// The normalised text of each transaction (nil when the model reads no text), after embedding
+    /// the ones the cache lacks.
+    private func prepareTexts(_ txs: ArraySlice<Transaction>) -> [String?] {
+        let texts = txs.map { runtime.text.isEnabled ? TextFeatureEncoder.text(of: $0) : nil }
+        if runtime.text.needsPrefetch { try? runtime.text.prefetch(texts.compactMap { $0 }) }
+        return texts
     }
 
     /// Judges decoded transactions in order, all with the same `emit`, sources from `source(i)`.
@@ -192,8 +209,9 @@ public final class PartitionScorer {
         judge(tx, text: runtime.text.isEnabled ? TextFeatureEncoder.text(of: tx) : nil, source: source, emit: emit)
     }
 
-    /// Judges `tx` whose normalised text is `text`: the one place a decision is made.
-    private func judge(_ tx: Transaction, text: String?, source: SourceContext, emit: Bool) -> Verdict {
+    /// Judges `tx` whose normalised text is `text`: the one place a decision is made. Takes `tx`
+    /// (its verdict keeps it), so a caller that owns it can move it in.
+    private func judge(_ tx: consuming Transaction, text: String?, source: SourceContext, emit: Bool) -> Verdict {
         let embedding = text.flatMap { try? runtime.text.embedding($0) }
         let x: [Float]
         let slot: Int
@@ -256,15 +274,9 @@ public final class PartitionScorer {
         let detectors = DetectorKind.allCases.map { kind in
             DetectorScore(name: kind.name, score: s.raw[kind], probability: probs[kind])
         }
-        var verdict = Verdict(kind: decision.isAlert ? .alert : .normal, transaction: tx, score: score,
-                              threshold: decision.threshold, detectors: detectors, alert: nil, deadLetter: nil)
-        if supervisedRow != nil {
-            verdict.supervisedEvidence = evidence
-            verdict.feedbackSuppressions = suppressions
-            verdict.unsupervisedScore = s.combined
-        }
+        var alert: Alert?
         if decision.isAlert && emit {
-            verdict.alert = Alert(
+            alert = Alert(
                 alertID: AlertID.make(source: source, transactionID: tx.transactionID, modelVersion: modelVersion),
                 transactionID: tx.transactionID, accountID: tx.accountID, eventTimeMicros: tx.timestampMicros,
                 detectionTimeMicros: Int64(Date().timeIntervalSince1970 * 1_000_000), score: score,
@@ -274,6 +286,14 @@ public final class PartitionScorer {
                                                   evidence: evidence),
                 modelVersion: modelVersion,
                 source: source, amount: tx.amount, currency: tx.currency, extra: tx.unknownFields.isEmpty ? nil : tx.unknownFields)
+        }
+        // The transaction's last use: moved into the verdict.
+        var verdict = Verdict(kind: decision.isAlert ? .alert : .normal, transaction: tx, score: score,
+                              threshold: decision.threshold, detectors: detectors, alert: alert, deadLetter: nil)
+        if supervisedRow != nil {
+            verdict.supervisedEvidence = evidence
+            verdict.feedbackSuppressions = suppressions
+            verdict.unsupervisedScore = s.combined
         }
         return verdict
     }

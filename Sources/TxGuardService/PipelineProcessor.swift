@@ -30,8 +30,11 @@ public final class PipelineProcessor: PartitionProcessor {
             PartitionScorer.RecordInput(value: r.value, key: nil, headers: [],
                                         source: SourceContext(topic: topic, partition: r.partition, offset: r.offset), emit: e)
         }
-        return zip(scorer.judgeBatch(inputs), records).map { v, r in
-            var v = v
+        // Each verdict is moved out (popped from the reversed array), not copied with its transaction.
+        var verdicts = scorer.judgeBatch(inputs)
+        verdicts.reverse()
+        return records.map { r in
+            var v = verdicts.removeLast()
             if let dl = v.deadLetter {
                 v.deadLetter = DeadLetter(key: r.key.map(Array.init), value: dl.value, headers: r.headers.map { ($0.name, $0.value) },
                                           error: dl.error, source: dl.error.source)

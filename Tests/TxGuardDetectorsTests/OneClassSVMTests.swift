@@ -51,6 +51,16 @@ import Testing
         #expect(KernelMath.exp(SIMD8(repeating: 0)) == SIMD8(repeating: 1))
         let far = KernelMath.exp(SIMD8(repeating: -1_000))
         #expect(far[0] >= 0 && far[0] < 1e-37, "exp(-1000) = \(far[0])")
+        // Out of range, infinite and NaN lanes: exp's own clamp (two selects) does what the
+        // stdlib's clamped(lowerBound:upperBound:) does, lane for lane.
+        let odd = SIMD8<Float>(-.infinity, -88, -87, 88, 88.5, 1_000, .infinity, .nan)
+        let viaStdlib = KernelMath.exp(odd.clamped(lowerBound: SIMD8(repeating: -87), upperBound: SIMD8(repeating: 88)))
+        let direct = KernelMath.exp(odd)
+        for lane in 0..<8 {
+            #expect(direct[lane].bitPattern == viaStdlib[lane].bitPattern || (direct[lane].isNaN && viaStdlib[lane].isNaN),
+                    "lane \(lane): exp(\(odd[lane])) = \(direct[lane]), via clamped \(viaStdlib[lane])")
+        }
+        #expect(direct[5] == KernelMath.exp(SIMD8(repeating: 88))[0] && direct[5].isFinite)
     }
 
     @Test func decisionValuesMatchScikitLearn() {

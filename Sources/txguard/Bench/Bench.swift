@@ -8,3 +8,8 @@ struct Bench: AsyncParsableCommand {
         subcommands: [KafkaBench.self, DecodeBench.self, DetectorsBench.self, EmbedBench.self, SimulatorBench.self, ReportBench.self, PipelineBench.self, StateBench.self, ScorerBench.self]
     )
 }
+
+/// The text a C function wrote into a NUL-terminated error buffer.
+func cErrorText(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

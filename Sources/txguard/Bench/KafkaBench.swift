@@ -83,14 +83,14 @@ struct KafkaBench: AsyncParsableCommand {
     private func cProduce(_ boot: String, _ topic: String) throws {
         var err = [CChar](repeating: 0, count: 512)
         let n = ckl_produce(boot, topic, Int64(messages), Int32(size), &err, err.count)
-        guard n == messages else { throw ValidationError("C produce: \(n) of \(messages): \(String(cString: err))") }
+        guard n == messages else { throw ValidationError("C produce: \(n) of \(messages): \(cErrorText(err))") }
     }
 
     private func cConsume(_ boot: String, _ topic: String) throws {
         var err = [CChar](repeating: 0, count: 512)
         var bytes: Int64 = 0
         let n = ckl_consume(boot, topic, Int32(partitions), Int64(messages), &bytes, &err, err.count)
-        guard n == messages else { throw ValidationError("C consume: \(n) of \(messages): \(String(cString: err))") }
+        guard n == messages else { throw ValidationError("C consume: \(n) of \(messages): \(cErrorText(err))") }
     }
 
     private func swiftProduce(_ boot: String, _ topic: String, _ logger: Logger) async throws {

@@ -61,7 +61,7 @@ struct PipelineBench: AsyncParsableCommand {
         let c0 = monotonicNanos()
         let got = ckl_consume(boot, "in", Int32(partitions), Int64(live.count), &bytes, &err, err.count)
         let cSeconds = Double(monotonicNanos() - c0) / 1e9
-        guard got == live.count else { throw ValidationError("C consume: \(String(cString: err))") }
+        guard got == live.count else { throw ValidationError("C consume: \(cErrorText(err))") }
         print(BenchResult(name: "C librdkafka consume loop (baseline)", operations: live.count, seconds: cSeconds).line)
 
         let cpu0 = processCPUSeconds()

@@ -99,12 +99,13 @@ func currentRSSBytes() -> Int {
 struct ScorerBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scorer",
-        abstract: "Scorer alone on a JSON-lines file with a model file: events/s, µs per event, CPU (one core, batches of 1000).")
+        abstract: "Scorer alone on a JSON-lines file with a model file: events/s, µs per event, CPU (one core, batches of 1000 unless told).")
 
     @Option(help: "Model file (txguard train).") var model: String
     @Option(help: "Transactions, JSON lines.") var input: String
     @Option(help: "Directory of the MiniLM files, if the model uses them.") var modelDir: String?
     @Option(help: "Score at most this many events (0 = all).") var limit = 0
+    @Option(help: "Records per judgeBatch call: 1000 is a backlog; 1 to 10 is what a partition gets per batch at a steady rate, where the per-call cost counts per event.") var batch = 1000
     @Option(help: "Labels file: also time the supervised layer and feedback (labels revealed 1 day after their transactions); the first half of the events warms it.") var labels: String?
 
     func run() async throws {
@@ -126,8 +127,9 @@ struct ScorerBench: AsyncParsableCommand {
         let t0 = monotonicNanos()
         var verdicts = 0
         var perRecord: [Double] = []
-        for start in stride(from: 0, to: lines.count, by: 1000) {
-            let chunk = lines[start..<min(start + 1000, lines.count)]
+        let size = max(1, batch)
+        for start in stride(from: 0, to: lines.count, by: size) {
+            let chunk = lines[start..<min(start + size, lines.count)]
             let s = monotonicNanos()
             withExtendedLifetime(chunk) {
                 let out = scorer.judgeBatch(chunk.map { l in
