@@ -156,6 +156,14 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
     }
 
+    /// `poll` on the caller's own thread, blocking it for up to `timeoutMs`, serialised with
+    /// `close` as `nextBatch` is. Without `nextBatch`'s two thread hand-offs (to the consumer's
+    /// thread and back to the caller's), for a loop that expects records within a few milliseconds
+    /// (see `MonitorService`): it blocks a thread of the cooperative pool, so keep the wait short.
+    public func pollOnCallersThread(maxMessages: Int = 1000, timeoutMs: Int) -> KafkaMessageBatch {
+        queue.sync { poll(maxMessages: maxMessages, timeoutMs: timeoutMs, fillMs: 0) }
+    }
+
     /// Non-empty batches until the consumer is closed or the task is cancelled.
     public func batches(maxMessages: Int = 1000) -> KafkaBatchSequence {
         KafkaBatchSequence(consumer: self, maxMessages: maxMessages)
