@@ -178,6 +178,37 @@ struct ConsumerGroupTests {
         producer.close()
     }
 
+    /// The loop's own-thread poll (`pollOnCallersThread`, what `MonitorService` uses at a steady
+    /// rate): records in offset order, none lost or repeated across polls; an empty poll returns
+    /// after its wait; a close from another thread during a poll waits for it, and later polls
+    /// return nothing.
+    @Test func pollingOnTheCallersThreadTakesEveryRecordInOrderAndYieldsToClose() async throws {
+        let cluster = try TestCluster()
+        let topic = try cluster.topic(partitions: 1)
+        let producer = try cluster.producer()
+        _ = try await producer.sendBatch(messages(topic: topic, count: 700, partition: 0), keepReports: false)
+        let c = try cluster.consumer()
+        try c.assign([TopicPartitionOffset(topic, 0, offset: KafkaOffset.beginning)])
+        var got: [Int64] = []
+        var idlePolls = 0
+        // Stops on lack of progress (50 empty polls in a row), not on a wall-clock total.
+        while got.count < 700 && idlePolls < 50 {
+            let ms = c.pollOnCallersThread(maxMessages: 256, timeoutMs: 100).materialize()
+            #expect(ms.count <= 256)
+            idlePolls = ms.isEmpty ? idlePolls + 1 : 0
+            got += ms.map(\.offset)
+        }
+        #expect(got == (0..<700).map(Int64.init))
+        #expect(c.pollOnCallersThread(maxMessages: 256, timeoutMs: 50).isEmpty)
+        let closer = Thread { c.close() }
+        let polling = Task.detached { c.pollOnCallersThread(maxMessages: 10, timeoutMs: 1_000).isEmpty }
+        closer.start()
+        #expect(await polling.value)
+        while !closer.isFinished { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(c.pollOnCallersThread(maxMessages: 10, timeoutMs: 1_000).isEmpty)
+        producer.close()
+    }
+
     @Test func offsetsForTimesReturnsFirstOffsetAtOrAfterTimestamp() async throws {
         let cluster = try TestCluster()
         let topic = try cluster.topic(partitions: 1)
