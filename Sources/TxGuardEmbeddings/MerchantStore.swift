@@ -121,17 +121,34 @@ public struct MerchantStore: Sendable, Equatable, RecencyOrder {
         let from = now - windowMillis
         let tag = max(1, account)
         var inWindow = 0, distinct = 1  // the current event's account
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: r + 1) { seen in
-            seen[0] = tag
+        // The distinct accounts in an open-addressing set at most half full (linear in the ring,
+        // where comparing each with every one seen before was quadratic). Tags are at least 1, so
+        // 0 marks an empty place; a 0 read from a restored ring is counted on its own.
+        let size = Self.distinctTableSize(recentCapacity: r), mask = size - 1
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: size) { table in
+            table.initialize(repeating: 0)
+            @inline(__always) func insert(_ a: UInt32) -> Bool {
+                var h = Int(truncatingIfNeeded: (a &* 0x9E37_79B1) >> 16) & mask
+                while table[h] != 0 {
+                    if table[h] == a { return false }
+                    h = (h &+ 1) & mask
+                }
+                table[h] = a
+                return true
+            }
+            _ = insert(tag)
+            var sawZero = false
             for i in 0..<Int(rec.ringCount) {
                 let j = ringIndex(s, i, capacity: r)
                 let t = ringTimes[j]
                 guard t > from && t <= now else { continue }
                 inWindow += 1
                 let a = ringAccounts[j]
-                var found = false
-                for d in 0..<distinct where seen[d] == a { found = true; break }
-                if !found { seen[distinct] = a; distinct += 1 }
+                if a == 0 {
+                    if !sawZero { sawZero = true; distinct += 1 }
+                } else if insert(a) {
+                    distinct += 1
+                }
             }
         }
         let settled = isNew ? 0 : max(0, Int(rec.events) - inWindow)
@@ -141,6 +158,14 @@ public struct MerchantStore: Sendable, Equatable, RecencyOrder {
         if rec.events < .max { records[s].events = rec.events + 1 }
         pushRecent(s, time: now, account: tag)
         return Observation(isNew: isNew, windowAccounts: distinct, settledEvents: settled, settledExposure: exposure)
+    }
+
+    /// Places in `observe`'s set of distinct accounts: a power of two at least twice the ring
+    /// plus the current event, so the set is at most half full.
+    static func distinctTableSize(recentCapacity r: Int) -> Int {
+        var size = 4
+        while size < 2 * (r + 1) { size <<= 1 }
+        return size
     }
 
     // MARK: slots and recency

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TxGuardTestSupport
 @testable import TxGuardEmbeddings
 
 /// The merchant burst feature `merchant_accounts_surprisal` and its `MerchantStore`, against
@@ -63,6 +64,38 @@ import Testing
         #expect(o == .init(isNew: false, windowAccounts: 1, settledEvents: 4, settledExposure: 2.5))
         #expect(m.state(forKey: 7)?.events == 5)
         #expect(m.state(forKey: 7)?.firstSeenMillis == 0)
+    }
+
+    /// The distinct accounts of a merchant's window against a plain model (a list of every event
+    /// with a set of the in-window accounts), over seeded streams with few and many accounts,
+    /// late events, ring sizes of 1 to 255 and windows shorter and longer than the ring's span.
+    @Test func distinctAccountsInTheWindowEqualAPlainCount() {
+        var rng = SplitMix64(seed: 14)
+        var checked = 0
+        for ring in [1, 2, 7, 32, 255] {
+            for accounts in [3, 40, 5_000] {
+                var m = MerchantStore(capacity: 3, recentCapacity: ring)
+                var history: [UInt64: [(time: Int64, account: UInt32)]] = [:]
+                var now = Self.t0
+                for _ in 0..<1_500 {
+                    let key = UInt64(Int.random(in: 1...3, using: &rng))
+                    now += Int64.random(in: -2_000...60_000, using: &rng)  // sometimes late
+                    let account = UInt32.random(in: 0..<UInt32(accounts), using: &rng)
+                    let window = Int64([60_000, 600_000, 86_400_000].randomElement(using: &rng)!)
+                    let o = m.observe(key, account: account, now: now, windowMillis: window)
+                    // The ring keeps the merchant's last `ring` events; the window counts those with
+                    // now − window < time ≤ now, plus this event's account.
+                    let kept = (history[key] ?? []).suffix(ring)
+                    var distinct = Set(kept.filter { $0.time > now - window && $0.time <= now }.map(\.account))
+                    distinct.insert(max(1, account))
+                    #expect(o.windowAccounts == distinct.count, "ring \(ring), accounts \(accounts): \(o.windowAccounts) vs \(distinct.count)")
+                    history[key, default: []].append((now, max(1, account)))
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == 22_500)
+        #expect(MerchantStore.distinctTableSize(recentCapacity: 32) == 128 && MerchantStore.distinctTableSize(recentCapacity: 255) == 512)
     }
 
     @Test func ringSaturatesAndLeastRecentMerchantIsEvicted() {
