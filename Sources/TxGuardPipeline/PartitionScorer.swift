@@ -166,7 +166,7 @@ public final class PartitionScorer {
         let texts = prepareTexts(decoded[...])
         // Each transaction is moved out of `decoded` into its verdict, not copied (a copy retains
         // and releases every string of it): reversed, so popping from the end goes in input order.
-        decoded.reverse()
+        decoded.withUnsafeMutableBufferPointer { $0.reverse() }  // swaps by moves (Array.reverse copied)
         var verdicts: [Verdict] = []
         verdicts.reserveCapacity(inputs.count)
         var k = 0

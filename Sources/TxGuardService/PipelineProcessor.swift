@@ -32,7 +32,7 @@ public final class PipelineProcessor: PartitionProcessor {
         }
         // Each verdict is moved out (popped from the reversed array), not copied with its transaction.
         var verdicts = scorer.judgeBatch(inputs)
-        verdicts.reverse()
+        verdicts.withUnsafeMutableBufferPointer { $0.reverse() }  // swaps by moves
         return records.map { r in
             var v = verdicts.removeLast()
             if let dl = v.deadLetter {
