@@ -13,8 +13,8 @@ JOBS  ?= $(shell nproc)
 # not fuse a multiply and an add unless the code asks for it). `make release TARGET_CPU=generic`
 # builds a binary that runs on any x86-64 (one built for haswell stops with SIGILL on an older
 # CPU). Debug builds, and so the tests, are always generic.
-TARGET_CPU ?= $(shell scripts/cpu-target.sh)
-RELEASE_FLAGS = $(if $(filter-out generic,$(TARGET_CPU)),-Xswiftc -target-cpu -Xswiftc $(TARGET_CPU))
+TARGET_CPU ?= auto
+RELEASE_FLAGS = $(shell scripts/cpu-target.sh --flags $(TARGET_CPU))
 
 .PHONY: setup model build release test demo bench bench-compare fuzz clean eval reliability
 

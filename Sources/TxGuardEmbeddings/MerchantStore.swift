@@ -122,8 +122,8 @@ public struct MerchantStore: Sendable, Equatable, RecencyOrder {
         let tag = max(1, account)
         var inWindow = 0, distinct = 1  // the current event's account
         // The distinct accounts in an open-addressing set at most half full (linear in the ring,
-        // where comparing each with every one seen before was quadratic). Tags are at least 1, so
-        // 0 marks an empty place; a 0 read from a restored ring is counted on its own.
+        // where comparing each with every one seen before was quadratic). Tags are at least 1 (a
+        // restored ring holding a 0 is refused), so 0 marks an empty place.
         let size = Self.distinctTableSize(recentCapacity: r), mask = size - 1
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: size) { table in
             table.initialize(repeating: 0)
@@ -137,18 +137,12 @@ public struct MerchantStore: Sendable, Equatable, RecencyOrder {
                 return true
             }
             _ = insert(tag)
-            var sawZero = false
             for i in 0..<Int(rec.ringCount) {
                 let j = ringIndex(s, i, capacity: r)
                 let t = ringTimes[j]
                 guard t > from && t <= now else { continue }
                 inWindow += 1
-                let a = ringAccounts[j]
-                if a == 0 {
-                    if !sawZero { sawZero = true; distinct += 1 }
-                } else if insert(a) {
-                    distinct += 1
-                }
+                if insert(ringAccounts[j]) { distinct += 1 }
             }
         }
         let settled = isNew ? 0 : max(0, Int(rec.events) - inWindow)
@@ -235,6 +229,8 @@ public struct MerchantStore: Sendable, Equatable, RecencyOrder {
             guard c <= recentCapacity else { throw EmbeddingError.corruptState(reason: "\(c) recent merchant events") }
             for _ in 0..<c {
                 let t = try r.read(Int64.self), a = try r.read(UInt32.self)
+                // `observe` writes tags of at least 1 (and its distinct count relies on it).
+                guard a != 0 else { throw EmbeddingError.corruptState(reason: "merchant \(key): a recent event with account tag 0") }
                 pushRecent(s, time: t, account: a)
             }
         }

@@ -236,13 +236,15 @@ public final class MonitorService: Service, @unchecked Sendable {
     /// single thread that other tasks (the label feed, backpressure timers) also need.
     private func nextBatch(_ consumer: KafkaConsumer, lastSuspension: inout Int64) async -> KafkaMessageBatch {
         let now = Self.nowMs()
+        var waited = 0
         if !configuration.exactlyOnce && now - lastSuspension < Self.inlinePollMaxHoldMs {
-            let batch = consumer.pollOnCallersThread(maxMessages: configuration.batchSize,
-                                                      timeoutMs: min(Self.inlinePollMs, configuration.pollTimeoutMs))
+            waited = min(Self.inlinePollMs, configuration.pollTimeoutMs)
+            let batch = consumer.pollOnCallersThread(maxMessages: configuration.batchSize, timeoutMs: waited)
             if !batch.isEmpty || !batch.errors.isEmpty { return batch }
         }
         lastSuspension = Self.nowMs()
-        return await consumer.nextBatch(maxMessages: configuration.batchSize, timeoutMs: configuration.pollTimeoutMs,
+        // The rest of the poll timeout, so one turn of the loop still waits at most pollTimeoutMs.
+        return await consumer.nextBatch(maxMessages: configuration.batchSize, timeoutMs: configuration.pollTimeoutMs - waited,
                                         fillMs: configuration.exactlyOnce ? configuration.transactionIntervalMs : 0)
     }
 

@@ -98,6 +98,23 @@ import TxGuardTestSupport
         #expect(MerchantStore.distinctTableSize(recentCapacity: 32) == 128 && MerchantStore.distinctTableSize(recentCapacity: 255) == 512)
     }
 
+    /// `observe` never writes an account tag of 0 (its distinct count uses 0 as "empty"), so a
+    /// snapshot whose ring holds one is corrupt and refused.
+    @Test func aRestoredRingWithAZeroAccountTagIsRefused() throws {
+        var m = MerchantStore(capacity: 2, recentCapacity: 4)
+        _ = m.observe(9, account: 5, now: Self.t0, windowMillis: 60_000)
+        let bytes = m.serialized()
+        #expect(try MerchantStore(serialized: bytes) == m)
+        // magic, version, capacity (u64), ring (u32), evictions (u64), count (u64); then the
+        // merchant: key (u64), first and last seen (i64), events (u32), ring count (u8), then
+        // (time i64, account u32) per recent event.
+        let account = 4 + 4 + 8 + 4 + 8 + 8 + 8 + 8 + 8 + 4 + 1 + 8
+        #expect(Array(bytes[account..<(account + 4)]) == [5, 0, 0, 0])
+        var zero = bytes
+        for k in 0..<4 { zero[account + k] = 0 }
+        #expect(throws: EmbeddingError.self) { try MerchantStore(serialized: zero) }
+    }
+
     @Test func ringSaturatesAndLeastRecentMerchantIsEvicted() {
         var m = MerchantStore(capacity: 2, recentCapacity: 2)
         for (i, a) in [UInt32(1), 2, 3].enumerated() { _ = m.observe(1, account: a, now: Int64(i), windowMillis: 1000) }

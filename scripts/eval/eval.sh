@@ -12,8 +12,6 @@ if ! "$PY" -c 'import numpy, sklearn, pandas, synccfd' 2>/dev/null; then
 fi
 scripts/fetch-model.sh
 # The same CPU target as `make release` (Makefile, scripts/cpu-target.sh), so neither rebuilds the other's.
-TARGET_CPU=${TARGET_CPU:-$(scripts/cpu-target.sh)}
-cpu_flags=()
-[ "$TARGET_CPU" = generic ] || cpu_flags=(-Xswiftc -target-cpu -Xswiftc "$TARGET_CPU")
-${SWIFT:-swift} build -c release --product txguard -j ${EVAL_JOBS:-1} "${cpu_flags[@]}"
+# shellcheck disable=SC2046  # the flags are words
+${SWIFT:-swift} build -c release --product txguard -j ${EVAL_JOBS:-1} $(scripts/cpu-target.sh --flags "${TARGET_CPU:-auto}")
 exec "$PY" scripts/eval/run.py "$@"
