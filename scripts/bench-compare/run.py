@@ -14,7 +14,11 @@ reading that topic with its own consumer group:
                  another process: the service's own CPU (/proc/<pid>/stat over 30 s) and
                  send -> decision p50/p99 (its latency histogram, scraped at both ends of the window);
                  then the rig's transit floor: the same sender, broker and fetch wait read by a plain
-                 C consumer (floor.c `transit`), send -> receipt p50/p99 with no processing at all
+                 C consumer (floor.c `transit`), send -> receipt p50/p99 with no processing at all.
+                 Both at each `--rate-fetch-wait-ms` (5 and 1 ms): the mock broker holds a fetch
+                 that finds no data for that long, so it sets the rig's latency floor and, through
+                 the fetches it takes, part of the consumer's CPU (a trade a real broker does not
+                 impose: it answers a waiting fetch as soon as data arrives)
   state          `txguard bench state`: RSS growth per account over 1M distinct accounts
 
 Python is used only here (harness and peers), never by txguard at run time.
@@ -246,7 +250,7 @@ def txguard_run_throughput(args, boot, topic, group, model, count, workdir, tag)
                     "(polled every 50 ms); startup, model load, group join and the first batch(es) excluded"}
 
 
-def rate_run(args, boot, model, workdir, topic):
+def rate_run(args, boot, model, workdir, topic, fetch_wait):
     """Service's own CPU and send->decision latency at a steady rate, broker and producer elsewhere."""
     port = free_port()
     state = os.path.join(workdir, "state-rate")
@@ -254,7 +258,7 @@ def rate_run(args, boot, model, workdir, topic):
     group = f"rate-{int(time.time())}"
     cmd = [BIN, "run", "--brokers", boot, "--input-topic", topic, "--alert-topic", "alerts", "--dead-letter-topic", "dlq",
            "--group", group, "--model", model, "--metrics-port", str(port), "--state-dir", state,
-           "--kafka-property", f"fetch.wait.max.ms={args.rate_fetch_wait_ms}", "--log-level", "warning"]
+           "--kafka-property", f"fetch.wait.max.ms={fetch_wait}", "--log-level", "warning"]
     svc = Child(cmd, stdout=subprocess.DEVNULL, stderr=os.path.join(workdir, "rate-run.log"))
     # Wait for the metrics endpoint and the group join (the mock takes ~3 s for the first join).
     t0 = time.monotonic()
@@ -291,7 +295,7 @@ def rate_run(args, boot, model, workdir, topic):
     hwm = proc_hwm_mib(svc.pid)
     prod.wait(timeout=args.rate_seconds + 30, sig=signal.SIGTERM)
     svc.wait(timeout=40, sig=signal.SIGTERM)
-    return {"rate_target": args.rate, "sender_linger_ms": args.sender_linger_ms, "fetch_wait_max_ms": args.rate_fetch_wait_ms,
+    return {"rate_target": args.rate, "sender_linger_ms": args.sender_linger_ms, "fetch_wait_max_ms": fetch_wait,
             "window_s": w1 - w0, "events_in_window": e1 - e0, "events_per_s": (e1 - e0) / (w1 - w0),
             "service_cpu_pct_of_core": 100 * (c1 - c0) / (w1 - w0), "cpu_s_per_M": (c1 - c0) / max(e1 - e0, 1) * 1e6,
             "producer_cpu_pct_of_core": 100 * (pc1 - pc0) / (w1 - w0),
@@ -310,10 +314,10 @@ def sender(args, boot, topic, workdir, tag):
                  stdout=subprocess.DEVNULL, stderr=os.path.join(workdir, f"{tag}-producer.log"))
 
 
-def transit_run(args, boot, floor_bin, workdir, topic):
+def transit_run(args, boot, floor_bin, workdir, topic, fetch_wait):
     """The latency floor of the rate run's rig: the same sender, broker and fetch wait, read by a
     plain C librdkafka consumer that does nothing with the records (floor.c `transit`)."""
-    p = Child([floor_bin, "transit", boot, topic, str(args.partitions), str(args.rate_seconds), str(args.rate_fetch_wait_ms)])
+    p = Child([floor_bin, "transit", boot, topic, str(args.partitions), str(args.rate_seconds), str(fetch_wait)])
     time.sleep(2)  # assigned at the partitions' ends before the first record
     prod = sender(args, boot, topic, workdir, "transit")
     out = p.p.stdout.read()
@@ -384,8 +388,9 @@ def main():
     ap.add_argument("--sender-linger-ms", type=int, default=None,
                     help="linger.ms of the rate run's sender (txguard simulate); default librdkafka's own (5 ms), "
                          "which the send -> decision latency includes (records are stamped when handed to the client)")
-    ap.add_argument("--rate-fetch-wait-ms", type=int, default=5,
-                    help="the service's fetch.wait.max.ms in the rate run (the mock broker holds every fetch this long)")
+    ap.add_argument("--rate-fetch-wait-ms", default="5,1",
+                    help="comma list: the service's (and the transit floor's) fetch.wait.max.ms in the rate run, one "
+                         "rate run and one transit floor each; the mock broker holds a fetch that finds no data this long")
     ap.add_argument("--each-seconds", type=float, default=20, help="time bound of the per-message scikit-learn peer")
     ap.add_argument("--river-seconds", type=float, default=90, help="time bound of the river peer")
     ap.add_argument("--state-accounts", type=int, default=1_000_000)
@@ -405,6 +410,12 @@ def main():
     else:
         only = set(SECTIONS)
     BIN = os.path.abspath(args.bin)
+    try:
+        fetch_waits = [int(x) for x in args.rate_fetch_wait_ms.split(",") if x.strip()]
+    except ValueError:
+        fetch_waits = []
+    if not fetch_waits or min(fetch_waits) < 0 or len(set(fetch_waits)) != len(fetch_waits):
+        ap.error(f"--rate-fetch-wait-ms: expected distinct whole milliseconds >= 0, comma-separated, got {args.rate_fetch_wait_ms!r}")
 
     ensure_python_deps()
     if not os.access(BIN, os.X_OK):
@@ -474,10 +485,12 @@ def main():
     if only & {"floor", "rate"}:
         cflags = subprocess.check_output(["pkg-config", "--cflags", "--libs", "rdkafka", "openblas"], text=True).split()
         subprocess.check_call(["cc", "-O2", "-o", floor_bin, os.path.join(HERE, "floor.c")] + cflags)
-    rate_topics = [f"rate{r}" for r in range(1, args.runs + 1)]  # declared up front, so the group sees them at join
-    transit_topics = [f"transit{r}" for r in range(1, args.runs + 1)]
+    # Declared up front, so the group sees them at join; one per run and fetch wait (a rate run's
+    # new group must find its topic empty).
+    rate_topics = {(r, w): f"rate{r}-fw{w}" for r in range(1, args.runs + 1) for w in fetch_waits}
+    transit_topics = {(r, w): f"transit{r}-fw{w}" for r in range(1, args.runs + 1) for w in fetch_waits}
     broker = Child([BIN, "broker", "--topic", "tx", "--topic", "alerts", "--topic", "dlq", "--partitions", str(args.partitions)]
-                   + [a for t in rate_topics + transit_topics for a in ("--topic", t)],
+                   + [a for t in list(rate_topics.values()) + list(transit_topics.values()) for a in ("--topic", t)],
                    stderr=os.path.join(work, "broker.log"))
     boot = broker.p.stdout.readline().strip()
     if only & {"floor", "txguard", "peers"}:
@@ -537,12 +550,17 @@ def main():
                     log(f"  {R[mode]['events_per_s']:.0f} events/s ({R[mode]['events']} events)")
 
             if "rate" in only:
-                log(f"run {run}: service at {args.rate}/s (broker and producer in other processes)")
-                R["rate"] = measure(lambda: rate_run(args, boot, models["hashed"], work, rate_topics[run - 1]))
-                log(f"  CPU {R['rate']['service_cpu_pct_of_core']:.1f}% of a core, p99 {R['rate']['p99_ms']:.1f} ms")
-                log(f"run {run}: transit floor at {args.rate}/s (the same sender and broker, a plain C consumer)")
-                R["transit"] = measure(lambda: transit_run(args, boot, floor_bin, work, transit_topics[run - 1]))
-                log(f"  p50 {R['transit']['p50_ms']:.1f} ms, p99 {R['transit']['p99_ms']:.1f} ms")
+                R["rates"] = []
+                for w in fetch_waits:
+                    log(f"run {run}: service at {args.rate}/s, fetch wait {w} ms (broker and producer in other processes)")
+                    svc = measure(lambda: rate_run(args, boot, models["hashed"], work, rate_topics[(run, w)], w))
+                    log(f"  CPU {svc['service_cpu_pct_of_core']:.1f}% of a core, p99 {svc['p99_ms']:.1f} ms")
+                    log(f"run {run}: transit floor at {args.rate}/s, fetch wait {w} ms (the same sender and broker, a plain C consumer)")
+                    tr = measure(lambda: transit_run(args, boot, floor_bin, work, transit_topics[(run, w)], w))
+                    log(f"  p50 {tr['p50_ms']:.1f} ms, p99 {tr['p99_ms']:.1f} ms, consumer CPU {tr['cpu_pct_of_core']:.1f}% of a core")
+                    R["rates"].append({"fetch_wait_max_ms": w, "service": svc, "transit": tr})
+                # The first fetch wait's pair under the keys earlier result files used.
+                R["rate"], R["transit"] = R["rates"][0]["service"], R["rates"][0]["transit"]
             result["runs"].append(R)
     finally:
         broker.wait(timeout=10, sig=signal.SIGTERM)
@@ -609,15 +627,18 @@ def print_table(result):
             ratio = th / r["events_per_s"] if th and r.get("events_per_s") else None
             print(f"{name:44} {fmt(r.get('events_per_s'), '>10,.0f')} {'–':>7} {'–':>7} {fmt(r.get('cpu_s_per_M'), '>10.1f')} "
                   f"{fmt(r.get('peak_rss_mib'), '>12.0f')} {fmt(p, '>7.3f')} {fmt(ratio, '>17.2f')}× {load(r):>15}")
-        rr = R.get("rate")
-        if rr:
-            print(f"{'txguard run at ' + str(rr['rate_target']) + '/s (own process)':44} {fmt(rr['events_per_s'], '>10,.0f')} "
+        # Earlier result files hold one pair under "rate" / "transit".
+        rates = R.get("rates") or ([{"fetch_wait_max_ms": R["rate"].get("fetch_wait_max_ms"), "service": R["rate"], "transit": R.get("transit")}]
+                                   if R.get("rate") else [])
+        for e in rates:
+            rr, tr, w = e["service"], e.get("transit"), e["fetch_wait_max_ms"]
+            label = f"txguard run at {rr['rate_target']}/s, fetch wait {w} ms"
+            print(f"{label:44} {fmt(rr['events_per_s'], '>10,.0f')} "
                   f"{fmt(rr['p50_ms'], '>7.1f')} {fmt(rr['p99_ms'], '>7.1f')} {fmt(rr['cpu_s_per_M'], '>10.1f')} {fmt(rr['peak_rss_mib'], '>12.0f')} "
                   f"{'–':>7} {'':>18} {load(rr):>15}")
-        tr = R.get("transit")
-        if tr:
-            print(f"{'  transit floor (same rig, plain C consumer)':44} {tr['events'] / tr['seconds']:>10,.0f} "
-                  f"{fmt(tr['p50_ms'], '>7.1f')} {fmt(tr['p99_ms'], '>7.1f')} {'–':>10} {'–':>12} {'–':>7} {'':>18} {load(tr):>15}")
+            if tr:
+                print(f"{'  transit floor (same rig, plain C consumer)':44} {tr['events'] / tr['seconds']:>10,.0f} "
+                      f"{fmt(tr['p50_ms'], '>7.1f')} {fmt(tr['p99_ms'], '>7.1f')} {'–':>10} {'–':>12} {'–':>7} {'':>18} {load(tr):>15}")
         if "sgemm_1thread" in R:
             print(f"  sgemm 1024³, 1 thread: {R['sgemm_1thread']['gflops_best']:.1f} GFLOP/s best ({R['sgemm_1thread']['gflops_per_cpu_second']:.1f} per CPU-second)")
         if th and fl and "river" in R and "sklearn-each" in R:
@@ -626,15 +647,17 @@ def print_table(result):
         parts = []
         if "scorer-hashed" in R:
             parts.append(f"scorer alone {R['scorer-hashed']['events_per_s']:,.0f} events/s (target ≥ 200k)")
-        if rr:
-            parts.append(f"at {rr['rate_target']}/s: service CPU "
+        for e in rates:
+            rr, tr = e["service"], e.get("transit")
+            floor = (f"; the rig's own transit p99 {tr['p99_ms']:.1f} ms, its plain consumer's CPU {tr['cpu_pct_of_core']:.1f}% of a core"
+                     if tr else "")
+            parts.append(f"at {rr['rate_target']}/s, fetch wait {e['fetch_wait_max_ms']} ms: service CPU "
                          f"{rr['service_cpu_pct_of_core']:.1f}% of a core (target ≤ 15%), p99 {rr['p99_ms']:.1f} ms, "
-                         f"{100 * rr['share_within_10ms']:.1f}% of events ≤ 10 ms (target p99 ≤ 10 ms"
-                         + (f"; the rig's own transit p99 is {R['transit']['p99_ms']:.1f} ms" if R.get("transit") else "") + "); "
+                         f"{100 * rr['share_within_10ms']:.1f}% of events ≤ 10 ms (target p99 ≤ 10 ms{floor}); "
                          f"{rr.get('seconds_without_decisions', '–')} of the window's {len(rr.get('decided_per_second') or [])} seconds without a decision "
                          f"(fewest in a second: {min(rr.get('decided_per_second') or [0]):.0f})")
         if parts:
-            print("  " + "; ".join(parts))
+            print("  " + ";\n  ".join(parts))
     st = result.get("state")
     if st:
         print(f"\nstate: {st['bytes_per_account']:.0f} bytes per account (RSS growth over {st['accounts']:,} distinct accounts, one partition; target ≤ 400; load {load(st)})")
