@@ -194,7 +194,12 @@ public final class PartitionScorer {
     /// The normalised text of each transaction (nil when the model reads no text), after embedding
     /// the ones the cache lacks.
     private func prepareTexts(_ txs: ArraySlice<Transaction>) -> [String?] {
-        let texts = txs.map { runtime.text.isEnabled ? TextFeatureEncoder.text(of: $0) : nil }
+        guard runtime.text.isEnabled else { return Array(repeating: nil, count: txs.count) }
+        // Only the text field is read out of each transaction: passing the whole transaction copied
+        // it (retaining and releasing each of its strings).
+        let texts = txs.withUnsafeBufferPointer { buffer in
+            buffer.indices.map { TextFeatureEncoder.normalisedText(buffer[$0].merchantName ?? buffer[$0].description) }
+        }
         if runtime.text.needsPrefetch { try? runtime.text.prefetch(texts.compactMap { $0 }) }
         return texts
     }
@@ -288,7 +293,7 @@ public final class PartitionScorer {
                 source: source, amount: tx.amount, currency: tx.currency, extra: tx.unknownFields.isEmpty ? nil : tx.unknownFields)
         }
         // The transaction's last use: moved into the verdict.
-        var verdict = Verdict(kind: decision.isAlert ? .alert : .normal, transaction: tx, score: score,
+        var verdict = Verdict(kind: decision.isAlert ? .alert : .normal, transaction: consume tx, score: score,
                               threshold: decision.threshold, detectors: detectors, alert: alert, deadLetter: nil)
         if supervisedRow != nil {
             verdict.supervisedEvidence = evidence

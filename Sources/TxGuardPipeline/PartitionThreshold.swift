@@ -45,8 +45,9 @@ public struct PartitionThreshold: Sendable, Codable, Equatable {
 
     /// Decides `score` and updates the threshold (alerts are learned only as censored exceedances).
     public mutating func observe(_ score: Double) -> ThresholdDecision {
-        if spot != nil { return spot!.observe(score) }
-        if dspot != nil { return dspot!.observe(score) }
+        // Optional chaining mutates in place; `spot != nil` copied the whole threshold state per event.
+        if let decision = spot?.observe(score) { return decision }
+        if let decision = dspot?.observe(score) { return decision }
         return quantile!.observe(score)
     }
 }

@@ -31,7 +31,12 @@ public struct TextFeatureEncoder: Sendable {
     /// The text txguard embeds for a transaction, normalised (lower case, digits and `#*`
     /// removed, whitespace collapsed); nil when there is none.
     public static func text(of tx: Transaction) -> String? {
-        guard let raw = tx.merchantName ?? tx.description else { return nil }
+        normalisedText(tx.merchantName ?? tx.description)
+    }
+
+    /// `text(of:)` from the raw merchant name (else description) alone.
+    public static func normalisedText(_ raw: String?) -> String? {
+        guard let raw else { return nil }
         var out = [UInt8]()
         out.reserveCapacity(raw.utf8.count)
         var lastSpace = true
