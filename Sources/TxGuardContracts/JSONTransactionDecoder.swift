@@ -67,15 +67,15 @@ extension DocumentScan {
         if let label, let isFraud, label != isFraud {
             throw error(.invalidField, .isFraud, "disagrees with label")
         }
-        // Built in one expression: setting a field of a local and returning it copied the whole value.
-        return Transaction(
+        var tx = Transaction(
             transactionID: transactionID, accountID: accountID, timestampMicros: timestamp,
             amount: amount, currency: currency,
             merchantName: try text(.merchantName), merchantCategory: try merchantCategory(),
             description: try text(.description), country: try country(), channel: try text(.channel),
             cardID: try identifier(.cardID), deviceID: try identifier(.deviceID),
-            label: label ?? isFraud, fraudType: try text(.fraudType), unknownFields: unknown,
-            amountRoundedFromBinaryFloat: amountRounded)
+            label: label ?? isFraud, fraudType: try text(.fraudType), unknownFields: unknown)
+        tx.amountRoundedFromBinaryFloat = amountRounded
+        return tx
     }
 
     // MARK: kinds of fields

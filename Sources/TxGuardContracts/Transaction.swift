@@ -42,8 +42,7 @@ public struct Transaction: Sendable, Hashable {
         transactionID: String, accountID: String, timestampMicros: Int64, amount: Money, currency: String,
         merchantName: String? = nil, merchantCategory: String? = nil, description: String? = nil,
         country: String? = nil, channel: String? = nil, cardID: String? = nil, deviceID: String? = nil,
-        label: Bool? = nil, fraudType: String? = nil, unknownFields: UnknownFields = .empty,
-        amountRoundedFromBinaryFloat: Bool = false
+        label: Bool? = nil, fraudType: String? = nil, unknownFields: UnknownFields = .empty
     ) {
         self.transactionID = transactionID
         self.accountID = accountID
@@ -60,7 +59,6 @@ public struct Transaction: Sendable, Hashable {
         self.label = label
         self.fraudType = fraudType
         self.unknownFields = unknownFields
-        self.amountRoundedFromBinaryFloat = amountRoundedFromBinaryFloat
     }
 
     /// The amount in major units as a Double, for features (exact decimal is `amount`).
