@@ -164,9 +164,8 @@ public final class PartitionScorer {
             do { decoded.append(try runtime.decoder.decode(r.value, context: r.source)) } catch { failures[i] = error }
         }
         let texts = prepareTexts(decoded[...])
-        // Each transaction is moved out of `decoded` into its verdict, not copied (a copy retains
-        // and releases every string of it): reversed, so popping from the end goes in input order.
-        decoded.withUnsafeMutableBufferPointer { $0.reverse() }  // swaps by moves (Array.reverse copied)
+        // Each transaction is moved out of `decoded` into its verdict, not copied.
+        var transactions = InOrderMover(consume decoded)
         var verdicts: [Verdict] = []
         verdicts.reserveCapacity(inputs.count)
         var k = 0
@@ -176,7 +175,7 @@ public final class PartitionScorer {
                 let dl = r.emit ? DeadLetter(key: r.key, value: Array(r.value), headers: r.headers, error: error, source: r.source) : nil
                 verdicts.append(Verdict(kind: .deadLetter, transaction: nil, score: 0, threshold: 0, detectors: [], alert: nil, deadLetter: dl))
             } else {
-                verdicts.append(judge(decoded.removeLast(), text: texts[k], source: r.source, emit: r.emit))
+                verdicts.append(judge(transactions.next()!, text: texts[k], source: r.source, emit: r.emit))
                 k += 1
             }
         }

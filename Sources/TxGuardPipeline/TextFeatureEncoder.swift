@@ -35,7 +35,7 @@ public struct TextFeatureEncoder: Sendable {
     }
 
     /// `text(of:)` from the raw merchant name (else description) alone.
-    public static func normalisedText(_ raw: String?) -> String? {
+    static func normalisedText(_ raw: String?) -> String? {
         guard let raw else { return nil }
         var out = [UInt8]()
         out.reserveCapacity(raw.utf8.count)

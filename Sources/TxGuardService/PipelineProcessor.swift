@@ -30,11 +30,10 @@ public final class PipelineProcessor: PartitionProcessor {
             PartitionScorer.RecordInput(value: r.value, key: nil, headers: [],
                                         source: SourceContext(topic: topic, partition: r.partition, offset: r.offset), emit: e)
         }
-        // Each verdict is moved out (popped from the reversed array), not copied with its transaction.
-        var verdicts = scorer.judgeBatch(inputs)
-        verdicts.withUnsafeMutableBufferPointer { $0.reverse() }  // swaps by moves
+        // Each verdict is moved out, not copied with its transaction.
+        var verdicts = InOrderMover(scorer.judgeBatch(inputs))
         return records.map { r in
-            var v = verdicts.removeLast()
+            var v = verdicts.next()!
             if let dl = v.deadLetter {
                 v.deadLetter = DeadLetter(key: r.key.map(Array.init), value: dl.value, headers: r.headers.map { ($0.name, $0.value) },
                                           error: dl.error, source: dl.error.source)

@@ -161,11 +161,7 @@ struct ConsumerGroupTests {
     /// `maxMessages`, in offset order, and the rest comes in the next batch, none lost or repeated.
     @Test func aBatchLargerThanOneChunkFillsToItsCapInOrder() async throws {
         let cluster = try TestCluster()
-        let topic = try cluster.topic(partitions: 1)
-        let producer = try cluster.producer()
-        _ = try await producer.sendBatch(messages(topic: topic, count: 3000, partition: 0), keepReports: false)
-        let c = try cluster.consumer()
-        try c.assign([TopicPartitionOffset(topic, 0, offset: KafkaOffset.beginning)])
+        let (_, producer, c) = try await cluster.filledTopic(records: 3000)
         // The fill time only bounds the wait: the batch returns as soon as it holds 2,500.
         let first = await c.nextBatch(maxMessages: 2500, timeoutMs: 30_000, fillMs: 30_000).materialize()
         #expect(first.count == 2500)
@@ -185,11 +181,7 @@ struct ConsumerGroupTests {
     /// later polls return nothing.
     @Test func pollingOnTheCallersThreadTakesEveryRecordInOrderAndYieldsToClose() async throws {
         let cluster = try TestCluster()
-        let topic = try cluster.topic(partitions: 1)
-        let producer = try cluster.producer()
-        _ = try await producer.sendBatch(messages(topic: topic, count: 700, partition: 0), keepReports: false)
-        let c = try cluster.consumer()
-        try c.assign([TopicPartitionOffset(topic, 0, offset: KafkaOffset.beginning)])
+        let (_, producer, c) = try await cluster.filledTopic(records: 700)
         var got: [Int64] = []
         var idlePolls = 0
         // Stops on lack of progress (50 empty polls in a row), not on a wall-clock total.

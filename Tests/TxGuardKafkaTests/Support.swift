@@ -33,6 +33,17 @@ final class TestCluster: @unchecked Sendable {
         configure(&c)
         return try KafkaConsumer(configuration: c, logger: quietLogger("consumer"), onRebalance: onRebalance)
     }
+
+    /// A one-partition topic holding `count` records (`messages`), and a consumer assigned to its
+    /// beginning; the caller closes the producer.
+    func filledTopic(records count: Int) async throws -> (topic: String, producer: KafkaProducer, consumer: KafkaConsumer) {
+        let topic = try self.topic(partitions: 1)
+        let producer = try self.producer()
+        _ = try await producer.sendBatch(messages(topic: topic, count: count, partition: 0), keepReports: false)
+        let c = try self.consumer()
+        try c.assign([TopicPartitionOffset(topic, 0, offset: KafkaOffset.beginning)])
+        return (topic, producer, c)
+    }
 }
 
 

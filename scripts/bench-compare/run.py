@@ -259,7 +259,8 @@ def rate_run(args, boot, model, workdir, topic, fetch_wait):
     cmd = [BIN, "run", "--brokers", boot, "--input-topic", topic, "--alert-topic", "alerts", "--dead-letter-topic", "dlq",
            "--group", group, "--model", model, "--metrics-port", str(port), "--state-dir", state,
            "--kafka-property", f"fetch.wait.max.ms={fetch_wait}", "--log-level", "warning"]
-    svc = Child(cmd, stdout=subprocess.DEVNULL, stderr=os.path.join(workdir, "rate-run.log"))
+    # Logs named by fetch wait, so one rate run's log does not overwrite another's.
+    svc = Child(cmd, stdout=subprocess.DEVNULL, stderr=os.path.join(workdir, f"rate-fw{fetch_wait}-run.log"))
     # Wait for the metrics endpoint and the group join (the mock takes ~3 s for the first join).
     t0 = time.monotonic()
     while True:
@@ -271,7 +272,7 @@ def rate_run(args, boot, model, workdir, topic, fetch_wait):
                 raise RuntimeError("rate run: metrics endpoint never came up")
             time.sleep(0.2)
     time.sleep(5)
-    prod = sender(args, boot, topic, workdir, "rate")
+    prod = sender(args, boot, topic, workdir, f"rate-fw{fetch_wait}")
     time.sleep(5)  # warm-up: fetchers started, caches filling
     m0, c0, w0 = metrics(port), proc_cpu(svc.pid), time.monotonic()
     pc0 = proc_cpu(prod.pid)
@@ -319,7 +320,7 @@ def transit_run(args, boot, floor_bin, workdir, topic, fetch_wait):
     plain C librdkafka consumer that does nothing with the records (floor.c `transit`)."""
     p = Child([floor_bin, "transit", boot, topic, str(args.partitions), str(args.rate_seconds), str(fetch_wait)])
     time.sleep(2)  # assigned at the partitions' ends before the first record
-    prod = sender(args, boot, topic, workdir, "transit")
+    prod = sender(args, boot, topic, workdir, f"transit-fw{fetch_wait}")
     out = p.p.stdout.read()
     p.wait()
     prod.wait(timeout=args.rate_seconds + 30, sig=signal.SIGTERM)
