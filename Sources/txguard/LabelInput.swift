@@ -176,23 +176,82 @@ struct LabelFlags: ParsableArguments {
     @Flag(name: .long, help: "Use a supervised retrain only if trees trained on labels as much older as the labels are late rank the newest labelled events better than the unsupervised score (for labels that arrive weeks late, e.g. chargebacks only).")
     var checkSupervisedModels = false
 
+    /// The same values as `run` takes (`SupervisedOptions`), named as flags in messages.
+    var options: SupervisedOptions {
+        SupervisedOptions(weight: supervisedWeight, retrainEvery: retrainEvery, falsePositiveWeight: falsePositiveWeight,
+                          feedback: feedback, presumeLegitimateAfter: presumeLegitimateAfter, checkModels: checkSupervisedModels)
+    }
+
     func validate() throws {
-        guard supervisedWeight >= 0, supervisedWeight.isFinite else { throw ValidationError("--supervised-weight must be >= 0") }
-        guard falsePositiveWeight > 0, falsePositiveWeight <= 1000 else { throw ValidationError("--false-positive-weight must be in (0, 1000]") }
-        guard let r = parseDurationMicros(retrainEvery), r >= 60_000_000 else { throw ValidationError("--retrain-every must be a duration of at least 1m, e.g. 1d") }
-        _ = r
-        _ = try presumeLegitimateAfter.map(parsePresumption)
+        _ = try options.settings(naming: SupervisedOptions.flagName)
     }
 
     func settings() -> SupervisedSettings {
+        // Checked by `validate` before any command runs.
+        (try? options.settings(naming: SupervisedOptions.flagName)) ?? SupervisedSettings()
+    }
+}
+
+/// The supervised layer's options as a user gives them (flags of `backtest` and `replay`; flags,
+/// environment or configuration keys of `run`), checked and turned into `SupervisedSettings` in one
+/// place, so a backtest and the live service read the same values the same way. Nil: the default.
+struct SupervisedOptions: Sendable {
+    var weight: Double?
+    var retrainEvery: String?
+    var falsePositiveWeight: Double?
+    var feedback: Bool?
+    var presumeLegitimateAfter: String?
+    var checkModels = false
+
+    /// Names a setting in messages as a flag (`--supervised-weight`).
+    static func flagName(_ key: String) -> String { "--" + key.replacingOccurrences(of: "_", with: "-") }
+
+    /// The settings; a `ValidationError` naming the setting (through `name`, given its
+    /// configuration key) when a value is out of range.
+    func settings(naming name: (String) -> String = { $0 }) throws -> SupervisedSettings {
         var s = SupervisedSettings()
-        s.weight = supervisedWeight
-        s.falsePositiveWeight = falsePositiveWeight
-        s.retrainEveryMicros = parseDurationMicros(retrainEvery) ?? s.retrainEveryMicros
-        s.presumeLegitimateAfterMicros = presumeLegitimateAfter.flatMap { try? parsePresumption($0) }
-        if !feedback { s.feedbackMaxCount = 0 }
-        s.checksModels = checkSupervisedModels
+        if let w = weight {
+            guard w >= 0, w.isFinite else { throw ValidationError("\(name("supervised_weight")) must be a number >= 0, got \(w)") }
+            s.weight = w
+        }
+        if let w = falsePositiveWeight {
+            guard w > 0, w <= 1000 else { throw ValidationError("\(name("false_positive_weight")) must be in (0, 1000], got \(w)") }
+            s.falsePositiveWeight = w
+        }
+        if let r = retrainEvery {
+            guard let micros = parseDurationMicros(r), micros >= 60_000_000 else {
+                throw ValidationError("\(name("retrain_every")) \(r.debugDescription) must be a duration of at least 1m, e.g. 1d or 12h")
+            }
+            s.retrainEveryMicros = micros
+        }
+        if let p = presumeLegitimateAfter {
+            guard let d = parseDurationMicros(p), d > 0 else {
+                throw ValidationError("\(name("presume_legitimate_after")) \(p.debugDescription) must be a duration, e.g. 45d or 12h")
+            }
+            s.presumeLegitimateAfterMicros = d
+        }
+        if feedback == false { s.feedbackMaxCount = 0 }
+        s.checksModels = checkModels
         return s
+    }
+
+    /// One line for logs and `config check`: the settings in force.
+    static func describe(_ s: SupervisedSettings) -> String {
+        let w = String(format: "%g", s.weight), fp = String(format: "%g", s.falsePositiveWeight)
+        var line = "weight \(w), retrain every \(durationText(s.retrainEveryMicros)), false-positive weight \(fp), "
+        line += "feedback \(s.feedbackMaxCount > 0 ? "on" : "off"), "
+        line += "presume legitimate after " + (s.presumeLegitimateAfterMicros.map(durationText) ?? "never")
+        if s.checksModels { line += ", models checked" }
+        return line
+    }
+
+    /// A duration in the largest unit that divides it (1d, 12h, 90m, 45s).
+    static func durationText(_ micros: Int64) -> String {
+        let seconds = micros / 1_000_000
+        for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60)] where seconds >= size && seconds % size == 0 {
+            return "\(seconds / size)\(unit)"
+        }
+        return "\(Double(micros) / 1e6)s"
     }
 }
 
@@ -214,8 +273,3 @@ func supervisedSummary(_ scorers: [PartitionScorer], _ recorder: ScoreRecorder) 
     return line
 }
 
-/// `--presume-legitimate-after` / `presume_legitimate_after`: a positive duration (µs).
-func parsePresumption(_ p: String) throws -> Int64 {
-    guard let d = parseDurationMicros(p), d > 0 else { throw ValidationError("presume_legitimate_after \(p.debugDescription) must be a duration, e.g. 45d or 12h") }
-    return d
-}

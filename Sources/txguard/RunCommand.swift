@@ -56,6 +56,14 @@ struct RunCommand: AsyncParsableCommand {
     var presumeLegitimateAfter: String?
     @Flag(name: .long, help: "With a labels topic: use a supervised retrain only if trees trained on labels as much older as the labels are late rank the newest labelled events better than the unsupervised score (for labels that arrive weeks late, e.g. chargebacks only).")
     var checkSupervisedModels = false
+    @Option(name: .long, help: ArgumentHelp("With a labels topic: weight of the supervised evidence (log-likelihood ratio) added to the ensemble score; 0 keeps it out of the score. Default 3, as in backtest and replay.", valueName: "w"))
+    var supervisedWeight: Double?
+    @Option(name: .long, help: ArgumentHelp("With a labels topic: retrain the supervised layer every this much event time, at instants aligned to the epoch (as backtest and replay do). Default 1d.", valueName: "duration"))
+    var retrainEvery: String?
+    @Option(name: .long, help: ArgumentHelp("With a labels topic: training weight of alerts labelled legitimate (the hard negatives). Default 4.", valueName: "w"))
+    var falsePositiveWeight: Double?
+    @Flag(inversion: .prefixedNo, help: "With a labels topic: false-positive feedback (an alert closed as legitimate lowers the score of the same pattern on the same account for 30 days, bounded). Default on.")
+    var feedback: Bool?
     @Option(name: .long, help: "Directory of the MiniLM files, if the model uses them.") var modelDir: String?
     @Option(name: .long, help: "Field mapping JSON for your own transaction shape.") var mapping: String?
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical. Default info.") var logLevel: String?
@@ -127,19 +135,15 @@ struct RunCommand: AsyncParsableCommand {
         }
         defer { endpoint?.stop() }
 
-        let m = try ModelFile.read(path: s.model)
-        var runtime = try ScoringRuntime.load(model: m, mapping: try loadMapping(s.mapping), modelDirectory: s.modelDir)
         // Labels (with --labels-topic): one book per process, shared by every partition and kept
         // across model reloads.
         let labelBook = s.labelsTopic.map { _ in LabelBook() }
         labelBook?.joinsTransactions = true
-        runtime.labels = labelBook
-        runtime.supervised.presumeLegitimateAfterMicros = s.presumeLegitimateAfterMicros
-        runtime.supervised.checksModels = s.checkSupervisedModels
-        if labelBook != nil && s.presumeLegitimateAfterMicros == nil {
+        let (m, runtime) = try Self.loadRuntime(s, labels: labelBook)
+        if labelBook != nil && s.supervised.presumeLegitimateAfterMicros == nil {
             logger.notice("labels: only labelled events train the supervised layer; if your labels cover only alerts and chargebacks, set --presume-legitimate-after (it refuses to train on alerts alone as the legitimate side)")
         }
-        logger.info("model loaded", metadata: ["model": "\(m.modelVersion)", "features": "\(m.scoring.featureCount)", "text": "\(m.text.embedder.rawValue)"])
+        logger.info("model loaded", metadata: Self.modelMetadata(m, runtime))
 
         let cc = monitorConsumer(client, group: s.group)
         var conf = MonitorConfiguration(consumer: cc, producer: lowLatencyProducer(client), inputTopics: s.inputTopics,
@@ -207,11 +211,9 @@ struct RunCommand: AsyncParsableCommand {
                     guard now != lastModified else { continue }
                     lastModified = now
                     do {
-                        let next = try ModelFile.read(path: settings.model)
-                        var rt = try ScoringRuntime.load(model: next, mapping: try loadMapping(settings.mapping), modelDirectory: settings.modelDir)
-                        rt.labels = labelBook
+                        let (next, rt) = try Self.loadRuntime(settings, labels: labelBook)
                         service.replaceProcessors(PipelineProcessorFactory(runtime: rt, alertTopic: settings.alertTopic, deadLetterTopic: settings.deadLetterTopic))
-                        log.notice("model reloaded", metadata: ["model": "\(next.modelVersion)", "path": "\(settings.model)"])
+                        log.notice("model reloaded", metadata: Self.modelMetadata(next, rt).merging(["path": "\(settings.model)"]) { a, _ in a })
                     } catch {
                         log.error("new model file refused; keeping the running model", metadata: ["path": "\(settings.model)", "error": "\(error)"])
                     }
@@ -269,6 +271,24 @@ func ensureStateTopic(probe: KafkaConsumer, client: KafkaClientConfiguration, se
 }
 
 extension RunCommand {
+    /// The model file and its runtime with this instance's labels and supervised settings: the one
+    /// way `run` builds a runtime, at start and at every hot reload (a reload once kept the labels
+    /// and silently fell back to the default supervised settings).
+    static func loadRuntime(_ s: RunSettings, labels: LabelBook?) throws -> (TxGuardModel, ScoringRuntime) {
+        let m = try ModelFile.read(path: s.model)
+        var runtime = try ScoringRuntime.load(model: m, mapping: try loadMapping(s.mapping), modelDirectory: s.modelDir)
+        runtime.labels = labels
+        runtime.supervised = s.supervised
+        return (m, runtime)
+    }
+
+    /// Log metadata of a loaded model: its version, shape and, with labels, the supervised settings in force.
+    static func modelMetadata(_ m: TxGuardModel, _ runtime: ScoringRuntime) -> Logger.Metadata {
+        var metadata: Logger.Metadata = ["model": "\(m.modelVersion)", "features": "\(m.scoring.featureCount)", "text": "\(m.text.embedder.rawValue)"]
+        if runtime.labels != nil { metadata["supervised"] = "\(SupervisedOptions.describe(runtime.supervised))" }
+        return metadata
+    }
+
     static func modified(_ path: String) -> Date? {
         (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
     }
@@ -290,8 +310,8 @@ struct RunSettings: Sendable {
     var stateStore: String
     var stateTopic: String
     var labelsTopic: String?
-    var presumeLegitimateAfterMicros: Int64?
-    var checkSupervisedModels = false
+    /// The supervised layer's settings (defaults without a labels topic).
+    var supervised = SupervisedSettings()
     var batchSize: Int
     var shutdownDeadline: Double
     var stallAfter: Double
@@ -331,14 +351,22 @@ struct RunSettings: Sendable {
             guard isValidTopicName(t), isValidTopicName(t + ".resolved") else { throw ValidationError("labels_topic \(t.debugDescription) is not a valid Kafka topic name") }
             guard !inputTopics.contains(t), t != alertTopic, t != deadLetterTopic else { throw ValidationError("labels_topic must differ from the input, alert and dead-letter topics") }
         }
-        if let p = pick(f.presumeLegitimateAfter, "TXGUARD_PRESUME_LEGITIMATE_AFTER", file.presume_legitimate_after, { $0 }) {
-            let d = try parsePresumption(p)
-            guard labelsTopic != nil else { throw ValidationError("presume_legitimate_after needs labels_topic (it tells the supervised layer how to read labels)") }
-            presumeLegitimateAfterMicros = d
-        }
-        if f.checkSupervisedModels || env["TXGUARD_CHECK_SUPERVISED_MODELS"] == "true" || (file.check_supervised_models ?? false) {
-            guard labelsTopic != nil else { throw ValidationError("check_supervised_models needs labels_topic") }
-            checkSupervisedModels = true
+        let options = SupervisedOptions(
+            weight: pick(f.supervisedWeight, "TXGUARD_SUPERVISED_WEIGHT", file.supervised_weight, { Double($0) }),
+            retrainEvery: pick(f.retrainEvery, "TXGUARD_RETRAIN_EVERY", file.retrain_every, { $0 }),
+            falsePositiveWeight: pick(f.falsePositiveWeight, "TXGUARD_FALSE_POSITIVE_WEIGHT", file.false_positive_weight, { Double($0) }),
+            feedback: pick(f.feedback, "TXGUARD_FEEDBACK", file.feedback, { ["true": true, "false": false][$0] }),
+            presumeLegitimateAfter: pick(f.presumeLegitimateAfter, "TXGUARD_PRESUME_LEGITIMATE_AFTER", file.presume_legitimate_after, { $0 }),
+            checkModels: f.checkSupervisedModels || env["TXGUARD_CHECK_SUPERVISED_MODELS"] == "true" || (file.check_supervised_models ?? false))
+        supervised = try options.settings()
+        if labelsTopic == nil {
+            // These only shape how labels are used: without a labels topic they would be silently ignored.
+            let given: [(String, Bool)] = [("presume_legitimate_after", options.presumeLegitimateAfter != nil), ("check_supervised_models", options.checkModels),
+                                           ("supervised_weight", options.weight != nil), ("retrain_every", options.retrainEvery != nil),
+                                           ("false_positive_weight", options.falsePositiveWeight != nil), ("feedback", options.feedback != nil)]
+            if let key = given.first(where: \.1)?.0 {
+                throw ValidationError("\(key) needs labels_topic (it tells the supervised layer how to use labels)")
+            }
         }
         guard ["kafka", "directory"].contains(stateStore) else { throw ValidationError("state_store \(stateStore.debugDescription): use kafka or directory") }
         batchSize = pick(f.batchSize, "TXGUARD_BATCH_SIZE", file.batch_size, { Int($0) }) ?? MonitorConfiguration.defaultBatchSize
@@ -413,7 +441,8 @@ struct ConfigCommand: ParsableCommand {
             do { try client.validate() } catch { throw CommandFailure("--config \(file): \(error)", exitCode: CommandFailure.configuration) }
             _ = try ModelFile.read(path: s.model)  // a bad model exits 65, as from run and backtest
             let properties = client.properties.isEmpty ? "" : ", kafka properties \(SensitiveProperty.describe(client.properties))"
-            print("\(file): ok (group \(s.group), input \(s.inputTopics.joined(separator: ",")), alerts \(s.alertTopic), dead letters \(s.deadLetterTopic), model \(s.model)\(properties))")
+            let labels = s.labelsTopic.map { ", labels \($0) (supervised: \(SupervisedOptions.describe(s.supervised)))" } ?? ""
+            print("\(file): ok (group \(s.group), input \(s.inputTopics.joined(separator: ",")), alerts \(s.alertTopic), dead letters \(s.deadLetterTopic), model \(s.model)\(labels)\(properties))")
         }
     }
 }

@@ -21,6 +21,10 @@ struct RunSettingsFile: Decodable {
     var labels_topic: String?
     var presume_legitimate_after: String?
     var check_supervised_models: Bool?
+    var supervised_weight: Double?
+    var retrain_every: String?
+    var false_positive_weight: Double?
+    var feedback: Bool?
     var batch_size: Int?
     var shutdown_deadline: Double?
     var stall_after: Double?
@@ -31,7 +35,8 @@ struct RunSettingsFile: Decodable {
     var kafka_property: KafkaPropertyTable?
 
     static let keys: Set<String> = ["brokers", "input_topic", "alert_topic", "dead_letter_topic", "group", "model", "exactly_once", "transactional_id", "transaction_interval_ms",
-                                    "metrics_port", "state_dir", "state_store", "state_topic", "labels_topic", "presume_legitimate_after", "check_supervised_models", "batch_size", "shutdown_deadline", "stall_after", "model_dir", "mapping", "log_level",
+                                    "metrics_port", "state_dir", "state_store", "state_topic", "labels_topic", "presume_legitimate_after", "check_supervised_models",
+                                    "supervised_weight", "retrain_every", "false_positive_weight", "feedback", "batch_size", "shutdown_deadline", "stall_after", "model_dir", "mapping", "log_level",
                                     "kafka_property"]
 
     var kafkaProperties: [String: String] { kafka_property?.values ?? [:] }

@@ -45,6 +45,21 @@ import Testing
         #expect(s14 != 0 && o14.contains("check_supervised_models needs labels_topic"), "\(o14)")
         let (s15, o15) = try await check(good.replacingOccurrences(of: "\"group\": \"g\",", with: "\"group\": \"g\", \"labels_topic\": \"labels\", \"check_supervised_models\": true,"), ws)
         #expect(s15 == 0, "\(o15)")
+        // The supervised layer's settings: as backtest and replay take them, checked the same way,
+        // refused without a labels topic (they would be ignored), and shown as they will be used.
+        func withLabels(_ extra: String) -> String { good.replacingOccurrences(of: "\"group\": \"g\",", with: "\"group\": \"g\", \"labels_topic\": \"labels\", \(extra)") }
+        let (s16, o16) = try await check(withLabels(#""supervised_weight": 2, "retrain_every": "12h", "false_positive_weight": 1, "feedback": false,"#), ws)
+        #expect(s16 == 0 && o16.contains("supervised: weight 2, retrain every 12h, false-positive weight 1, feedback off, presume legitimate after never"), "\(o16)")
+        let (s17, o17) = try await check(good.replacingOccurrences(of: "\"group\": \"g\",", with: "\"group\": \"g\", \"supervised_weight\": 2,"), ws)
+        #expect(s17 != 0 && o17.contains("supervised_weight needs labels_topic"), "\(o17)")
+        let (s18, o18) = try await check(withLabels(#""supervised_weight": -1,"#), ws)
+        #expect(s18 != 0 && o18.contains("supervised_weight must be a number >= 0"), "\(o18)")
+        let (s19, o19) = try await check(withLabels(#""retrain_every": "10s","#), ws)
+        #expect(s19 != 0 && o19.contains("retrain_every \"10s\" must be a duration of at least 1m"), "\(o19)")
+        let (s20, o20) = try await check(withLabels(#""false_positive_weight": 0,"#), ws)
+        #expect(s20 != 0 && o20.contains("false_positive_weight must be in (0, 1000]"), "\(o20)")
+        let (s21, o21) = try await check(withLabels(#""feedback": "no","#), ws)
+        #expect(s21 != 0 && o21.contains("key \"feedback\" has the wrong type"), "\(o21)")
         // The same settings as YAML.
         let yaml = """
         brokers: 127.0.0.1:9092

@@ -22,12 +22,24 @@ import TxGuardTestSupport
         try await ws.txguard(["produce", "--brokers", broker.bootstrap, "--topic", "tx", ws.path("live.jsonl")])
         let svc = try ChildProcess(try txguardBinary(), ["run", "--brokers", broker.bootstrap, "--input-topic", "tx", "--alert-topic", "alerts",
                                                         "--dead-letter-topic", "dlq", "--group", "g", "--model", ws.path("m.txg"),
-                                                        "--labels-topic", "labels", "--state-dir", ws.path("state"), "--metrics-port", "0"])
+                                                        "--labels-topic", "labels", "--state-dir", ws.path("state"), "--metrics-port", "0",
+                                                        "--supervised-weight", "2", "--retrain-every", "12h", "--no-feedback"])
         let port = try #require(Int((try await svc.firstLine(timeout: 60)).split(separator: " ").last ?? ""))
         _ = try await untilDone {
             let text = (try? httpGet(port: port, path: "/metrics").1) ?? ""
             return (metric(text, "txguard_events_total") >= Double(live.count), metric(text, "txguard_events_total"))
         }
+        // The supervised settings given to `run` are the ones in force, and stay in force when the
+        // model file is replaced (a hot reload once fell back to the defaults).
+        let inForce = "supervised=weight 2, retrain every 12h, false-positive weight 4, feedback off, presume legitimate after never"
+        #expect(svc.stderr.split(separator: "\n").contains { $0.contains("model loaded") && $0.contains(inForce) }, "\(svc.stderr)")
+        let model = try Data(contentsOf: URL(fileURLWithPath: ws.path("m.txg")))
+        try model.write(to: URL(fileURLWithPath: ws.path("m.next")))
+        try FileManager.default.removeItem(atPath: ws.path("m.txg"))
+        try FileManager.default.moveItem(atPath: ws.path("m.next"), toPath: ws.path("m.txg"))
+        // The service looks for a new file every 2 s; wait as long as it keeps running.
+        _ = try await untilDone { (svc.stderr.contains("model reloaded") || !svc.process.isRunning, Double(svc.stderr.utf8.count)) }
+        #expect(svc.stderr.split(separator: "\n").contains { $0.contains("model reloaded") && $0.contains(inForce) }, "\(svc.stderr)")
 
         // Labels for 40 judged transactions (no entity keys: the instance joins them), one for a
         // transaction txguard never saw but with its entities and time, and three bad records.
