@@ -88,10 +88,9 @@ struct CapturingLogHandler: LogHandler {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        var text = "\(message)"
-        if let code = metadata?["code"], let reason = metadata?["reason"] { text = "\(code): \(reason)" }
+    func log(event: LogEvent) {
+        var text = "\(event.message)"
+        if let code = event.metadata?["code"], let reason = event.metadata?["reason"] { text = "\(code): \(reason)" }
         // "[thrd:ssl://h:p/bootstrap]: ssl://h:p/bootstrap: SSL handshake failed: ... (after 1ms in state
         // SSL_HANDSHAKE, 1 identical error(s) suppressed)": keep the broker and the reason only.
         if text.hasPrefix("[thrd:"), let end = text.range(of: "]: ") { text = String(text[end.upperBound...]) }

@@ -20,9 +20,9 @@ struct SecretRedactionTests {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-            let meta = (metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            lock.withLock { lines.append("\(message) \(meta)") }
+        func log(event: LogEvent) {
+            let meta = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            lock.withLock { lines.append("\(event.message) \(meta)") }
         }
         var text: String { lock.withLock { lines.joined(separator: "\n") } }
         var logger: Logger {

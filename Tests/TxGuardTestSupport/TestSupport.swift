@@ -44,9 +44,9 @@ public final class RecordedLogs: LogHandler, @unchecked Sendable {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
-    public func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+    public func log(event: LogEvent) {
         lock.lock(); defer { lock.unlock() }
-        stored.append("\(message)")
+        stored.append("\(event.message)")
     }
     public var messages: [String] { lock.lock(); defer { lock.unlock() }; return stored }
 }

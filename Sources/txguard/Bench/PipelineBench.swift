@@ -131,7 +131,7 @@ struct PipelineBench: AsyncParsableCommand {
     private func runService(boot: String, group: String, runtime: ScoringRuntime, until: Int, topic: String = "in",
                             probe: LatencyProbe? = nil, ready: Locked<Bool>? = nil, quiet: Logger) async throws -> (Double, Int, Double) {
         let client = KafkaClientConfiguration(bootstrapServers: boot)
-        var conf = MonitorConfiguration(consumer: monitorConsumer(client, group: group, onMockBroker: true),
+        let conf = MonitorConfiguration(consumer: monitorConsumer(client, group: group, onMockBroker: true),
                                         producer: lowLatencyProducer(client), inputTopics: [topic], alertTopic: "alerts", deadLetterTopic: "dlq")
         let factory = PipelineProcessorFactory(runtime: runtime, alertTopic: "alerts", deadLetterTopic: "dlq")
         let service = MonitorService(configuration: conf, processors: factory, stateStore: nil, logger: quiet)
