@@ -320,8 +320,18 @@ struct RunSettings: Sendable {
     var logLevel: Logger.Level
 
     init(flags f: RunCommand, env: [String: String], file: RunSettingsFile) throws {
-        func pick<T>(_ flag: T?, _ envKey: String, _ fromFile: T?, _ parse: (String) -> T?) -> T? {
-            flag ?? env[envKey].flatMap(parse) ?? fromFile
+        // An environment variable that is set but does not parse is an error, not silently skipped
+        // (its value is not quoted: the environment may hold secrets).
+        func pick<T>(_ flag: T?, _ envKey: String, _ fromFile: T?, _ parse: (String) -> T?) throws -> T? {
+            if let flag { return flag }
+            if let raw = env[envKey] {
+                guard let v = parse(raw) else { throw ValidationError("\(envKey) is set but is not \(Self.expected(T.self))") }
+                return v
+            }
+            return fromFile
+        }
+        func envFlag(_ key: String) throws -> Bool {
+            try pick(nil, key, nil, Self.bool) ?? false
         }
         func need<T>(_ v: T?, _ key: String) throws -> T {
             guard let v else { throw ValidationError("missing setting \(key): pass --\(key.replacingOccurrences(of: "_", with: "-")), set TXGUARD_\(key.uppercased()), or put \"\(key)\" in --config") }
@@ -335,29 +345,29 @@ struct RunSettings: Sendable {
         deadLetterTopic = try need(pick(f.deadLetterTopic, "TXGUARD_DEAD_LETTER_TOPIC", file.dead_letter_topic, { $0 }), "dead_letter_topic")
         group = try need(pick(f.group, "TXGUARD_GROUP", file.group, { $0 }), "group")
         model = try need(pick(f.model, "TXGUARD_MODEL", file.model, { $0 }), "model")
-        exactlyOnce = f.exactlyOnce || env["TXGUARD_EXACTLY_ONCE"] == "true" || (file.exactly_once ?? false)
-        transactionalID = pick(f.transactionalId, "TXGUARD_TRANSACTIONAL_ID", file.transactional_id, { $0 })
+        exactlyOnce = try f.exactlyOnce || envFlag("TXGUARD_EXACTLY_ONCE") || (file.exactly_once ?? false)
+        transactionalID = try pick(f.transactionalId, "TXGUARD_TRANSACTIONAL_ID", file.transactional_id, { $0 })
             ?? MonitorConfiguration.defaultTransactionalID(group: group)
         guard !transactionalID.isEmpty else { throw ValidationError("transactional_id must not be empty") }
-        transactionIntervalMs = pick(f.transactionIntervalMs, "TXGUARD_TRANSACTION_INTERVAL_MS", file.transaction_interval_ms, { Int($0) }) ?? 100
+        transactionIntervalMs = try pick(f.transactionIntervalMs, "TXGUARD_TRANSACTION_INTERVAL_MS", file.transaction_interval_ms, { Int($0) }) ?? 100
         guard (0...60_000).contains(transactionIntervalMs) else { throw ValidationError("transaction_interval_ms must be 0...60000, got \(transactionIntervalMs)") }
-        metricsPort = pick(f.metricsPort, "TXGUARD_METRICS_PORT", file.metrics_port, { Int($0) })
-        let dir = pick(f.stateDir, "TXGUARD_STATE_DIR", file.state_dir, { $0 })
+        metricsPort = try pick(f.metricsPort, "TXGUARD_METRICS_PORT", file.metrics_port, { Int($0) })
+        let dir = try pick(f.stateDir, "TXGUARD_STATE_DIR", file.state_dir, { $0 })
         stateDir = dir ?? "./txguard-state"
-        stateStore = pick(f.stateStore, "TXGUARD_STATE_STORE", file.state_store, { $0 }) ?? (dir != nil ? "directory" : "kafka")
-        stateTopic = pick(f.stateTopic, "TXGUARD_STATE_TOPIC", file.state_topic, { $0 }) ?? "txguard-state"
-        labelsTopic = pick(f.labelsTopic, "TXGUARD_LABELS_TOPIC", file.labels_topic, { $0 })
+        stateStore = try pick(f.stateStore, "TXGUARD_STATE_STORE", file.state_store, { $0 }) ?? (dir != nil ? "directory" : "kafka")
+        stateTopic = try pick(f.stateTopic, "TXGUARD_STATE_TOPIC", file.state_topic, { $0 }) ?? "txguard-state"
+        labelsTopic = try pick(f.labelsTopic, "TXGUARD_LABELS_TOPIC", file.labels_topic, { $0 })
         if let t = labelsTopic {
             guard isValidTopicName(t), isValidTopicName(t + ".resolved") else { throw ValidationError("labels_topic \(t.debugDescription) is not a valid Kafka topic name") }
             guard !inputTopics.contains(t), t != alertTopic, t != deadLetterTopic else { throw ValidationError("labels_topic must differ from the input, alert and dead-letter topics") }
         }
         let options = SupervisedOptions(
-            weight: pick(f.supervisedWeight, "TXGUARD_SUPERVISED_WEIGHT", file.supervised_weight, { Double($0) }),
-            retrainEvery: pick(f.retrainEvery, "TXGUARD_RETRAIN_EVERY", file.retrain_every, { $0 }),
-            falsePositiveWeight: pick(f.falsePositiveWeight, "TXGUARD_FALSE_POSITIVE_WEIGHT", file.false_positive_weight, { Double($0) }),
-            feedback: pick(f.feedback, "TXGUARD_FEEDBACK", file.feedback, { ["true": true, "false": false][$0] }),
-            presumeLegitimateAfter: pick(f.presumeLegitimateAfter, "TXGUARD_PRESUME_LEGITIMATE_AFTER", file.presume_legitimate_after, { $0 }),
-            checkModels: f.checkSupervisedModels || env["TXGUARD_CHECK_SUPERVISED_MODELS"] == "true" || (file.check_supervised_models ?? false))
+            weight: try pick(f.supervisedWeight, "TXGUARD_SUPERVISED_WEIGHT", file.supervised_weight, { Double($0) }),
+            retrainEvery: try pick(f.retrainEvery, "TXGUARD_RETRAIN_EVERY", file.retrain_every, { $0 }),
+            falsePositiveWeight: try pick(f.falsePositiveWeight, "TXGUARD_FALSE_POSITIVE_WEIGHT", file.false_positive_weight, { Double($0) }),
+            feedback: try pick(f.feedback, "TXGUARD_FEEDBACK", file.feedback, Self.bool),
+            presumeLegitimateAfter: try pick(f.presumeLegitimateAfter, "TXGUARD_PRESUME_LEGITIMATE_AFTER", file.presume_legitimate_after, { $0 }),
+            checkModels: try f.checkSupervisedModels || envFlag("TXGUARD_CHECK_SUPERVISED_MODELS") || (file.check_supervised_models ?? false))
         supervised = try options.settings()
         if labelsTopic == nil {
             // These only shape how labels are used: without a labels topic they would be silently ignored.
@@ -369,13 +379,13 @@ struct RunSettings: Sendable {
             }
         }
         guard ["kafka", "directory"].contains(stateStore) else { throw ValidationError("state_store \(stateStore.debugDescription): use kafka or directory") }
-        batchSize = pick(f.batchSize, "TXGUARD_BATCH_SIZE", file.batch_size, { Int($0) }) ?? MonitorConfiguration.defaultBatchSize
-        shutdownDeadline = pick(f.shutdownDeadline, "TXGUARD_SHUTDOWN_DEADLINE", file.shutdown_deadline, { Double($0) }) ?? 30
-        stallAfter = pick(f.stallAfter, "TXGUARD_STALL_AFTER", file.stall_after, { Double($0) }) ?? 30
+        batchSize = try pick(f.batchSize, "TXGUARD_BATCH_SIZE", file.batch_size, { Int($0) }) ?? MonitorConfiguration.defaultBatchSize
+        shutdownDeadline = try pick(f.shutdownDeadline, "TXGUARD_SHUTDOWN_DEADLINE", file.shutdown_deadline, { Double($0) }) ?? 30
+        stallAfter = try pick(f.stallAfter, "TXGUARD_STALL_AFTER", file.stall_after, { Double($0) }) ?? 30
         guard stallAfter >= 1 && stallAfter <= 86_400 else { throw ValidationError("stall_after must be 1...86400 seconds, got \(stallAfter)") }
-        modelDir = pick(f.modelDir, "TXGUARD_MODEL_DIR", file.model_dir, { $0 })
-        mapping = pick(f.mapping, "TXGUARD_MAPPING", file.mapping, { $0 })
-        let level = pick(f.logLevel, "TXGUARD_LOG_LEVEL", file.log_level, { $0 }) ?? "info"
+        modelDir = try pick(f.modelDir, "TXGUARD_MODEL_DIR", file.model_dir, { $0 })
+        mapping = try pick(f.mapping, "TXGUARD_MAPPING", file.mapping, { $0 })
+        let level = try pick(f.logLevel, "TXGUARD_LOG_LEVEL", file.log_level, { $0 }) ?? "info"
         guard let l = Logger.Level(rawValue: level) else { throw ValidationError("log_level \(level.debugDescription): use trace, debug, info, notice, warning, error or critical") }
         logLevel = l
         guard batchSize >= 1 && batchSize <= 100_000 else { throw ValidationError("batch_size must be 1...100000, got \(batchSize)") }
@@ -387,6 +397,19 @@ struct RunSettings: Sendable {
         guard !inputTopics.contains(alertTopic) && !inputTopics.contains(deadLetterTopic) else {
             throw ValidationError("the alert and dead-letter topics must differ from the input topics (txguard would read its own output)")
         }
+    }
+}
+
+extension RunSettings {
+    /// `true` or `false` (as in the configuration file).
+    static func bool(_ s: String) -> Bool? { ["true": true, "false": false][s.trimmingCharacters(in: .whitespaces).lowercased()] }
+
+    /// What a setting of type `T` must look like, for messages.
+    static func expected<T>(_ type: T.Type) -> String {
+        if T.self == Int.self { return "a whole number" }
+        if T.self == Double.self || T.self == Float.self { return "a number" }
+        if T.self == Bool.self { return "true or false" }
+        return "a valid \(T.self)"
     }
 }
 

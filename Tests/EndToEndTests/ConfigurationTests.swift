@@ -60,6 +60,14 @@ import Testing
         #expect(s20 != 0 && o20.contains("false_positive_weight must be in (0, 1000]"), "\(o20)")
         let (s21, o21) = try await check(withLabels(#""feedback": "no","#), ws)
         #expect(s21 != 0 && o21.contains("key \"feedback\" has the wrong type"), "\(o21)")
+        // A TXGUARD_* variable that is set but does not parse is refused by name (it was once
+        // skipped in silence, the file's value or the default taken instead), its value not quoted.
+        try good.write(toFile: ws.path("c.json"), atomically: true, encoding: .utf8)
+        for (key, value, expected) in [("TXGUARD_BATCH_SIZE", "lots", "a whole number"), ("TXGUARD_EXACTLY_ONCE", "yes", "true or false"),
+                                       ("TXGUARD_STALL_AFTER", "soon", "a number"), ("TXGUARD_SUPERVISED_WEIGHT", "heavy", "a number")] {
+            let (status, out, err) = try await run(try txguardBinary(), ["run", "--config", ws.path("c.json")], environment: [key: value])
+            #expect(status == 78 && err.contains("\(key) is set but is not \(expected)") && !(out + err).contains(value), "\(key): \(status) \(err)")
+        }
         // The same settings as YAML.
         let yaml = """
         brokers: 127.0.0.1:9092
