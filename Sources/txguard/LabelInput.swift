@@ -238,20 +238,18 @@ struct SupervisedOptions: Sendable {
     /// One line for logs and `config check`: the settings in force.
     static func describe(_ s: SupervisedSettings) -> String {
         let w = String(format: "%g", s.weight), fp = String(format: "%g", s.falsePositiveWeight)
-        var line = "weight \(w), retrain every \(durationText(s.retrainEveryMicros)), false-positive weight \(fp), "
+        var line = "weight \(w), retrain every \(formatDuration(s.retrainEveryMicros)), false-positive weight \(fp), "
         line += "feedback \(s.feedbackMaxCount > 0 ? "on" : "off"), "
-        line += "presume legitimate after " + (s.presumeLegitimateAfterMicros.map(durationText) ?? "never")
+        line += "presume legitimate after " + (s.presumeLegitimateAfterMicros.map(formatDuration) ?? "never")
         if s.checksModels { line += ", models checked" }
         return line
     }
 
-    /// A duration in the largest unit that divides it (1d, 12h, 90m, 45s).
-    static func durationText(_ micros: Int64) -> String {
-        let seconds = micros / 1_000_000
-        for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60)] where seconds >= size && seconds % size == 0 {
-            return "\(seconds / size)\(unit)"
-        }
-        return "\(Double(micros) / 1e6)s"
+    /// The configuration keys of the options given (not left to their defaults), in a fixed order.
+    var givenKeys: [String] {
+        [("presume_legitimate_after", presumeLegitimateAfter != nil), ("check_supervised_models", checkModels),
+         ("supervised_weight", weight != nil), ("retrain_every", retrainEvery != nil),
+         ("false_positive_weight", falsePositiveWeight != nil), ("feedback", feedback != nil)].filter(\.1).map(\.0)
     }
 }
 

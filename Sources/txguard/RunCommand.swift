@@ -369,14 +369,9 @@ struct RunSettings: Sendable {
             presumeLegitimateAfter: try pick(f.presumeLegitimateAfter, "TXGUARD_PRESUME_LEGITIMATE_AFTER", file.presume_legitimate_after, { $0 }),
             checkModels: try f.checkSupervisedModels || envFlag("TXGUARD_CHECK_SUPERVISED_MODELS") || (file.check_supervised_models ?? false))
         supervised = try options.settings()
-        if labelsTopic == nil {
-            // These only shape how labels are used: without a labels topic they would be silently ignored.
-            let given: [(String, Bool)] = [("presume_legitimate_after", options.presumeLegitimateAfter != nil), ("check_supervised_models", options.checkModels),
-                                           ("supervised_weight", options.weight != nil), ("retrain_every", options.retrainEvery != nil),
-                                           ("false_positive_weight", options.falsePositiveWeight != nil), ("feedback", options.feedback != nil)]
-            if let key = given.first(where: \.1)?.0 {
-                throw ValidationError("\(key) needs labels_topic (it tells the supervised layer how to use labels)")
-            }
+        // These only shape how labels are used: without a labels topic they would be silently ignored.
+        if labelsTopic == nil, let key = options.givenKeys.first {
+            throw ValidationError("\(key) needs labels_topic (it tells the supervised layer how to use labels)")
         }
         guard ["kafka", "directory"].contains(stateStore) else { throw ValidationError("state_store \(stateStore.debugDescription): use kafka or directory") }
         batchSize = try pick(f.batchSize, "TXGUARD_BATCH_SIZE", file.batch_size, { Int($0) }) ?? MonitorConfiguration.defaultBatchSize
