@@ -20,15 +20,33 @@ public enum EntityRisk {
 
     /// Appends the entity features of `tx` at its event time to `out`.
     public static func features(of tx: Transaction, book: LabelBook, into out: inout [Float]) {
-        let t = tx.timestampMicros
-        book.withCounts { counts in
-            for kind in kinds {
-                guard let value = value(of: tx, kind) else { out += [0, 0, 0]; continue }
-                let (short, long) = counts(kind, value, t, shortWindow, longWindow)
-                out.append(Float(short.frauds))
-                out.append(Float(long.frauds))
-                // One pseudo-label of legitimate traffic keeps a single fraud from reading as 100%.
-                out.append(Float(long.frauds) / Float(long.labelled + 1))
+        withUnsafeTemporaryAllocation(of: (kind: Label.EntityKind, value: String).self, capacity: kinds.count) { keys in
+            withUnsafeTemporaryAllocation(of: (short: LabelBook.Counts, long: LabelBook.Counts).self, capacity: kinds.count) { counts in
+                var n = 0
+                for kind in kinds {
+                    guard let value = value(of: tx, kind) else { continue }
+                    (keys.baseAddress! + n).initialize(to: (kind, value))
+                    n += 1
+                }
+                defer { keys.baseAddress!.deinitialize(count: n) }
+                counts.initialize(repeating: (LabelBook.Counts(frauds: 0, labelled: 0), LabelBook.Counts(frauds: 0, labelled: 0)))
+                book.counts(UnsafeBufferPointer(rebasing: keys[..<n]), at: tx.timestampMicros, short: shortWindow, long: longWindow,
+                            into: counts)
+                var j = 0
+                for kind in kinds {
+                    guard j < n, keys[j].kind == kind else {
+                        out.append(0)
+                        out.append(0)
+                        out.append(0)
+                        continue
+                    }
+                    let (short, long) = counts[j]
+                    j += 1
+                    out.append(Float(short.frauds))
+                    out.append(Float(long.frauds))
+                    // One pseudo-label of legitimate traffic keeps a single fraud from reading as 100%.
+                    out.append(Float(long.frauds) / Float(long.labelled + 1))
+                }
             }
         }
     }

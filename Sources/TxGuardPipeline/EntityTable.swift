@@ -53,6 +53,35 @@ extension LabelBook {
             return found ? Int(slots[i].index) : nil
         }
 
+        /// `index(_:_:)` of several entities at once (-1 in `out` where one has no list). Each step
+        /// of the lookups, the slot and then the list with its key, is taken for every entity before
+        /// the next, so the entities' cache misses overlap instead of queuing one behind another.
+        func indices(_ keys: UnsafeBufferPointer<(kind: Label.EntityKind, value: String)>, into out: UnsafeMutableBufferPointer<Int>) {
+            let n = keys.count
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n) { fingerprints in
+                for j in 0..<n { fingerprints[j] = Self.fingerprint(keys[j].kind, keys[j].value) }
+                let mask = slots.count - 1
+                slots.withUnsafeBufferPointer { s in
+                    // The first slot of each probe that is empty or has the entity's fingerprint.
+                    for j in 0..<n {
+                        let f = fingerprints[j]
+                        var i = Self.home(f, mask: mask)
+                        while s[i].fingerprint != 0 && s[i].fingerprint != f { i = (i + 1) & mask }
+                        out[j] = s[i].fingerprint == 0 ? -1 : Int(s[i].index)
+                    }
+                }
+                lists.withUnsafeBufferPointer { l in
+                    // The key itself; another key with the same fingerprint takes the whole probe.
+                    for j in 0..<n where out[j] >= 0 {
+                        let list = out[j]
+                        if l[list].kind != keys[j].kind || l[list].value != keys[j].value {
+                            out[j] = index(keys[j].kind, keys[j].value) ?? -1
+                        }
+                    }
+                }
+            }
+        }
+
         /// The position of the entity's list, created empty if it has none.
         mutating func indexOrAdd(_ kind: Label.EntityKind, _ value: String) -> Int {
             let f = Self.fingerprint(kind, value)

@@ -376,23 +376,40 @@ public final class LabelBook: @unchecked Sendable {
 
     /// Counts for entity `kind = value` at event time `time` over `window` (µs).
     public func counts(_ kind: Label.EntityKind, _ value: String, at time: Int64, window: Int64) -> Counts {
-        withCounts { $0(kind, value, time, window, window).short }
+        counts(kind, value, at: time, short: window, long: window).short
     }
 
     /// Counts over a short and a long window with one lookup.
     public func counts(_ kind: Label.EntityKind, _ value: String, at time: Int64, short: Int64, long: Int64) -> (short: Counts, long: Counts) {
-        withCounts { $0(kind, value, time, short, long) }
+        let key = (kind: kind, value: value)
+        var result = (short: Counts(frauds: 0, labelled: 0), long: Counts(frauds: 0, labelled: 0))
+        withUnsafePointer(to: key) { k in
+            withUnsafeMutablePointer(to: &result) { r in
+                counts(UnsafeBufferPointer(start: k, count: 1), at: time, short: short, long: long, into: UnsafeMutableBufferPointer(start: r, count: 1))
+            }
+        }
+        return result
     }
 
-    /// Runs `body` with one lock held for several entities' counts (a transaction's entity features):
-    /// `body` gets a function of (kind, value, time, short window, long window).
-    public func withCounts<R>(_ body: ((Label.EntityKind, String, Int64, Int64, Int64) -> (short: Counts, long: Counts)) -> R) -> R {
+    /// `counts(_:_:at:short:long:)` of several entities of one event under one lock, their table
+    /// lookups interleaved (`EntityTable.indices`): what `EntityRisk` asks for every event.
+    public func counts(_ keys: UnsafeBufferPointer<(kind: Label.EntityKind, value: String)>, at time: Int64, short: Int64, long: Int64,
+                       into out: UnsafeMutableBufferPointer<(short: Counts, long: Counts)>) {
+        precondition(out.count >= keys.count, "one result per key")
         lock.withLock {
-            body { kind, value, time, short, long in
-                if time > newestQuery { newestQuery = time }
-                guard let i = byEntity.index(kind, value) else { return (Counts(frauds: 0, labelled: 0), Counts(frauds: 0, labelled: 0)) }
-                let (a, b) = byEntity.lists[i].count(at: time, windows: (short, long))
-                return (Counts(frauds: a.frauds, labelled: a.labelled), Counts(frauds: b.frauds, labelled: b.labelled))
+            if time > newestQuery { newestQuery = time }
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: keys.count) { found in
+                byEntity.indices(keys, into: found)
+                byEntity.lists.withUnsafeMutableBufferPointer { lists in
+                    for j in 0..<keys.count {
+                        guard found[j] >= 0 else {
+                            out[j] = (Counts(frauds: 0, labelled: 0), Counts(frauds: 0, labelled: 0))
+                            continue
+                        }
+                        let (a, b) = lists[found[j]].count(at: time, windows: (short, long))
+                        out[j] = (Counts(frauds: a.frauds, labelled: a.labelled), Counts(frauds: b.frauds, labelled: b.labelled))
+                    }
+                }
             }
         }
     }

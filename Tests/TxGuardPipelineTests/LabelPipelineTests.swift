@@ -131,6 +131,17 @@ import TxGuardSimulator
                 let want = LabelBook.Counts(frauds: expected.filter(\.isFraud).count, labelled: expected.count)
                 #expect(book.counts(kind, key, at: t, window: w) == want, "\(kind) \(key) at \(t), window \(w)")
             }
+            // Several entities in one query (what `EntityRisk` asks, the lookups interleaved),
+            // one of them never labelled.
+            let keys: [(kind: Label.EntityKind, value: String)] = kinds.map { ($0, "k\(rng.nextIndex(below: 3000))") } + [(.card, "never")]
+            var got = [(short: LabelBook.Counts, long: LabelBook.Counts)](repeating: (.init(frauds: -1, labelled: -1), .init(frauds: -1, labelled: -1)), count: keys.count)
+            keys.withUnsafeBufferPointer { k in got.withUnsafeMutableBufferPointer { book.counts(k, at: t, short: d / 2, long: 7 * d, into: $0) } }
+            for (j, key) in keys.enumerated() {
+                for (w, counts) in [(d / 2, got[j].short), (7 * d, got[j].long)] {
+                    let expected = (byEntity[key.kind.rawValue + "/" + key.value] ?? []).filter { $0.eventTimeMicros > t - w && $0.eventTimeMicros <= t && $0.visibleAtMicros <= t }
+                    #expect(counts == LabelBook.Counts(frauds: expected.filter(\.isFraud).count, labelled: expected.count), "\(key) at \(t), window \(w), with others")
+                }
+            }
         }
         #expect(book.counts(.merchant, "old", at: t0 + 2 * d, window: 7 * d).labelled == 0, "pruned with the table rebuilt")
     }
