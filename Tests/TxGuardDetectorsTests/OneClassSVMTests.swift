@@ -75,6 +75,35 @@ import Testing
         #expect(maxDiff < 1e-3, "max |f − sklearn| = \(maxDiff)")
     }
 
+    /// The blocked kernel sum (four blocks of eight support vectors at a time, then one at a time)
+    /// against the formula in plain Double, for support-vector counts that fill 1 to 11 blocks.
+    @Test func blockedKernelSumMatchesTheFormula() throws {
+        var rng = SeededGenerator(seed: 11)
+        let d = 7
+        for count in [1, 8, 9, 31, 32, 33, 40, 57, 88] {
+            let weights = (0..<d).map { _ in Float(0.2 + rng.nextUnit()) }
+            let svs = (0..<(count * d)).map { _ in Float(rng.nextUnit() * 4 - 2) }
+            let alphas = (0..<count).map { _ in Float(rng.nextUnit()) / Float(count) }
+            let gamma = 0.3, rho = 0.01
+            let svm = try OneClassSVM(featureCount: d, featureMeans: [Float](repeating: 0, count: d), featureWeights: weights,
+                                      gamma: gamma, supportVectors: svs, coefficients: alphas, rho: rho)
+            for _ in 0..<20 {
+                let x = (0..<d).map { _ in Float(rng.nextUnit() * 4 - 2) }
+                var want = -rho
+                for k in 0..<count {
+                    var s = 0.0
+                    for f in 0..<d {
+                        let t = Double(x[f]) - Double(svs[k * d + f])
+                        s += Double(weights[f]) * t * t
+                    }
+                    want += Double(alphas[k]) * Foundation.exp(-gamma * s)
+                }
+                let got = x.withUnsafeBufferPointer { svm.decisionFunction($0) }
+                #expect(abs(got - want) < 1e-5, "\(count) support vectors: \(got) against \(want)")
+            }
+        }
+    }
+
     @Test func shuttleAUCMatchesScikitLearn() throws {
         let ref = Reference.shared.ocsvm_shuttle
         let svm = Self.fitted
