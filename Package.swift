@@ -74,10 +74,12 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // A cache-prefetch hint for Swift (header only): the featurizer requests an account's state at once.
+        .target(name: "CPrefetch"),
         // Text (MiniLM, hashed n-grams) and tabular feature embeddings; knows nothing of Kafka or JSON.
         .target(
             name: "TxGuardEmbeddings",
-            dependencies: ["COpenBLAS", "CCrypto"],
+            dependencies: ["COpenBLAS", "CCrypto", "CPrefetch"],
             swiftSettings: optimized
         ),
         // Input/output contracts: transaction decoder, field mapping, dead letters, alert encoding.

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Per-account behaviour state for the tabular featurizer, with a bounded footprint: at most
 /// `capacity` accounts, least recently active evicted first, and (optionally) accounts idle longer
 /// than `idleTTLMillis` of event time evicted as newer events arrive.
@@ -144,6 +146,26 @@ public struct AccountStore: Sendable, RecencyOrder {
         while tail >= 0, records[Int(tail)].lastTimestamp < now - ttl {
             evict(tail)
         }
+    }
+
+    /// Starts loading slot `s`'s state in every array at once (cache hints, no effect on results):
+    /// the featurizer then reads them one after another without waiting on each miss in turn.
+    func prefetch(_ s: Int) {
+        @inline(__always) func hint<T>(_ array: [T], _ i: Int) {
+            array.withUnsafeBufferPointer { if i < $0.count { txg_prefetch($0.baseAddress! + i) } }
+        }
+        let r = layout.recentCapacity, k = layout.knownCapacity, c = layout.categoryCapacity
+        hint(records, s)
+        hint(ringOffsets, s * r)
+        hint(ringAmounts, s * r)
+        hint(ringCategories, s * r)
+        hint(known, s * 3 * k)
+        hint(known, (s * 3 + 2) * k)
+        hint(centroids, s * layout.centroidDimension)
+        hint(categoryKeys, s * c)
+        hint(categoryCounts, s * c)
+        hint(statistics, s * statisticsWidth)
+        hint(statisticsCounts, s)
     }
 
     mutating func growSlots() {

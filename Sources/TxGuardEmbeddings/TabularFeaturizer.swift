@@ -147,6 +147,8 @@ public struct TabularFeaturizer: Sendable {
         // Per-account behaviour (state before this event), then the update.
         let t = input.timestampMillis
         let (s, isNew) = store.acquire(AccountStore.key(input.accountID), now: t)
+        // Every array of the account's state requested at once (read further down, one by one).
+        store.prefetch(s)
         let record = store.records[s]
         let count = record.count
         put(isNew || count == 0 ? 1 : 0)
