@@ -150,6 +150,7 @@ public struct AccountStore: Sendable, RecencyOrder {
 
     /// Starts loading slot `s`'s state in every array at once (cache hints, no effect on results):
     /// the featurizer then reads them one after another without waiting on each miss in turn.
+    @inline(__always)
     func prefetch(_ s: Int) {
         @inline(__always) func hint<T>(_ array: [T], _ i: Int) {
             array.withUnsafeBufferPointer { if i < $0.count { txg_prefetch($0.baseAddress! + i) } }
