@@ -545,6 +545,16 @@ def write_doc(path, payload, variants):
   legitimate changes of habit, a festival sale or a move abroad, are learned more slowly),
   `issuer` 0.142 / 0.139 / 0.131. The same clipping raises the `acct_z` baseline itself on
   `handbook-s1` from 0.327 to 0.347 (c = 2.5) and 0.389 (c = 1.5): it learns every event.
+  Account-relative detector surprises (tried offline 2026-12-06, not kept): the forest's and the
+  SVM's surprise minus the account's own running mean of it (shrunk toward the stream's mean with
+  c pseudo-events), on the hypothesis that `handbook`'s false alarms come from accounts that always
+  look unusual to those detectors. Seed 1, default scores re-combined, PR-AUC default / c = 5 / c = 20:
+  `handbook` 0.106 / 0.100 / 0.103, `synccfd` 0.272 / 0.271 / 0.274, `foreign` 0.441 / 0.436 / 0.442,
+  `holdout` 0.620 / 0.579 / 0.605, `issuer` 0.142 / 0.144 / 0.147. The hypothesis is wrong: of the
+  792 legitimate events among `handbook-s1`'s top 1,000, most sit on accounts with long, ordinary
+  histories; 113 are amounts under 5 EUR (3% of the scored events, 12 of its 929 frauds) that the
+  forest and the SVM isolate at 10–12 nats, a two-sided view of the amount that card testing on
+  `issuer` needs and `handbook` punishes.
   The leave-one-generator-out table below reports, for each generator, which unsupervised variant
   the other generators would pick and what it gets on the one left out. Pass variants with
   `--txguard-args`; `--doc-only` rewrites this page from `out/eval/results.json`.
