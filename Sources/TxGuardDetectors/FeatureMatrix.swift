@@ -69,4 +69,14 @@ public struct FeatureMatrix: Sendable, Codable, Equatable {
             try body(UnsafeBufferPointer(rebasing: all[(r * columnCount)..<((r + 1) * columnCount)]))
         }
     }
+
+    /// A copy with every value of column j raised to at least `floors[j]`.
+    public func floored(by floors: [Float]) -> FeatureMatrix {
+        precondition(floors.count == columnCount, "one floor per column")
+        var copy = self
+        for r in 0..<rowCount {
+            for j in 0..<columnCount { copy.values[r * columnCount + j] = max(values[r * columnCount + j], floors[j]) }
+        }
+        return copy
+    }
 }

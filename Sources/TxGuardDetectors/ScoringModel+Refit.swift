@@ -12,6 +12,8 @@ extension ScoringModel {
         }
         guard training.rowCount >= 50 else { throw DetectorError.notEnoughRows(needed: 50, actual: training.rowCount) }
         try training.validateFinite()
+        // The detectors are refitted on rows as they see them (the model's floors kept).
+        let training = detectorFloors.map { training.floored(by: $0) } ?? training
         var rng = SeededGenerator(seed: seed)
         var ic = ifConfig
         ic.seed = rng.next()
@@ -33,6 +35,7 @@ extension ScoringModel {
                                           oneClassSVM: try TailCalibrator(scores: svmScores, tailLevel: tailLevel),
                                           zScore: calibrators.zScore)
         return ScoringModel(featureNames: featureNames, zScoreInputIndices: zScoreInputIndices, seed: seed,
-                            isolationForest: forest, oneClassSVM: svm, zScore: zScore, calibrators: calibrators, combiner: combiner)
+                            isolationForest: forest, oneClassSVM: svm, zScore: zScore, calibrators: calibrators, combiner: combiner,
+                            detectorFloors: detectorFloors)
     }
 }

@@ -29,6 +29,10 @@ public struct ScoringModel: Sendable, Codable, Equatable {
         public var calibrationTailLevel = 0.98
         /// Most training rows scored to fit the calibrators.
         public var calibrationRows = 20_000
+        /// Floors of features as the Isolation Forest and the one-class SVM see them, each a quantile
+        /// of that feature's training values (name → quantile in 0...1): below it every value reads as
+        /// the quantile. The Z-score detector reads the features unchanged.
+        public var detectorFloorQuantiles: [String: Double] = [:]
 
         /// Defaults throughout; Fisher combination with equal weights.
         public init() {
@@ -53,6 +57,10 @@ public struct ScoringModel: Sendable, Codable, Equatable {
     public private(set) var calibrators: DetectorCalibrators
     /// Combination rule (may be changed after fitting).
     public var combiner: EnsembleCombiner
+    /// Per feature, the least value the Isolation Forest and the one-class SVM see (the lowest finite
+    /// Float where none: JSON has no −∞);
+    /// nil when no feature has a floor (`Configuration.detectorFloorQuantiles`).
+    public let detectorFloors: [Float]?
 
     /// Fits every detector and calibrator on training rows. `zScoreInputs` names the features the
     /// Z-score detector watches (e.g. amount, velocity).
@@ -69,6 +77,9 @@ public struct ScoringModel: Sendable, Codable, Equatable {
             zIndices.append(i)
         }
         guard !zIndices.isEmpty else { throw DetectorError.invalidParameter(name: "zScoreInputs", value: 0) }
+        let floors = try detectorFloors(training: training, featureNames: featureNames, quantiles: configuration.detectorFloorQuantiles)
+        let raw = training
+        let training = floors.map { raw.floored(by: $0) } ?? raw
         var rng = SeededGenerator(seed: seed)
         var ifConfig = configuration.isolationForest
         ifConfig.seed = rng.next()
@@ -78,7 +89,7 @@ public struct ScoringModel: Sendable, Codable, Equatable {
         let svm = try OneClassSVM.fit(training, configuration: svmConfig)
         var zValues = [Float]()
         zValues.reserveCapacity(training.rowCount * zIndices.count)
-        for r in 0..<training.rowCount { for i in zIndices { zValues.append(training[r, i]) } }
+        for r in 0..<raw.rowCount { for i in zIndices { zValues.append(raw[r, i]) } }
         let zTraining = try FeatureMatrix(rowCount: training.rowCount, columnCount: zIndices.count, values: zValues)
         let zDetector = try ZScoreDetector(
             configuration: .init(inputNames: zIndices.map { featureNames[$0] }, minimumHistory: configuration.minimumHistory,
@@ -108,11 +119,24 @@ public struct ScoringModel: Sendable, Codable, Equatable {
             zScore: try TailCalibrator(scores: zScores, tailLevel: level))
         return ScoringModel(featureNames: featureNames, zScoreInputIndices: zIndices, seed: seed,
                             isolationForest: forest, oneClassSVM: svm, zScore: zDetector,
-                            calibrators: calibrators, combiner: configuration.combiner)
+                            calibrators: calibrators, combiner: configuration.combiner, detectorFloors: floors)
+    }
+
+    /// The floors `quantiles` asks for, from the training values (nil when it asks for none).
+    static func detectorFloors(training: FeatureMatrix, featureNames: [String], quantiles: [String: Double]) throws -> [Float]? {
+        guard !quantiles.isEmpty else { return nil }
+        var floors = [Float](repeating: -.greatestFiniteMagnitude, count: featureNames.count)
+        for (name, q) in quantiles.sorted(by: { $0.key < $1.key }) {
+            guard let i = featureNames.firstIndex(of: name) else { throw DetectorError.unknownFeature(name) }
+            guard q >= 0, q <= 1 else { throw DetectorError.invalidParameter(name: "detectorFloorQuantiles[\(name)]", value: q) }
+            let column = (0..<training.rowCount).map { training[$0, i] }.sorted()
+            floors[i] = column[min(column.count - 1, Int((q * Double(column.count)).rounded(.down)))]
+        }
+        return floors
     }
 
     private enum CodingKeys: String, CodingKey {
-        case featureNames, zScoreInputIndices, seed, isolationForest, oneClassSVM, zScore, calibrators, combiner
+        case featureNames, zScoreInputIndices, seed, isolationForest, oneClassSVM, zScore, calibrators, combiner, detectorFloors
     }
 
     /// Decodes a saved model and checks that its parts agree on the features: each detector was
@@ -138,15 +162,20 @@ public struct ScoringModel: Sendable, Codable, Equatable {
         if let bad = indices.first(where: { $0 < 0 || $0 >= names.count }) {
             throw corrupt("Z-score input index \(bad) is outside the \(names.count) features")
         }
+        let floors = try c.decodeIfPresent([Float].self, forKey: .detectorFloors)
+        if let floors, floors.count != names.count || floors.contains(where: { !$0.isFinite }) {
+            throw corrupt("\(floors.count) detector floors for \(names.count) features, or a floor that is not finite")
+        }
         self.init(featureNames: names, zScoreInputIndices: indices, seed: try c.decode(UInt64.self, forKey: .seed),
                   isolationForest: forest, oneClassSVM: svm, zScore: z,
                   calibrators: try c.decode(DetectorCalibrators.self, forKey: .calibrators),
-                  combiner: try c.decode(EnsembleCombiner.self, forKey: .combiner))
+                  combiner: try c.decode(EnsembleCombiner.self, forKey: .combiner), detectorFloors: floors)
     }
 
     init(featureNames: [String], zScoreInputIndices: [Int], seed: UInt64, isolationForest: IsolationForest,
                  oneClassSVM: OneClassSVM, zScore: ZScoreDetector, calibrators: DetectorCalibrators,
-                 combiner: EnsembleCombiner) {
+                 combiner: EnsembleCombiner, detectorFloors: [Float]?) {
+        self.detectorFloors = detectorFloors
         self.featureNames = featureNames
         self.zScoreInputIndices = zScoreInputIndices
         self.seed = seed
@@ -171,8 +200,7 @@ public struct ScoringModel: Sendable, Codable, Equatable {
     /// Scores one event under account statistics held anywhere (a slot of a flat table).
     public func score(_ x: UnsafeBufferPointer<Float>, moments: AccountMomentsView) -> EnsembleScore {
         precondition(x.count >= featureCount, "feature vector too short")
-        let forestScore = isolationForest.score(x)
-        let svmScore = oneClassSVM.score(x)
+        let (forestScore, svmScore) = withDetectorView(x) { (isolationForest.score($0), oneClassSVM.score($0)) }
         let z = zScore.score(x, at: zScoreInputIndices, state: moments)
         let raw = DetectorTriple(isolationForest: forestScore, oneClassSVM: svmScore, zScore: z.score)
         let logs = DetectorTriple(
@@ -182,6 +210,25 @@ public struct ScoringModel: Sendable, Codable, Equatable {
         let (combined, contributions) = combiner.combine(logTails: logs)
         return EnsembleScore(raw: raw, logTailProbabilities: logs, combined: combined,
                              contributions: contributions, zScore: z)
+    }
+
+    /// Calls `body` with `x` as the Isolation Forest and the one-class SVM see it: `x` itself, or a
+    /// floored copy on the stack when the model has `detectorFloors`.
+    @inline(__always)
+    func withDetectorView<R>(_ x: UnsafeBufferPointer<Float>, _ body: (UnsafeBufferPointer<Float>) -> R) -> R {
+        guard let floors = detectorFloors else { return body(x) }
+        let n = featureCount
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { buf in
+            floors.withUnsafeBufferPointer { f in
+                for i in 0..<n { buf[i] = max(x[i], f[i]) }
+            }
+            return body(UnsafeBufferPointer(buf))
+        }
+    }
+
+    /// Array form of `withDetectorView`.
+    func withDetectorView<R>(_ x: [Float], _ body: (UnsafeBufferPointer<Float>) -> R) -> R {
+        x.withUnsafeBufferPointer { withDetectorView($0, body) }
     }
 
     /// Array convenience for `score(_:accountStats:)`.
@@ -241,7 +288,7 @@ public struct ScoringModel: Sendable, Codable, Equatable {
                                   contribution: Float(Double(v / total) * weight), detector: source))
             }
         }
-        x.withUnsafeBufferPointer { xb in
+        withDetectorView(x) { xb in
             add(isolationForest.attribution(xb), names: featureNames, inputs: x, source: .isolationForest,
                 weight: score.contributions.isolationForest)
             add(oneClassSVM.attribution(xb), names: featureNames, inputs: x, source: .oneClassSVM,

@@ -96,6 +96,8 @@ struct TrainingFlags: ParsableArguments {
     var merchantBurst = true
     @Flag(inversion: .prefixedNo, help: "Velocity features as the surprisal of each window's count given the account's own rate (acct_burst_<w>s) rather than raw counts (acct_count_<w>s).")
     var accountBurst = true
+    @Option(name: .long, help: ArgumentHelp("The amount as the isolation forest and the one-class SVM see it is floored at this quantile of the training amounts (0...1; 0: not floored): smaller amounts all look alike to them. The Z-score reads amounts unchanged.", valueName: "q"))
+    var amountFloorQuantile: Double = TrainingOptions().amountFloorQuantile
     @Option(name: .long, help: "Random seed (recorded in the model).")
     var seed: UInt64 = 42
     @Option(name: .long, help: "Field mapping (JSON: txguard field -> {path, default}) for your own transaction shape.")
@@ -105,6 +107,7 @@ struct TrainingFlags: ParsableArguments {
         guard alertRate > 0, alertRate < 0.5 else { throw ValidationError("--alert-rate must be in (0, 0.5), got \(alertRate)") }
         guard (1...16).contains(textComponents) else { throw ValidationError("--text-components must be in 1...16, got \(textComponents)") }
         guard zscoreShrinkage >= 0, zscoreShrinkage.isFinite else { throw ValidationError("--zscore-shrinkage must be >= 0, got \(zscoreShrinkage)") }
+        if case let q = amountFloorQuantile, !(q >= 0 && q <= 1) { throw ValidationError("--amount-floor-quantile must be in 0...1, got \(q)") }
         _ = try weights()
         _ = try inputWeights()
     }
@@ -139,6 +142,7 @@ struct TrainingFlags: ParsableArguments {
         if let zscoreInputs { o.zScoreInputs = zscoreInputs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         o.merchantBurst = merchantBurst
         o.accountBurst = accountBurst
+        o.amountFloorQuantile = amountFloorQuantile
         o.onlineRefit = OnlineRefitSettings(every: refitEvery)
         o.modelDirectory = modelDir
         o.progress = { log($0) }

@@ -135,6 +135,61 @@ import Testing
         #expect(ragged.contains("arrays of different lengths"), "\(ragged)")
     }
 
+    /// A floor hides values below a training quantile from the Isolation Forest and the SVM (fitted,
+    /// scored and refitted on floored rows) while the Z-score reads them as they are.
+    @Test func detectorFloorsHideSmallValuesFromTheForestAndTheSVMOnly() throws {
+        var rng = SeededGenerator(seed: 61)
+        let rows = (0..<3_000).map { _ in Self.row(&rng) }
+        var config = ScoringModel.Configuration()
+        config.oneClassSVM.sampleSize = 600
+        config.detectorFloorQuantiles = ["amount": 0.25]
+        let floored = try ScoringModel.fit(training: FeatureMatrix(rows: rows), featureNames: Self.names,
+                                           zScoreInputs: ["amount", "velocity"], seed: 7, configuration: config)
+        // The floor: the 750th smallest of 3,000 training amounts (index ⌊0.25·3000⌋).
+        let floor = rows.map { $0[0] }.sorted()[750]
+        let floors = try #require(floored.detectorFloors)
+        #expect(floors[0] == floor)
+        #expect(floors.dropFirst().allSatisfy { $0 == -.greatestFiniteMagnitude })
+        // The forest and the SVM are those of rows floored by hand; the Z-score is the unfloored model's.
+        var plain = config
+        plain.detectorFloorQuantiles = [:]
+        let byHand = try ScoringModel.fit(training: FeatureMatrix(rows: rows.map { r in [max(r[0], floor)] + r.dropFirst() }),
+                                          featureNames: Self.names, zScoreInputs: ["amount", "velocity"], seed: 7, configuration: plain)
+        #expect(floored.isolationForest == byHand.isolationForest)
+        #expect(floored.oneClassSVM == byHand.oneClassSVM)
+        #expect(floored.calibrators.isolationForest == byHand.calibrators.isolationForest)
+        #expect(floored.zScore == Self.model.zScore)
+        #expect(byHand.detectorFloors == nil)
+        // Scoring: any amount below the floor reads as the floor to the forest and the SVM, not to the Z-score.
+        var x: [Float] = [floor - 30, 0.5, 0, 1, 0, 0, 0, 0]
+        let low = try floored.score(x, accountStats: floored.newAccountStats())
+        x[0] = floor
+        let atFloor = try floored.score(x, accountStats: floored.newAccountStats())
+        #expect(low.raw.isolationForest == atFloor.raw.isolationForest)
+        #expect(low.raw.oneClassSVM == atFloor.raw.oneClassSVM)
+        #expect(try low.raw.oneClassSVM == byHand.oneClassSVM.score(x))
+        #expect(low.raw.zScore != atFloor.raw.zScore)
+        // Saved and loaded, and kept by an online refit (which floors its rows too).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        #expect(try JSONDecoder().decode(ScoringModel.self, from: encoder.encode(floored)) == floored)
+        #expect(!String(decoding: try encoder.encode(Self.model), as: UTF8.self).contains("detectorFloors"))
+        let recent = try FeatureMatrix(rows: Array(rows.suffix(500)))
+        let refit = try floored.refittingForestAndSVM(training: recent, seed: 9)
+        let refitByHand = try byHand.refittingForestAndSVM(training: FeatureMatrix(rows: recent.values.chunked(8).map { r in [max(r[0], floor)] + r.dropFirst() }), seed: 9)
+        #expect(refit.detectorFloors == floors)
+        #expect(refit.isolationForest == refitByHand.isolationForest)
+        // A floor list of another width is refused.
+        var o = try JSONSerialization.jsonObject(with: encoder.encode(floored)) as! [String: Any]
+        o["detectorFloors"] = [Float(0)]
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(ScoringModel.self, from: JSONSerialization.data(withJSONObject: o)) }
+        #expect(throws: DetectorError.unknownFeature("nope")) {
+            var c = config
+            c.detectorFloorQuantiles = ["nope": 0.5]
+            _ = try ScoringModel.fit(training: FeatureMatrix(rows: rows), featureNames: Self.names, zScoreInputs: ["amount"], seed: 7, configuration: c)
+        }
+    }
+
     @Test func recalibrationReplacesOneCalibrator() throws {
         var model = Self.model
         let x: [Float] = [90, 0, 0, 0, 0, 0, 0, 0]
@@ -175,4 +230,9 @@ import Testing
         }
         #expect(throws: DetectorError.raggedRow(row: 1, expected: 2, actual: 1)) { try FeatureMatrix(rows: [[1, 2], [3]]) }
     }
+}
+
+private extension Array where Element == Float {
+    /// Consecutive slices of `n` values, as arrays.
+    func chunked(_ n: Int) -> [[Float]] { stride(from: 0, to: count, by: n).map { Array(self[$0..<Swift.min($0 + n, count)]) } }
 }

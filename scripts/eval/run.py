@@ -60,9 +60,11 @@ def stream_specs():
 
 # What `make eval` runs: the old defaults, today's, the candidate not chosen, and labels at three delays.
 DEFAULT_VARIANTS = [
-    "today=--zscore-shrinkage 0 --no-zscore-one-sided --zscore-combination rootMeanSquare",
+    "today=--zscore-shrinkage 0 --no-zscore-one-sided --zscore-combination rootMeanSquare --amount-floor-quantile 0",
     "txguard=",
-    "amount-2=--zscore-input-weights amount_log1p=2",
+    "no-floor=--amount-floor-quantile 0 --zscore-input-weights amount_log1p=3",
+    "amount-3=--zscore-input-weights amount_log1p=3",
+    "floor-0.9=--amount-floor-quantile 0.9",
     "unweighted=--zscore-input-weights amount_log1p=1",
     "amount-z=--zscore-inputs amount_log1p --zscore-baseline cumulative",
     "labels-1d=--label-delay 1d",
