@@ -135,9 +135,9 @@ public enum ModelTrainer {
         fitConfig.zScoreCombination = options.zScoreCombination
         fitConfig.zScoreBaseline = options.zScoreBaseline
         fitConfig.zScoreInputWeights = options.zScoreInputWeights
-        if case let q = options.amountFloorQuantile, q > 0 {
+        if options.amountFloorQuantile > 0 {
             for name in ["amount_log1p", "amount_robust"] where featurizer.featureNames.contains(name) {
-                fitConfig.detectorFloorQuantiles[name] = q
+                fitConfig.detectorFloorQuantiles[name] = options.amountFloorQuantile
             }
         }
         var scoring = try ScoringModel.fit(training: matrix, featureNames: featurizer.featureNames, zScoreInputs: zInputs, seed: options.seed,

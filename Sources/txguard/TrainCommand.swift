@@ -107,7 +107,7 @@ struct TrainingFlags: ParsableArguments {
         guard alertRate > 0, alertRate < 0.5 else { throw ValidationError("--alert-rate must be in (0, 0.5), got \(alertRate)") }
         guard (1...16).contains(textComponents) else { throw ValidationError("--text-components must be in 1...16, got \(textComponents)") }
         guard zscoreShrinkage >= 0, zscoreShrinkage.isFinite else { throw ValidationError("--zscore-shrinkage must be >= 0, got \(zscoreShrinkage)") }
-        if case let q = amountFloorQuantile, !(q >= 0 && q <= 1) { throw ValidationError("--amount-floor-quantile must be in 0...1, got \(q)") }
+        guard (0...1).contains(amountFloorQuantile) else { throw ValidationError("--amount-floor-quantile must be in 0...1, got \(amountFloorQuantile)") }
         _ = try weights()
         _ = try inputWeights()
     }
