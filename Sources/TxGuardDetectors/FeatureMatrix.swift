@@ -70,12 +70,16 @@ public struct FeatureMatrix: Sendable, Codable, Equatable {
         }
     }
 
-    /// A copy with every value of column j raised to at least `floors[j]`.
-    public func floored(by floors: [Float]) -> FeatureMatrix {
-        precondition(floors.count == columnCount, "one floor per column")
+    /// A copy with every value of column j raised to at least `floors[j]` and lowered to at most
+    /// `ceilings[j]` (`self` when both are nil).
+    public func clamped(floors: [Float]?, ceilings: [Float]?) -> FeatureMatrix {
+        if floors == nil, ceilings == nil { return self }
+        let lo = floors ?? [Float](repeating: -.greatestFiniteMagnitude, count: columnCount)
+        let hi = ceilings ?? [Float](repeating: .greatestFiniteMagnitude, count: columnCount)
+        precondition(lo.count == columnCount && hi.count == columnCount, "one floor and one ceiling per column")
         var copy = self
         for r in 0..<rowCount {
-            for j in 0..<columnCount { copy.values[r * columnCount + j] = max(values[r * columnCount + j], floors[j]) }
+            for j in 0..<columnCount { copy.values[r * columnCount + j] = min(max(values[r * columnCount + j], lo[j]), hi[j]) }
         }
         return copy
     }

@@ -12,8 +12,8 @@ extension ScoringModel {
         }
         guard training.rowCount >= 50 else { throw DetectorError.notEnoughRows(needed: 50, actual: training.rowCount) }
         try training.validateFinite()
-        // The detectors are refitted on rows as they see them (the model's floors kept).
-        let training = detectorFloors.map { training.floored(by: $0) } ?? training
+        // The detectors are refitted on rows as they see them (the model's floors and ceilings kept).
+        let training = training.clamped(floors: detectorFloors, ceilings: detectorCeilings)
         var rng = SeededGenerator(seed: seed)
         var ic = ifConfig
         ic.seed = rng.next()
@@ -36,6 +36,6 @@ extension ScoringModel {
                                           zScore: calibrators.zScore)
         return ScoringModel(featureNames: featureNames, zScoreInputIndices: zScoreInputIndices, seed: seed,
                             isolationForest: forest, oneClassSVM: svm, zScore: zScore, calibrators: calibrators, combiner: combiner,
-                            detectorFloors: detectorFloors)
+                            detectorFloors: detectorFloors, detectorCeilings: detectorCeilings)
     }
 }

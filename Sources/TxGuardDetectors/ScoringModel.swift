@@ -33,6 +33,11 @@ public struct ScoringModel: Sendable, Codable, Equatable {
         /// of that feature's training values (name → quantile in 0...1): below it every value reads as
         /// the quantile. The Z-score detector reads the features unchanged.
         public var detectorFloorQuantiles: [String: Double] = [:]
+        /// Ceilings of features as the Isolation Forest and the one-class SVM see them, each a
+        /// quantile of that feature's training values (name → quantile in 0...1): above it every value
+        /// reads as the quantile (for a feature that grows with the stream's age, such as an account's
+        /// event count, so that later events are not out of the detectors' training range).
+        public var detectorCeilingQuantiles: [String: Double] = [:]
 
         /// Defaults throughout; Fisher combination with equal weights.
         public init() {
@@ -61,6 +66,10 @@ public struct ScoringModel: Sendable, Codable, Equatable {
     /// Float where none: JSON has no −∞);
     /// nil when no feature has a floor (`Configuration.detectorFloorQuantiles`).
     public let detectorFloors: [Float]?
+    /// Per feature, the greatest value the Isolation Forest and the one-class SVM see (the greatest
+    /// finite Float where none); nil when no feature has a ceiling
+    /// (`Configuration.detectorCeilingQuantiles`).
+    public let detectorCeilings: [Float]?
 
     /// Fits every detector and calibrator on training rows. `zScoreInputs` names the features the
     /// Z-score detector watches (e.g. amount, velocity).
@@ -77,9 +86,12 @@ public struct ScoringModel: Sendable, Codable, Equatable {
             zIndices.append(i)
         }
         guard !zIndices.isEmpty else { throw DetectorError.invalidParameter(name: "zScoreInputs", value: 0) }
-        let floors = try detectorFloors(training: training, featureNames: featureNames, quantiles: configuration.detectorFloorQuantiles)
+        let floors = try detectorBounds(training: training, featureNames: featureNames, quantiles: configuration.detectorFloorQuantiles,
+                                        none: -.greatestFiniteMagnitude, label: "detectorFloorQuantiles")
+        let ceilings = try detectorBounds(training: training, featureNames: featureNames, quantiles: configuration.detectorCeilingQuantiles,
+                                          none: .greatestFiniteMagnitude, label: "detectorCeilingQuantiles")
         let raw = training
-        let training = floors.map { raw.floored(by: $0) } ?? raw
+        let training = raw.clamped(floors: floors, ceilings: ceilings)
         var rng = SeededGenerator(seed: seed)
         var ifConfig = configuration.isolationForest
         ifConfig.seed = rng.next()
@@ -119,24 +131,28 @@ public struct ScoringModel: Sendable, Codable, Equatable {
             zScore: try TailCalibrator(scores: zScores, tailLevel: level))
         return ScoringModel(featureNames: featureNames, zScoreInputIndices: zIndices, seed: seed,
                             isolationForest: forest, oneClassSVM: svm, zScore: zDetector,
-                            calibrators: calibrators, combiner: configuration.combiner, detectorFloors: floors)
+                            calibrators: calibrators, combiner: configuration.combiner, detectorFloors: floors,
+                            detectorCeilings: ceilings)
     }
 
-    /// The floors `quantiles` asks for, from the training values (nil when it asks for none).
-    static func detectorFloors(training: FeatureMatrix, featureNames: [String], quantiles: [String: Double]) throws -> [Float]? {
+    /// The floors or ceilings `quantiles` asks for, from the training values, `none` for the other
+    /// features (nil when it asks for none).
+    static func detectorBounds(training: FeatureMatrix, featureNames: [String], quantiles: [String: Double],
+                               none: Float, label: String) throws -> [Float]? {
         guard !quantiles.isEmpty else { return nil }
-        var floors = [Float](repeating: -.greatestFiniteMagnitude, count: featureNames.count)
+        var bounds = [Float](repeating: none, count: featureNames.count)
         for (name, q) in quantiles.sorted(by: { $0.key < $1.key }) {
             guard let i = featureNames.firstIndex(of: name) else { throw DetectorError.unknownFeature(name) }
-            guard q >= 0, q <= 1 else { throw DetectorError.invalidParameter(name: "detectorFloorQuantiles[\(name)]", value: q) }
+            guard q >= 0, q <= 1 else { throw DetectorError.invalidParameter(name: "\(label)[\(name)]", value: q) }
             let column = (0..<training.rowCount).map { training[$0, i] }.sorted()
-            floors[i] = column[min(column.count - 1, Int((q * Double(column.count)).rounded(.down)))]
+            bounds[i] = column[min(column.count - 1, Int((q * Double(column.count)).rounded(.down)))]
         }
-        return floors
+        return bounds
     }
 
     private enum CodingKeys: String, CodingKey {
-        case featureNames, zScoreInputIndices, seed, isolationForest, oneClassSVM, zScore, calibrators, combiner, detectorFloors
+        case featureNames, zScoreInputIndices, seed, isolationForest, oneClassSVM, zScore, calibrators, combiner, detectorFloors,
+             detectorCeilings
     }
 
     /// Decodes a saved model and checks that its parts agree on the features: each detector was
@@ -166,16 +182,29 @@ public struct ScoringModel: Sendable, Codable, Equatable {
         if let floors, floors.count != names.count || floors.contains(where: { !$0.isFinite }) {
             throw corrupt("\(floors.count) detector floors for \(names.count) features, or a floor that is not finite")
         }
+        let ceilings = try c.decodeIfPresent([Float].self, forKey: .detectorCeilings)
+        if let ceilings, ceilings.count != names.count || ceilings.contains(where: { !$0.isFinite }) {
+            throw corrupt("\(ceilings.count) detector ceilings for \(names.count) features, or a ceiling that is not finite")
+        }
         self.init(featureNames: names, zScoreInputIndices: indices, seed: try c.decode(UInt64.self, forKey: .seed),
                   isolationForest: forest, oneClassSVM: svm, zScore: z,
                   calibrators: try c.decode(DetectorCalibrators.self, forKey: .calibrators),
-                  combiner: try c.decode(EnsembleCombiner.self, forKey: .combiner), detectorFloors: floors)
+                  combiner: try c.decode(EnsembleCombiner.self, forKey: .combiner), detectorFloors: floors,
+                  detectorCeilings: ceilings)
     }
 
     init(featureNames: [String], zScoreInputIndices: [Int], seed: UInt64, isolationForest: IsolationForest,
                  oneClassSVM: OneClassSVM, zScore: ZScoreDetector, calibrators: DetectorCalibrators,
-                 combiner: EnsembleCombiner, detectorFloors: [Float]?) {
+                 combiner: EnsembleCombiner, detectorFloors: [Float]?, detectorCeilings: [Float]?) {
         self.detectorFloors = detectorFloors
+        self.detectorCeilings = detectorCeilings
+        switch (detectorFloors, detectorCeilings) {
+        case (nil, nil): detectorBounds = nil
+        case let (floors, ceilings):
+            let n = featureNames.count
+            detectorBounds = DetectorBounds(floors: floors ?? [Float](repeating: -.greatestFiniteMagnitude, count: n),
+                                            ceilings: ceilings ?? [Float](repeating: .greatestFiniteMagnitude, count: n))
+        }
         self.featureNames = featureNames
         self.zScoreInputIndices = zScoreInputIndices
         self.seed = seed
@@ -184,6 +213,14 @@ public struct ScoringModel: Sendable, Codable, Equatable {
         self.zScore = zScore
         self.calibrators = calibrators
         self.combiner = combiner
+    }
+
+    /// Floors and ceilings together, as `withDetectorView` applies them (nil when the model has neither).
+    let detectorBounds: DetectorBounds?
+
+    struct DetectorBounds: Sendable, Equatable {
+        let floors: [Float]
+        let ceilings: [Float]
     }
 
     /// Feature count expected by `score`.
@@ -213,14 +250,16 @@ public struct ScoringModel: Sendable, Codable, Equatable {
     }
 
     /// Calls `body` with `x` as the Isolation Forest and the one-class SVM see it: `x` itself, or a
-    /// floored copy on the stack when the model has `detectorFloors`.
+    /// copy on the stack, clamped to `detectorFloors` and `detectorCeilings`, when the model has either.
     @inline(__always)
     func withDetectorView<R>(_ x: UnsafeBufferPointer<Float>, _ body: (UnsafeBufferPointer<Float>) -> R) -> R {
-        guard let floors = detectorFloors else { return body(x) }
+        guard let bounds = detectorBounds else { return body(x) }
         let n = featureCount
         return withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { buf in
-            floors.withUnsafeBufferPointer { f in
-                for i in 0..<n { buf[i] = max(x[i], f[i]) }
+            bounds.floors.withUnsafeBufferPointer { f in
+                bounds.ceilings.withUnsafeBufferPointer { c in
+                    for i in 0..<n { buf[i] = min(max(x[i], f[i]), c[i]) }
+                }
             }
             return body(UnsafeBufferPointer(buf))
         }

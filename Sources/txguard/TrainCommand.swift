@@ -98,6 +98,8 @@ struct TrainingFlags: ParsableArguments {
     var accountBurst = true
     @Option(name: .long, help: ArgumentHelp("The amount as the isolation forest and the one-class SVM see it is floored at this quantile of the training amounts (0...1; 0: not floored): smaller amounts all look alike to them. The Z-score reads amounts unchanged.", valueName: "q"))
     var amountFloorQuantile: Double = TrainingOptions().amountFloorQuantile
+    @Option(name: .long, help: ArgumentHelp("The account's event count as the isolation forest and the one-class SVM see it is capped at this quantile of the training rows (0...1; 1: not capped): the count grows with the stream's age, and uncapped, every established account drifts out of the range the detectors were trained on.", valueName: "q"))
+    var historyCeilingQuantile: Double = TrainingOptions().historyCeilingQuantile
     @Option(name: .long, help: "Random seed (recorded in the model).")
     var seed: UInt64 = 42
     @Option(name: .long, help: "Field mapping (JSON: txguard field -> {path, default}) for your own transaction shape.")
@@ -108,6 +110,7 @@ struct TrainingFlags: ParsableArguments {
         guard (1...16).contains(textComponents) else { throw ValidationError("--text-components must be in 1...16, got \(textComponents)") }
         guard zscoreShrinkage >= 0, zscoreShrinkage.isFinite else { throw ValidationError("--zscore-shrinkage must be >= 0, got \(zscoreShrinkage)") }
         guard (0...1).contains(amountFloorQuantile) else { throw ValidationError("--amount-floor-quantile must be in 0...1, got \(amountFloorQuantile)") }
+        guard (0...1).contains(historyCeilingQuantile) else { throw ValidationError("--history-ceiling-quantile must be in 0...1, got \(historyCeilingQuantile)") }
         _ = try weights()
         _ = try inputWeights()
     }
@@ -143,6 +146,7 @@ struct TrainingFlags: ParsableArguments {
         o.merchantBurst = merchantBurst
         o.accountBurst = accountBurst
         o.amountFloorQuantile = amountFloorQuantile
+        o.historyCeilingQuantile = historyCeilingQuantile
         o.onlineRefit = OnlineRefitSettings(every: refitEvery)
         o.modelDirectory = modelDir
         o.progress = { log($0) }

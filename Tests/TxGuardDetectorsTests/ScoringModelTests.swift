@@ -190,6 +190,75 @@ import Testing
         }
     }
 
+    /// A feature that grows with the stream's age (an account's event count) is capped for the forest
+    /// and the SVM at a quantile of its training values, together with the amount's floor.
+    @Test func detectorCeilingsCapLargeValuesForTheForestAndTheSVMOnly() throws {
+        var rng = SeededGenerator(seed: 62)
+        let rows = (0..<3_000).map { _ in Self.row(&rng) }
+        var config = ScoringModel.Configuration()
+        config.oneClassSVM.sampleSize = 600
+        config.detectorFloorQuantiles = ["amount": 0.25]
+        config.detectorCeilingQuantiles = ["velocity": 0.5]
+        let bounded = try ScoringModel.fit(training: FeatureMatrix(rows: rows), featureNames: Self.names,
+                                           zScoreInputs: ["amount", "velocity"], seed: 7, configuration: config)
+        // The ceiling: the 1,500th smallest of 3,000 training values (index ⌊0.5·3000⌋); the floor as before.
+        let floor = rows.map { $0[0] }.sorted()[750]
+        let ceiling = rows.map { $0[1] }.sorted()[1_500]
+        let ceilings = try #require(bounded.detectorCeilings)
+        #expect(ceilings[1] == ceiling)
+        #expect(ceilings.enumerated().allSatisfy { $0.offset == 1 || $0.element == .greatestFiniteMagnitude })
+        #expect(bounded.detectorFloors?[0] == floor)
+        // The forest and the SVM are those of rows clamped by hand; the Z-score is the unclamped model's.
+        var plain = config
+        plain.detectorFloorQuantiles = [:]
+        plain.detectorCeilingQuantiles = [:]
+        func byHand(_ r: [Float]) -> [Float] { [max(r[0], floor), min(r[1], ceiling)] + r.dropFirst(2) }
+        let handModel = try ScoringModel.fit(training: FeatureMatrix(rows: rows.map(byHand)), featureNames: Self.names,
+                                             zScoreInputs: ["amount", "velocity"], seed: 7, configuration: plain)
+        #expect(bounded.isolationForest == handModel.isolationForest)
+        #expect(bounded.oneClassSVM == handModel.oneClassSVM)
+        #expect(bounded.calibrators.oneClassSVM == handModel.calibrators.oneClassSVM)
+        let raw = try ScoringModel.fit(training: FeatureMatrix(rows: rows), featureNames: Self.names,
+                                       zScoreInputs: ["amount", "velocity"], seed: 7, configuration: plain)
+        #expect(bounded.zScore == raw.zScore)
+        #expect(handModel.zScore != raw.zScore)
+        // Scoring: a value far above the ceiling reads as the ceiling to the forest and the SVM only.
+        var x: [Float] = [60, ceiling + 40, 0, 1, 0, 0, 0, 0]
+        let high = try bounded.score(x, accountStats: bounded.newAccountStats())
+        #expect(try high.raw.oneClassSVM == handModel.oneClassSVM.score(byHand(x)))
+        x[1] = ceiling
+        let atCeiling = try bounded.score(x, accountStats: bounded.newAccountStats())
+        #expect(high.raw.isolationForest == atCeiling.raw.isolationForest)
+        #expect(high.raw.oneClassSVM == atCeiling.raw.oneClassSVM)
+        #expect(high.raw.zScore != atCeiling.raw.zScore)
+        // Without the ceiling the SVM sees the value as it is (so the equalities above can fail).
+        let unbounded = try ScoringModel.fit(training: FeatureMatrix(rows: rows), featureNames: Self.names,
+                                             zScoreInputs: ["amount", "velocity"], seed: 7,
+                                             configuration: { var c = config; c.detectorCeilingQuantiles = [:]; return c }())
+        x[1] = ceiling + 40
+        #expect(try unbounded.score(x, accountStats: unbounded.newAccountStats()).raw.oneClassSVM != high.raw.oneClassSVM)
+        // Saved and loaded, kept by an online refit; a model with floors only has no ceilings.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        #expect(try JSONDecoder().decode(ScoringModel.self, from: encoder.encode(bounded)) == bounded)
+        #expect(unbounded.detectorCeilings == nil)
+        #expect(!String(decoding: try encoder.encode(unbounded), as: UTF8.self).contains("detectorCeilings"))
+        let recent = try FeatureMatrix(rows: Array(rows.suffix(500)))
+        let refit = try bounded.refittingForestAndSVM(training: recent, seed: 9)
+        let refitByHand = try handModel.refittingForestAndSVM(training: FeatureMatrix(rows: rows.suffix(500).map(byHand)), seed: 9)
+        #expect(refit.detectorCeilings == ceilings)
+        #expect(refit.oneClassSVM == refitByHand.oneClassSVM)
+        // A ceiling list of another width, or one that is not finite, is refused.
+        var o = try JSONSerialization.jsonObject(with: encoder.encode(bounded)) as! [String: Any]
+        o["detectorCeilings"] = [Float(0)]
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(ScoringModel.self, from: JSONSerialization.data(withJSONObject: o)) }
+        #expect(throws: DetectorError.self) {
+            var c = config
+            c.detectorCeilingQuantiles = ["velocity": 1.5]
+            _ = try ScoringModel.fit(training: FeatureMatrix(rows: rows), featureNames: Self.names, zScoreInputs: ["amount"], seed: 7, configuration: c)
+        }
+    }
+
     @Test func recalibrationReplacesOneCalibrator() throws {
         var model = Self.model
         let x: [Float] = [90, 0, 0, 0, 0, 0, 0, 0]

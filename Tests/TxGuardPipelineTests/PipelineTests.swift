@@ -30,6 +30,14 @@ func trainedModel(_ txs: [Transaction], refit: OnlineRefitSettings? = nil) throw
     @Test func roundTripAndRefusals() throws {
         let txs = try simulated()
         let m = try trainedModel(Array(txs.prefix(2000)))
+        // The defaults bound two features for the forest and the SVM only: the amount from below
+        // (`amountFloorQuantile`), the account's event count from above (`historyCeilingQuantile`).
+        let names = m.scoring.featureNames
+        let bounded = names.indices.filter { m.scoring.detectorFloors?[$0] != -.greatestFiniteMagnitude }
+        #expect(bounded.map { names[$0] } == ["amount_log1p", "amount_robust"])
+        let capped = names.indices.filter { m.scoring.detectorCeilings?[$0] != .greatestFiniteMagnitude }
+        #expect(capped.map { names[$0] } == ["acct_history_log1p"])
+        #expect(capped.allSatisfy { m.scoring.detectorCeilings![$0] > 0 })
         let bytes = try ModelFile.encode(m)
         #expect(try ModelFile.decode(bytes) == m)
         #expect(try ModelFile.encode(try ModelFile.decode(bytes)) == bytes, "encoding is deterministic")
