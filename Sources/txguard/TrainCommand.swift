@@ -88,6 +88,8 @@ struct TrainingFlags: ParsableArguments {
     var zscoreInputWeights: String?
     @Option(name: .long, help: "Z-score: account moments, exponential (recent events weigh more) or cumulative.")
     var zscoreBaseline: ZScoreDetector.AccountBaseline = TrainingOptions().zScoreBaseline
+    @Option(name: .long, help: ArgumentHelp("Z-score: weight of the newest event in the exponential account moments (0 < a <= 1; about 2/a events of memory).", valueName: "a"))
+    var zscoreAlpha: Float = TrainingOptions().zScoreAlpha
     @Option(name: .long, help: "Z-score: how the inputs' z combine: calibratedSum (each input's z as its own tail probability, summed as −ln p; default), calibratedMaximum, rootMeanSquare (the first models' rule) or maximum.")
     var zscoreCombination: ZScoreDetector.Combination = TrainingOptions().zScoreCombination
     @Option(name: .long, help: "Online refit of Isolation Forest and SVM every N non-alerted events per partition (default 0: off; see README).")
@@ -110,6 +112,7 @@ struct TrainingFlags: ParsableArguments {
         guard (1...16).contains(textComponents) else { throw ValidationError("--text-components must be in 1...16, got \(textComponents)") }
         guard zscoreShrinkage >= 0, zscoreShrinkage.isFinite else { throw ValidationError("--zscore-shrinkage must be >= 0, got \(zscoreShrinkage)") }
         guard (0...1).contains(amountFloorQuantile) else { throw ValidationError("--amount-floor-quantile must be in 0...1, got \(amountFloorQuantile)") }
+        guard zscoreAlpha > 0, zscoreAlpha <= 1 else { throw ValidationError("--zscore-alpha must be in (0, 1], got \(zscoreAlpha)") }
         guard (0...1).contains(historyCeilingQuantile) else { throw ValidationError("--history-ceiling-quantile must be in 0...1, got \(historyCeilingQuantile)") }
         _ = try weights()
         _ = try inputWeights()
@@ -141,6 +144,7 @@ struct TrainingFlags: ParsableArguments {
         o.zScoreOneSided = zscoreOneSided
         o.zScoreCombination = zscoreCombination
         o.zScoreBaseline = zscoreBaseline
+        o.zScoreAlpha = zscoreAlpha
         if let w = try? inputWeights() { o.zScoreInputWeights = w }
         if let zscoreInputs { o.zScoreInputs = zscoreInputs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         o.merchantBurst = merchantBurst
