@@ -70,16 +70,14 @@ public struct FeatureMatrix: Sendable, Codable, Equatable {
         }
     }
 
-    /// A copy with every value of column j raised to at least `floors[j]` and lowered to at most
-    /// `ceilings[j]` (`self` when both are nil).
-    public func clamped(floors: [Float]?, ceilings: [Float]?) -> FeatureMatrix {
-        if floors == nil, ceilings == nil { return self }
-        let lo = floors ?? [Float](repeating: -.greatestFiniteMagnitude, count: columnCount)
-        let hi = ceilings ?? [Float](repeating: .greatestFiniteMagnitude, count: columnCount)
-        precondition(lo.count == columnCount && hi.count == columnCount, "one floor and one ceiling per column")
+    /// A copy with the bounded columns raised to their floor and lowered to their ceiling (`self`
+    /// when there are no bounds).
+    func clamped(_ bounds: ScoringModel.DetectorBounds?) -> FeatureMatrix {
+        guard let bounds else { return self }
+        precondition(bounds.floors.count == columnCount, "one floor and one ceiling per column")
         var copy = self
         for r in 0..<rowCount {
-            for j in 0..<columnCount { copy.values[r * columnCount + j] = min(max(values[r * columnCount + j], lo[j]), hi[j]) }
+            for j in bounds.boundedIndices { copy.values[r * columnCount + j] = bounds.clamp(values[r * columnCount + j], j) }
         }
         return copy
     }

@@ -13,7 +13,7 @@ extension ScoringModel {
         guard training.rowCount >= 50 else { throw DetectorError.notEnoughRows(needed: 50, actual: training.rowCount) }
         try training.validateFinite()
         // The detectors are refitted on rows as they see them (the model's floors and ceilings kept).
-        let training = training.clamped(floors: detectorFloors, ceilings: detectorCeilings)
+        let training = training.clamped(detectorBounds)
         var rng = SeededGenerator(seed: seed)
         var ic = ifConfig
         ic.seed = rng.next()

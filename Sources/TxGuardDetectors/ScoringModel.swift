@@ -86,12 +86,14 @@ public struct ScoringModel: Sendable, Codable, Equatable {
             zIndices.append(i)
         }
         guard !zIndices.isEmpty else { throw DetectorError.invalidParameter(name: "zScoreInputs", value: 0) }
-        let floors = try detectorBounds(training: training, featureNames: featureNames, quantiles: configuration.detectorFloorQuantiles,
-                                        none: -.greatestFiniteMagnitude, label: "detectorFloorQuantiles")
-        let ceilings = try detectorBounds(training: training, featureNames: featureNames, quantiles: configuration.detectorCeilingQuantiles,
-                                          none: .greatestFiniteMagnitude, label: "detectorCeilingQuantiles")
+        let floors = try boundsFromQuantiles(training: training, featureNames: featureNames,
+                                             quantiles: configuration.detectorFloorQuantiles,
+                                             none: -.greatestFiniteMagnitude, label: "detectorFloorQuantiles")
+        let ceilings = try boundsFromQuantiles(training: training, featureNames: featureNames,
+                                               quantiles: configuration.detectorCeilingQuantiles,
+                                               none: .greatestFiniteMagnitude, label: "detectorCeilingQuantiles")
         let raw = training
-        let training = raw.clamped(floors: floors, ceilings: ceilings)
+        let training = raw.clamped(DetectorBounds(floors: floors, ceilings: ceilings, featureCount: featureNames.count))
         var rng = SeededGenerator(seed: seed)
         var ifConfig = configuration.isolationForest
         ifConfig.seed = rng.next()
@@ -137,8 +139,8 @@ public struct ScoringModel: Sendable, Codable, Equatable {
 
     /// The floors or ceilings `quantiles` asks for, from the training values, `none` for the other
     /// features (nil when it asks for none).
-    static func detectorBounds(training: FeatureMatrix, featureNames: [String], quantiles: [String: Double],
-                               none: Float, label: String) throws -> [Float]? {
+    static func boundsFromQuantiles(training: FeatureMatrix, featureNames: [String], quantiles: [String: Double],
+                                    none: Float, label: String) throws -> [Float]? {
         guard !quantiles.isEmpty else { return nil }
         var bounds = [Float](repeating: none, count: featureNames.count)
         for (name, q) in quantiles.sorted(by: { $0.key < $1.key }) {
@@ -198,13 +200,7 @@ public struct ScoringModel: Sendable, Codable, Equatable {
                  combiner: EnsembleCombiner, detectorFloors: [Float]?, detectorCeilings: [Float]?) {
         self.detectorFloors = detectorFloors
         self.detectorCeilings = detectorCeilings
-        switch (detectorFloors, detectorCeilings) {
-        case (nil, nil): detectorBounds = nil
-        case let (floors, ceilings):
-            let n = featureNames.count
-            detectorBounds = DetectorBounds(floors: floors ?? [Float](repeating: -.greatestFiniteMagnitude, count: n),
-                                            ceilings: ceilings ?? [Float](repeating: .greatestFiniteMagnitude, count: n))
-        }
+        detectorBounds = DetectorBounds(floors: detectorFloors, ceilings: detectorCeilings, featureCount: featureNames.count)
         self.featureNames = featureNames
         self.zScoreInputIndices = zScoreInputIndices
         self.seed = seed
@@ -218,9 +214,26 @@ public struct ScoringModel: Sendable, Codable, Equatable {
     /// Floors and ceilings together, as `withDetectorView` applies them (nil when the model has neither).
     let detectorBounds: DetectorBounds?
 
+    /// Floors and ceilings padded to the full feature width (no bound is ∓greatestFiniteMagnitude),
+    /// with the features that have either, so a view clamps only those.
     struct DetectorBounds: Sendable, Equatable {
         let floors: [Float]
         let ceilings: [Float]
+        let boundedIndices: [Int]
+
+        /// nil when there are neither floors nor ceilings.
+        init?(floors: [Float]?, ceilings: [Float]?, featureCount n: Int) {
+            if floors == nil, ceilings == nil { return nil }
+            let lo = floors ?? [Float](repeating: -.greatestFiniteMagnitude, count: n)
+            let hi = ceilings ?? [Float](repeating: .greatestFiniteMagnitude, count: n)
+            precondition(lo.count == n && hi.count == n, "one floor and one ceiling per feature")
+            self.floors = lo
+            self.ceilings = hi
+            boundedIndices = (0..<n).filter { lo[$0] > -.greatestFiniteMagnitude || hi[$0] < .greatestFiniteMagnitude }
+        }
+
+        /// `v` raised to feature j's floor and lowered to its ceiling.
+        @inline(__always) func clamp(_ v: Float, _ j: Int) -> Float { min(max(v, floors[j]), ceilings[j]) }
     }
 
     /// Feature count expected by `score`.
@@ -256,11 +269,8 @@ public struct ScoringModel: Sendable, Codable, Equatable {
         guard let bounds = detectorBounds else { return body(x) }
         let n = featureCount
         return withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { buf in
-            bounds.floors.withUnsafeBufferPointer { f in
-                bounds.ceilings.withUnsafeBufferPointer { c in
-                    for i in 0..<n { buf[i] = min(max(x[i], f[i]), c[i]) }
-                }
-            }
+            buf.baseAddress!.initialize(from: x.baseAddress!, count: n)
+            for j in bounds.boundedIndices { buf[j] = bounds.clamp(x[j], j) }
             return body(UnsafeBufferPointer(buf))
         }
     }

@@ -75,8 +75,7 @@ import Testing
         let rows = (0..<3_000).map { _ in Self.row(&rng) }
         var config = ScoringModel.Configuration()
         config.oneClassSVM.sampleSize = 600
-        let refit = try ScoringModel.fit(training: FeatureMatrix(rows: rows), featureNames: Self.names,
-                                         zScoreInputs: ["amount", "velocity"], seed: 7, configuration: config)
+        let refit = try Self.fit(rows, config)
         #expect(try encoder.encode(refit) == a)
         let decoded = try JSONDecoder().decode(ScoringModel.self, from: a)
         #expect(decoded == Self.model)
@@ -135,6 +134,13 @@ import Testing
         #expect(ragged.contains("arrays of different lengths"), "\(ragged)")
     }
 
+    /// A model of `rows` under `configuration`, as the round-trip, floor and ceiling tests fit it: Z-score on the
+    /// amount and the velocity, seed 7.
+    static func fit(_ rows: [[Float]], _ configuration: ScoringModel.Configuration) throws -> ScoringModel {
+        try ScoringModel.fit(training: FeatureMatrix(rows: rows), featureNames: names, zScoreInputs: ["amount", "velocity"],
+                             seed: 7, configuration: configuration)
+    }
+
     /// A floor hides values below a training quantile from the Isolation Forest and the SVM (fitted,
     /// scored and refitted on floored rows) while the Z-score reads them as they are.
     @Test func detectorFloorsHideSmallValuesFromTheForestAndTheSVMOnly() throws {
@@ -143,8 +149,7 @@ import Testing
         var config = ScoringModel.Configuration()
         config.oneClassSVM.sampleSize = 600
         config.detectorFloorQuantiles = ["amount": 0.25]
-        let floored = try ScoringModel.fit(training: FeatureMatrix(rows: rows), featureNames: Self.names,
-                                           zScoreInputs: ["amount", "velocity"], seed: 7, configuration: config)
+        let floored = try Self.fit(rows, config)
         // The floor: the 750th smallest of 3,000 training amounts (index ⌊0.25·3000⌋).
         let floor = rows.map { $0[0] }.sorted()[750]
         let floors = try #require(floored.detectorFloors)
@@ -153,8 +158,7 @@ import Testing
         // The forest and the SVM are those of rows floored by hand; the Z-score is the unfloored model's.
         var plain = config
         plain.detectorFloorQuantiles = [:]
-        let byHand = try ScoringModel.fit(training: FeatureMatrix(rows: rows.map { r in [max(r[0], floor)] + r.dropFirst() }),
-                                          featureNames: Self.names, zScoreInputs: ["amount", "velocity"], seed: 7, configuration: plain)
+        let byHand = try Self.fit(rows.map { r in [max(r[0], floor)] + r.dropFirst() }, plain)
         #expect(floored.isolationForest == byHand.isolationForest)
         #expect(floored.oneClassSVM == byHand.oneClassSVM)
         #expect(floored.calibrators.isolationForest == byHand.calibrators.isolationForest)
@@ -199,8 +203,7 @@ import Testing
         config.oneClassSVM.sampleSize = 600
         config.detectorFloorQuantiles = ["amount": 0.25]
         config.detectorCeilingQuantiles = ["velocity": 0.5]
-        let bounded = try ScoringModel.fit(training: FeatureMatrix(rows: rows), featureNames: Self.names,
-                                           zScoreInputs: ["amount", "velocity"], seed: 7, configuration: config)
+        let bounded = try Self.fit(rows, config)
         // The ceiling: the 1,500th smallest of 3,000 training values (index ⌊0.5·3000⌋); the floor as before.
         let floor = rows.map { $0[0] }.sorted()[750]
         let ceiling = rows.map { $0[1] }.sorted()[1_500]
@@ -213,13 +216,11 @@ import Testing
         plain.detectorFloorQuantiles = [:]
         plain.detectorCeilingQuantiles = [:]
         func byHand(_ r: [Float]) -> [Float] { [max(r[0], floor), min(r[1], ceiling)] + r.dropFirst(2) }
-        let handModel = try ScoringModel.fit(training: FeatureMatrix(rows: rows.map(byHand)), featureNames: Self.names,
-                                             zScoreInputs: ["amount", "velocity"], seed: 7, configuration: plain)
+        let handModel = try Self.fit(rows.map(byHand), plain)
         #expect(bounded.isolationForest == handModel.isolationForest)
         #expect(bounded.oneClassSVM == handModel.oneClassSVM)
         #expect(bounded.calibrators.oneClassSVM == handModel.calibrators.oneClassSVM)
-        let raw = try ScoringModel.fit(training: FeatureMatrix(rows: rows), featureNames: Self.names,
-                                       zScoreInputs: ["amount", "velocity"], seed: 7, configuration: plain)
+        let raw = try Self.fit(rows, plain)
         #expect(bounded.zScore == raw.zScore)
         #expect(handModel.zScore != raw.zScore)
         // Scoring: a value far above the ceiling reads as the ceiling to the forest and the SVM only.
@@ -232,9 +233,7 @@ import Testing
         #expect(high.raw.oneClassSVM == atCeiling.raw.oneClassSVM)
         #expect(high.raw.zScore != atCeiling.raw.zScore)
         // Without the ceiling the SVM sees the value as it is (so the equalities above can fail).
-        let unbounded = try ScoringModel.fit(training: FeatureMatrix(rows: rows), featureNames: Self.names,
-                                             zScoreInputs: ["amount", "velocity"], seed: 7,
-                                             configuration: { var c = config; c.detectorCeilingQuantiles = [:]; return c }())
+        let unbounded = try Self.fit(rows, { var c = config; c.detectorCeilingQuantiles = [:]; return c }())
         x[1] = ceiling + 40
         #expect(try unbounded.score(x, accountStats: unbounded.newAccountStats()).raw.oneClassSVM != high.raw.oneClassSVM)
         // Saved and loaded, kept by an online refit; a model with floors only has no ceilings.
