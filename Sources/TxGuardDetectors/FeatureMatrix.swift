@@ -71,9 +71,9 @@ public struct FeatureMatrix: Sendable, Codable, Equatable {
     }
 
     /// A copy with the bounded columns raised to their floor and lowered to their ceiling (`self`
-    /// when there are no bounds).
-    func clamped(_ bounds: ScoringModel.DetectorBounds?) -> FeatureMatrix {
-        guard let bounds else { return self }
+    /// when no column is bounded).
+    func clamped(_ bounds: ScoringModel.DetectorBounds) -> FeatureMatrix {
+        if bounds.boundedIndices.isEmpty { return self }
         precondition(bounds.floors.count == columnCount, "one floor and one ceiling per column")
         var copy = self
         for r in 0..<rowCount {
