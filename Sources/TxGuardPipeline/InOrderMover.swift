@@ -6,10 +6,17 @@ public struct InOrderMover<Element>: IteratorProtocol {
     private var reversed: [Element]
 
     public init(_ elements: consuming [Element]) {
-        reversed = elements
-        reversed.withUnsafeMutableBufferPointer { $0.reverse() }  // swaps by moves (Array.reverse copied)
+        // Reversed in a local and then stored: reversed through the stored property, the buffer was
+        // not known to be unique and every element was copied first (its strings retained) before
+        // the swaps. Swaps by moves (Array.reverse copied).
+        var local = consume elements
+        local.withUnsafeMutableBufferPointer { $0.reverse() }
+        reversed = consume local
     }
 
     /// The next element in the original order, moved out.
     public mutating func next() -> Element? { reversed.popLast() }
+
+    /// Where the elements are stored (tests check that the caller's buffer was kept, not copied).
+    var storageAddress: UnsafeRawPointer? { reversed.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } }
 }
