@@ -621,6 +621,16 @@ def write_doc(path, payload, variants):
   is left out; regret 0.009 when `handbook` is, the one generator that prefers 0.1, and 0.003 when
   `issuer` is). It moves `handbook` away from the `acct_z` baseline (0.193 → 0.184), not toward it.
   The `alpha-0.1` and `alpha-0.05` rows below are this run's check.
+  The featurizer's own `acct_amount_z` shrunk toward the population (tried 2026-12-06, not kept): the
+  feature the forest and the SVM read standardizes the amount by the account's exponential moments
+  (α = 0.1) with a 0.1 floor on the scale, so an account's second event is measured against one
+  amount. Mixing in the training population's median and IQR with the weight of k pseudo-events, as
+  the `acct_z` baseline does, and a longer memory: seed 42, PR-AUC per generator, today / k = 5 /
+  k = 20 / k = 5 with α = 0.03: `handbook` 0.172 / 0.176 / 0.181 / 0.184, `synccfd` 0.377 / 0.380 /
+  0.382 / 0.390, `foreign` 0.525 / 0.531 / 0.519 / 0.507, `holdout` 0.656 / 0.650 / 0.646 / 0.655,
+  `issuer` 0.141 / 0.141 / 0.135 / 0.146; mean 0.374 / 0.376 / 0.373 / 0.376. Within one seed's
+  noise everywhere, and no closer to `acct_z` on `handbook`: the forest and the SVM do not rank by
+  that feature much, however it is scaled.
   The leave-one-generator-out table below reports, for each generator, which unsupervised variant
   the other generators would pick and what it gets on the one left out. Pass variants with
   `--txguard-args`; `--doc-only` rewrites this page from `out/eval/results.json`.
