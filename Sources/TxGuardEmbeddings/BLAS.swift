@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 /// The few OpenBLAS entry points the encoder uses, so the C API stays in one file.
 public enum BLAS {
@@ -9,6 +10,33 @@ public enum BLAS {
 
     /// Threads OpenBLAS currently uses.
     public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+    /// The variable that sets how many threads txguard's OpenBLAS calls use.
+    public static let threadsVariable = "TXGUARD_BLAS_THREADS"
+
+    /// The thread count `environment` asks for: `TXGUARD_BLAS_THREADS` (1...256), 1 when unset.
+    /// OpenBLAS splits a product's sums by thread, so the count changes the last bits of every
+    /// MiniLM embedding and of the text PCA, and through them scores and alerts (on a 30,000-event
+    /// backtest, one thread against two moved a quarter of the alerts). A fixed default keeps the
+    /// same model and events giving the same decisions on machines with any number of cores;
+    /// OpenBLAS's own default (every core, `OPENBLAS_NUM_THREADS`) would not.
+    public static func threadCount(environment: [String: String]) throws -> Int {
+        guard let raw = environment[threadsVariable] else { return 1 }
+        guard let n = Int(raw.trimmingCharacters(in: .whitespaces)), (1...256).contains(n) else {
+            // The value is not echoed, as for every TXGUARD_* variable (it could be a secret set in the wrong one).
+            throw EmbeddingError.invalidConfiguration(reason: "\(threadsVariable) must be a whole number of threads in 1...256")
+        }
+        return n
+    }
+
+    /// Sets OpenBLAS to `threadCount(environment:)` of this process's environment (1 if invalid:
+    /// the command line checks it first) the first time it is read; every code path that calls
+    /// OpenBLAS reads it before its first call.
+    public static let pinnedThreadCount: Int = {
+        let n = (try? threadCount(environment: ProcessInfo.processInfo.environment)) ?? 1
+        setThreadCount(n)
+        return n
+    }()
 
     /// `C[m×n] = alpha · A[m×k] · B[n×k]ᵀ + beta · C`, row-major (B is an `nn.Linear` weight `[out, in]`).
     @inline(__always)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TxGuardEmbeddings
 
 /// The `txguard` command: real-time transaction monitoring on Kafka.
 @main
@@ -20,6 +21,14 @@ struct TxGuard: AsyncParsableCommand {
             command = try parseAsRoot()
         } catch {
             exit(withError: error)
+        }
+        do {
+            // OpenBLAS's thread count moves embeddings' last bits, so it is txguard's to fix.
+            _ = try BLAS.threadCount(environment: ProcessInfo.processInfo.environment)
+            _ = BLAS.pinnedThreadCount
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            Foundation.exit(CommandFailure.configuration)
         }
         do {
             if var c = command as? any AsyncParsableCommand { try await c.run() } else { var c = command; try c.run() }

@@ -59,3 +59,43 @@ struct DeterminismEndToEndTests {
         #expect(liveAlerts == killedAlerts.filter { liveSet.contains($0.key) }, "the same alert_ids (deterministic from source and model)")
     }
 }
+
+/// The MiniLM path gives the same decisions whatever OpenBLAS's own thread default: txguard fixes
+/// the count (`TXGUARD_BLAS_THREADS`, 1 when unset), since OpenBLAS's split of a product's sums
+/// moves embeddings' last bits. Before, a backtest with one thread and one with two differed in
+/// every score.
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct BLASThreadDeterminismTests {
+    static let modelDirectory: String = {
+        if let env = ProcessInfo.processInfo.environment["TXGUARD_MODEL_DIR"], !env.isEmpty { return env }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path + "/models/all-MiniLM-L6-v2"
+    }()
+
+    @Test func miniLMBacktestIsTheSameWithOneOrTwoOpenBLASThreads() async throws {
+        let ws = try Workspace()
+        try await ws.txguard(["simulate", "--accounts", "300", "--days", "5", "--seed", "5", "--output", ws.path("tx.jsonl")])
+        var outputs: [[UInt8]] = []
+        for threads in ["1", "2"] {
+            let args = ["backtest", "--input", ws.path("tx.jsonl"), "--train-fraction", "0.5", "--text", "minilm",
+                        "--model-dir", Self.modelDirectory, "--scores", ws.path("s\(threads).jsonl"), "--no-ablation"]
+            let (status, _, err) = try await run(try txguardBinary(), args, timeout: 240, environment: ["OPENBLAS_NUM_THREADS": threads])
+            #expect(status == 0, "\(err.suffix(2000))")
+            outputs.append(try ws.bytes("s\(threads).jsonl"))
+        }
+        #expect(outputs[0].count > 10_000, "a score file to compare")
+        // Compared as text lines, so that a failure names the first line that differs (not two
+        // whole files as byte lists).
+        let one = String(decoding: outputs[0], as: UTF8.self).split(separator: "\n")
+        let two = String(decoding: outputs[1], as: UTF8.self).split(separator: "\n")
+        let firstDifference = zip(one, two).enumerated().first { $0.element.0 != $0.element.1 }.map { $0.offset }.map { "line \($0 + 1): \(one[$0]) | \(two[$0])" }
+        let identical = one.count == two.count && firstDifference == nil
+        #expect(identical, "one vs two OpenBLAS threads: \(one.count) vs \(two.count) lines; first difference: \(firstDifference ?? "none")")
+        let (status, _, err) = try await run(try txguardBinary(), ["backtest", "--input", ws.path("tx.jsonl"), "--train-fraction", "0.5",
+                                                                   "--text", "hashed", "--no-ablation"],
+                                             environment: ["TXGUARD_BLAS_THREADS": "lots"])
+        #expect(status == 78)
+        #expect(err.contains("TXGUARD_BLAS_THREADS must be a whole number of threads in 1...256"), "\(err)")
+        #expect(!err.contains("lots"), "the value is not echoed: \(err)")
+    }
+}

@@ -33,6 +33,25 @@ struct EncoderReference: Decodable {
         }
     }
 
+    /// OpenBLAS runs with txguard's thread count, not its own default (every core): the count moves
+    /// embeddings' last bits. Unset, one thread; a bad value is refused by name.
+    @Test func blasThreadCountIsTxguardsSetting() throws {
+        #expect(try BLAS.threadCount(environment: [:]) == 1)
+        #expect(try BLAS.threadCount(environment: ["TXGUARD_BLAS_THREADS": "4"]) == 4)
+        #expect(try BLAS.threadCount(environment: ["TXGUARD_BLAS_THREADS": " 2 ", "OPENBLAS_NUM_THREADS": "8"]) == 2)
+        for bad in ["0", "257", "two", "", "-1", "1.5"] {
+            #expect(throws: EmbeddingError.self, "'\(bad)'") { try BLAS.threadCount(environment: ["TXGUARD_BLAS_THREADS": bad]) }
+        }
+        do {
+            _ = try BLAS.threadCount(environment: ["TXGUARD_BLAS_THREADS": "many"])
+        } catch {
+            #expect(String(describing: error).contains("TXGUARD_BLAS_THREADS"))
+        }
+        _ = try TestSupport.embedder()
+        let expected = (try? BLAS.threadCount(environment: ProcessInfo.processInfo.environment)) ?? 1
+        #expect(BLAS.pinnedThreadCount == expected)
+    }
+
     /// A text's vector is a function of the text alone, bit for bit: alone, in a batch of texts of
     /// other lengths, at any position in the batch (a decision must not depend on batching).
     @Test func batchedEqualsOneByOneBitForBit() throws {
