@@ -3,8 +3,10 @@ import Foundation
 
 /// The few OpenBLAS entry points the encoder uses, so the C API stays in one file.
 public enum BLAS {
-    /// Sets the number of threads OpenBLAS uses for every later call (process-wide).
+    /// Sets the number of threads OpenBLAS uses for every later call (process-wide), over the pinned
+    /// count (benchmarks that compare thread counts).
     public static func setThreadCount(_ n: Int) {
+        _ = pinned  // pinned first, so that this explicit count is not undone by the first product
         openblas_set_num_threads(Int32(max(1, n)))
     }
 
@@ -20,7 +22,7 @@ public enum BLAS {
     /// backtest, one thread against two moved a quarter of the alerts). A fixed default keeps the
     /// same model and events giving the same decisions on machines with any number of cores;
     /// OpenBLAS's own default (every core, `OPENBLAS_NUM_THREADS`) would not.
-    public static func threadCount(environment: [String: String]) throws -> Int {
+    public static func threadCount(environment: [String: String]) throws(EmbeddingError) -> Int {
         guard let raw = environment[threadsVariable] else { return 1 }
         guard let n = Int(raw.trimmingCharacters(in: .whitespaces)), (1...256).contains(n) else {
             // The value is not echoed, as for every TXGUARD_* variable (it could be a secret set in the wrong one).
@@ -29,12 +31,12 @@ public enum BLAS {
         return n
     }
 
-    /// Sets OpenBLAS to `threadCount(environment:)` of this process's environment (1 if invalid:
-    /// the command line checks it first) the first time it is read; every code path that calls
-    /// OpenBLAS reads it before its first call.
-    public static let pinnedThreadCount: Int = {
-        let n = (try? threadCount(environment: ProcessInfo.processInfo.environment)) ?? 1
-        setThreadCount(n)
+    /// This process's `threadCount(environment:)`, set on OpenBLAS the first time it is read (1
+    /// when the variable is invalid; the command line refuses to start then, from this same
+    /// result). Every OpenBLAS entry point (the products below, `SymmetricEigen`) reads it first.
+    public static let pinned: Result<Int, EmbeddingError> = {
+        let n = Result { () throws(EmbeddingError) in try threadCount(environment: ProcessInfo.processInfo.environment) }
+        openblas_set_num_threads(Int32((try? n.get()) ?? 1))
         return n
     }()
 
@@ -44,6 +46,7 @@ public enum BLAS {
                                 a: UnsafePointer<Float>, lda: Int,
                                 b: UnsafePointer<Float>, ldb: Int,
                                 beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        _ = pinned
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
                     alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
@@ -54,6 +57,7 @@ public enum BLAS {
                      a: UnsafePointer<Float>, lda: Int,
                      b: UnsafePointer<Float>, ldb: Int,
                      beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        _ = pinned
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
                     alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

@@ -37,7 +37,6 @@ public struct MiniLMEmbedder: TextEmbedder {
 
     /// Assembles an embedder from parts (cacheCapacity 0 disables the cache).
     public init(tokenizer: WordPieceTokenizer, encoder: BertEncoder, cacheCapacity: Int, maxBatchSize: Int = 32) {
-        _ = BLAS.pinnedThreadCount  // before the encoder's first product (see `BLAS.threadCount(environment:)`)
         self.tokenizer = tokenizer
         self.encoder = encoder
         self.cache = cacheCapacity > 0 ? EmbeddingCache(capacity: cacheCapacity) : nil

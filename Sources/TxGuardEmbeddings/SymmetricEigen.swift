@@ -8,7 +8,7 @@ public enum SymmetricEigen {
         guard n > 0, matrix.count == n * n else {
             throw EmbeddingError.invalidConfiguration(reason: "eigen-decomposition of \(matrix.count) values as \(n)×\(n)")
         }
-        _ = BLAS.pinnedThreadCount
+        _ = BLAS.pinned
         var a = matrix  // symmetric, so row-major equals the column-major LAPACK expects
         var w = [Double](repeating: 0, count: n)
         var nn = Int32(n), lda = Int32(n), info: Int32 = 0

@@ -24,8 +24,7 @@ struct TxGuard: AsyncParsableCommand {
         }
         do {
             // OpenBLAS's thread count moves embeddings' last bits, so it is txguard's to fix.
-            _ = try BLAS.threadCount(environment: ProcessInfo.processInfo.environment)
-            _ = BLAS.pinnedThreadCount
+            _ = try BLAS.pinned.get()
         } catch {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             Foundation.exit(CommandFailure.configuration)

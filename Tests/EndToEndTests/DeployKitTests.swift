@@ -4,7 +4,7 @@ import TxGuardTestSupport
 import Yams
 
 /// The repository root (this file is Tests/EndToEndTests/DeployKitTests.swift).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+let repositoryRoot = packageRoot
 
 func repoFile(_ relative: String) throws -> String {
     guard let d = FileManager.default.contents(atPath: "\(repositoryRoot)/\(relative)") else { throw ProcessFailure("missing \(relative)") }

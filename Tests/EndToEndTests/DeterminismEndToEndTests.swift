@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TxGuardKafka
+import TxGuardTestSupport
 
 /// Same input, same decisions, end to end: a topic fed at a steady rate while `txguard run`
 /// consumes it live (one instance undisturbed, one killed with SIGKILL and restarted during the
@@ -66,19 +67,13 @@ struct DeterminismEndToEndTests {
 /// every score.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct BLASThreadDeterminismTests {
-    static let modelDirectory: String = {
-        if let env = ProcessInfo.processInfo.environment["TXGUARD_MODEL_DIR"], !env.isEmpty { return env }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path + "/models/all-MiniLM-L6-v2"
-    }()
-
     @Test func miniLMBacktestIsTheSameWithOneOrTwoOpenBLASThreads() async throws {
         let ws = try Workspace()
         try await ws.txguard(["simulate", "--accounts", "300", "--days", "5", "--seed", "5", "--output", ws.path("tx.jsonl")])
         var outputs: [[UInt8]] = []
         for threads in ["1", "2"] {
             let args = ["backtest", "--input", ws.path("tx.jsonl"), "--train-fraction", "0.5", "--text", "minilm",
-                        "--model-dir", Self.modelDirectory, "--scores", ws.path("s\(threads).jsonl"), "--no-ablation"]
+                        "--model-dir", miniLMModelDirectory, "--scores", ws.path("s\(threads).jsonl"), "--no-ablation"]
             let (status, _, err) = try await run(try txguardBinary(), args, timeout: 240, environment: ["OPENBLAS_NUM_THREADS": threads])
             #expect(status == 0, "\(err.suffix(2000))")
             outputs.append(try ws.bytes("s\(threads).jsonl"))

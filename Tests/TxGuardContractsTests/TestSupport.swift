@@ -5,7 +5,7 @@ import TxGuardTestSupport
 /// Paths and helpers shared by the contract tests.
 enum TestSupport {
     /// The repository root (this file is Tests/TxGuardContractsTests/TestSupport.swift).
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repoRoot = URL(fileURLWithPath: packageRoot)
 
     /// A committed fixture under Tests/TxGuardContractsTests/Fixtures (copied into the test bundle).
     static func fixtureURL(_ relative: String) -> URL {

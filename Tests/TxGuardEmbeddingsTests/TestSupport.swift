@@ -1,17 +1,14 @@
 import Foundation
 import Testing
+import TxGuardTestSupport
 @testable import TxGuardEmbeddings
 
 /// Shared helpers: fixture loading and the model directory (tests FAIL, never skip, without it).
 enum TestSupport {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let packageRoot = TxGuardTestSupport.packageRoot
 
-    /// `$TXGUARD_MODEL_DIR` or `<package>/models/all-MiniLM-L6-v2`.
-    static var modelDirectory: String {
-        if let env = ProcessInfo.processInfo.environment["TXGUARD_MODEL_DIR"], !env.isEmpty { return env }
-        return packageRoot + "/models/all-MiniLM-L6-v2"
-    }
+    /// `$TXGUARD_MODEL_DIR` or `<package>/models/all-MiniLM-L6-v2` (`TxGuardTestSupport`).
+    static var modelDirectory: String { miniLMModelDirectory }
 
     /// Loaded once per test process; throws EmbeddingError.modelMissing naming scripts/fetch-model.sh.
     static let sharedEmbedder: Result<MiniLMEmbedder, Error> = Result {

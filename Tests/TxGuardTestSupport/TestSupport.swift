@@ -94,3 +94,14 @@ private let scratchRoot: String = {
     try? fm.createDirectory(atPath: root, withIntermediateDirectories: true)
     return root
 }()
+
+/// The package's root directory (this file is `Tests/TxGuardTestSupport/TestSupport.swift`).
+public let packageRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+/// Where tests find the MiniLM files: `$TXGUARD_MODEL_DIR`, else `<package>/models/all-MiniLM-L6-v2`
+/// (`make test` installs them there; tests that need them fail, never skip, without them).
+public var miniLMModelDirectory: String {
+    if let env = ProcessInfo.processInfo.environment["TXGUARD_MODEL_DIR"], !env.isEmpty { return env }
+    return packageRoot + "/models/all-MiniLM-L6-v2"
+}
