@@ -55,9 +55,10 @@ final class ChildProcess: @unchecked Sendable {
     func firstLine(timeout: Double = 20) async throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if let line = stdout.split(separator: "\n", omittingEmptySubsequences: false).first, stdout.contains("\n") {
-                return String(line)
-            }
+            // One snapshot: the output can grow between two reads, and a partial first line read
+            // before a newline arrived in the second was returned as the whole line.
+            let seen = stdout
+            if let end = seen.firstIndex(of: "\n") { return String(seen[..<end]) }
             if !process.isRunning { throw ProcessFailure("process exited (\(process.terminationStatus)): \(stderr)") }
             try await Task.sleep(for: .milliseconds(50))
         }
