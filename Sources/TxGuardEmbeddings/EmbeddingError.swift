@@ -22,7 +22,7 @@ public enum EmbeddingError: Error, CustomStringConvertible, Equatable {
         case let .modelMissing(directory, file):
             return "MiniLM model file '\(file)' not found in '\(directory)': run scripts/fetch-model.sh "
                 + "(or `make model`), or point --model-dir / TXGUARD_MODEL_DIR at a directory holding "
-                + "model.safetensors and vocab.txt"
+                + "config.json, vocab.txt and model.safetensors (a model trained with --text hashed needs none)"
         case let .unreadableFile(path, reason):
             return "cannot read '\(path)': \(reason)"
         case let .malformedSafetensors(path, reason):
