@@ -631,6 +631,21 @@ def write_doc(path, payload, variants):
   `issuer` 0.141 / 0.141 / 0.135 / 0.146; mean 0.374 / 0.376 / 0.373 / 0.376. Within one seed's
   noise everywhere, and no closer to `acct_z` on `handbook`: the forest and the SVM do not rank by
   that feature much, however it is scaled.
+  Where the `handbook` and `synccfd` gap to `acct_z` sits (offline, from this run's score files,
+  model seeds 42, 1, 2): in the combination, not in the Z-score. The `amount-z` variant's Z-score
+  alone (its calibrated surprise, before the forest and the SVM are added) ranks every stream of
+  both generators above `acct_z`: `handbook-s1/s2/s3` 0.389 / 0.237 / 0.324 against 0.327 / 0.205 /
+  0.276, `synccfd-s1/s2` 0.474 / 0.468 against 0.454 / 0.450. Added to the forest and the SVM it
+  falls to 0.319 / 0.174 / 0.275 and 0.431 / 0.435. The same Z-score alone is far below the default
+  ensemble elsewhere (`foreign` 0.307 / 0.274 against 0.482 / 0.537, `holdout` 0.207 / 0.159 against
+  0.656 / 0.650, `issuer` 0.013 / 0.014 against 0.127 / 0.136), and the default's own Z-score over six
+  inputs sits near its ensemble on `handbook` and `synccfd` (0.131–0.377 against 0.116–0.382).
+  Counting the forest's and the SVM's surprise only beyond c nats (c = 4; `amount-z`, seed 42) lifts `handbook-s1` to
+  0.362 and drops `issuer-s1` from 0.106 to 0.042. So the bar is reachable on those two generators
+  only by a configuration that gives up the other three (`--zscore-inputs amount_log1p
+  --zscore-baseline cumulative --ensemble-weights 0,0,1`, for streams that carry little beyond
+  account, time and amount; run as a backtest, model seed 42: `handbook-s1` 0.397, `synccfd-s1`
+  0.483); no label-free rule found yet tells the two kinds of stream apart.
   Two attempts at the 30-day-label loss (tried 2026-12-06, not kept; seed 42, this binary's
   `labels-*` runs as the reference). With every label 30 days late on a 40-day stream, the only
   labels the layer ever sees are those of the stream's first days, when every account is new, so
