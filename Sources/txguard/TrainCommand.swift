@@ -76,7 +76,7 @@ struct TrainingFlags: ParsableArguments {
     var threshold: ThresholdSettings.Method = .spot
     @Option(name: .long, help: "Ensemble rule: fisher (weighted sum of -ln p, default), maximum, weightedMean.")
     var ensemble: EnsembleCombiner.Method = .fisher
-    @Option(name: .long, help: ArgumentHelp("Ensemble weights of isolation forest, one-class SVM and Z-score, comma-separated.", valueName: "if,svm,z"))
+    @Option(name: .long, help: ArgumentHelp("Ensemble weights of isolation forest, one-class SVM and Z-score, comma-separated (default 1,1,1). 0,0,1 with the Z-score on amount_log1p alone (cumulative moments) suits streams with little beyond account, time and amount: README, Detection quality.", valueName: "if,svm,z"))
     var ensembleWeights: String?
     @Option(name: .long, help: ArgumentHelp("Z-score: pseudo-events of the population prior each account's moments are shrunk toward (0: the account's own moments after 5 events, the population's before).", valueName: "k"))
     var zscoreShrinkage: Float = TrainingOptions().zScoreShrinkage
