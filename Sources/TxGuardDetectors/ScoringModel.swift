@@ -304,14 +304,8 @@ public struct ScoringModel: Sendable, Codable, Equatable {
 
     /// Calls `body` with `x` as the Isolation Forest and the one-class SVM see it: `x` itself, or a
     /// copy on the stack, clamped to `detectorFloors` and `detectorCeilings`, when the model has either.
-    @inline(__always)
-    func withDetectorView<R>(_ x: UnsafeBufferPointer<Float>, _ body: (UnsafeBufferPointer<Float>) -> R) -> R {
-        detectorBounds.withView(x, body)
-    }
-
-    /// Array form of `withDetectorView`.
     func withDetectorView<R>(_ x: [Float], _ body: (UnsafeBufferPointer<Float>) -> R) -> R {
-        x.withUnsafeBufferPointer { withDetectorView($0, body) }
+        x.withUnsafeBufferPointer { detectorBounds.withView($0, body) }
     }
 
     /// Array convenience for `score(_:accountStats:)`.

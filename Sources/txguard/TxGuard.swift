@@ -24,12 +24,7 @@ struct TxGuard: AsyncParsableCommand {
         }
         do {
             // OpenBLAS's thread count moves embeddings' last bits, so it is txguard's to fix.
-            _ = try BLAS.pinned.get()
-        } catch {
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            Foundation.exit(CommandFailure.configuration)
-        }
-        do {
+            do { _ = try BLAS.pinned.get() } catch { throw CommandFailure("\(error)", exitCode: CommandFailure.configuration) }
             if var c = command as? any AsyncParsableCommand { try await c.run() } else { var c = command; try c.run() }
         } catch {
             if let f = CommandFailure.classify(error) {
