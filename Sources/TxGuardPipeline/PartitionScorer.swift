@@ -73,8 +73,9 @@ public final class PartitionScorer {
     public var supervisedRetrains: Int { supervised?.retrains ?? 0 }
 
     /// Benchmarks: the supervised model in force stays (a pending retrain is swapped in now and no
-    /// other is scheduled), so what is timed afterwards is scoring alone.
-    public func freezeSupervisedModel() { supervised?.freeze() }
+    /// other is scheduled), so what is timed afterwards is scoring alone. With `asOf` (event time,
+    /// µs), a last retrain on the labels visible then is swapped in first.
+    public func freezeSupervisedModel(retrainingAsOf asOf: Int64? = nil) { supervised?.freeze(retrainingAsOf: asOf) }
 
     /// Wall seconds spent retraining the supervised layer.
     public var supervisedRetrainSeconds: Double { supervised?.retrainSeconds ?? 0 }

@@ -257,10 +257,13 @@ final class SupervisedLayer {
         return swapped
     }
 
-    /// Swaps in a pending retrain now and schedules no more (benchmarks time scoring alone).
-    func freeze() {
+    /// Swaps in a pending retrain now and schedules no more (benchmarks time scoring alone). With
+    /// `asOf`, first trains once more on the labels visible at that event time and swaps that
+    /// model in, so a benchmark times the model its warm-up's labels allow, whatever the schedule.
+    func freeze(retrainingAsOf asOf: Int64? = nil) {
         if let p = pending, let r = p.job.wait() { apply(r) }
         pending = nil
+        if let asOf, let job = startRetrain(asOf: asOf), let r = job.wait() { apply(r) }
         nextRetrain = .max
     }
 
