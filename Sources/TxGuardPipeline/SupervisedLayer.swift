@@ -48,6 +48,11 @@ public struct SupervisedSettings: Sendable, Codable, Equatable {
     /// Weight of the supervised evidence (the model's log-likelihood ratio, natural log) added to
     /// the ensemble's surprise score.
     public var weight = 3.0
+    /// Each new model's evidence is shifted so that its median over the recent events at its
+    /// retrain instant equals the first model's (`SupervisedLayer.evidenceOffset`): a swap does not
+    /// move where ordinary traffic scores, so the adaptive threshold, learned on the earlier
+    /// scale, stays valid. Off: every model's evidence is its log-likelihood ratio as trained.
+    public var anchorsEvidence = true
     /// The trees.
     public var trees: GradientBoostedTrees.Configuration = {
         var c = GradientBoostedTrees.Configuration()
@@ -84,6 +89,19 @@ final class SupervisedLayer {
     private(set) var model: GradientBoostedTrees?
     /// Logit of the weighted fraud rate the current model was trained at (its evidence is relative to it).
     private(set) var priorLogit = 0.0
+    /// The first model's median evidence over the recent events at its retrain instant: where the
+    /// evidence of ordinary traffic sits on the scale the adaptive threshold learned.
+    private(set) var evidenceAnchor: Double?
+    /// Subtracted from the current model's evidence: its median over the recent events at its
+    /// retrain instant minus `evidenceAnchor`, so that a swap does not move where ordinary traffic
+    /// scores. With labels weeks late, each day's model described an older past and put the median
+    /// of the same (mostly legitimate) traffic higher: on `synccfd-s1` with 30-day labels from
+    /// −14 to +7 within ten days, and the threshold, learned on the first model's scale, let
+    /// through an alert flood (docs/DETECTION.md). A constant per model: the ranking of the events
+    /// one model scores is unchanged.
+    private(set) var evidenceOffset = 0.0
+    /// Recent events (at most) whose median evidence places a new model (`evidenceOffset`).
+    static let locationRows = 5000
     private(set) var retrains = 0
     /// Wall seconds spent retraining (benchmarks separate it from per-event scoring).
     private(set) var retrainSeconds = 0.0
@@ -160,7 +178,7 @@ final class SupervisedLayer {
     /// prior, or nil before the first model.
     func evidence(_ row: [Float]) -> Double? {
         guard let model else { return nil }
-        return row.withUnsafeBufferPointer { model.logit($0) } - priorLogit
+        return row.withUnsafeBufferPointer { model.logit($0) } - priorLogit - evidenceOffset
     }
 
     /// Per-feature contributions to the evidence (Saabas attribution of the trees).
@@ -277,6 +295,13 @@ final class SupervisedLayer {
         }
         model = m
         priorLogit = r.priorLogit
+        if settings.anchorsEvidence, let location = r.location {
+            let anchor = evidenceAnchor ?? location
+            evidenceAnchor = anchor
+            evidenceOffset = location - anchor
+        } else {
+            evidenceOffset = 0
+        }
         retrains += 1
         lastTraining = (r.frauds, r.legitimate)
         lastRefusal = nil
@@ -355,17 +380,42 @@ final class SupervisedLayer {
         }
         guard let x = try? FeatureMatrix(rowCount: labels.count, columnCount: featureNames.count, values: values) else { return nil }
         lastRefusal = nil
+        // The most recent events up to the retrain instant, labelled or not: the new model's
+        // median evidence over them places its scale (`evidenceOffset`).
+        var recent: [Float] = []
+        var recentCount = 0
+        var k = rows.count - 1
+        while k >= 0 && recentCount < Self.locationRows {
+            let r = rows[(head + k) % rows.count]
+            if r.eventTime <= asOf {
+                recent += r.values
+                recentCount += 1
+            }
+            k -= 1
+        }
         let prior = log(Double(frauds) / legitWeight)
         let names = featureNames, configuration = settings.trees, counts = (frauds, legit), y = labels, w = weights
-        let evidenceWeight = settings.weight, u = unsupervised
+        let evidenceWeight = settings.weight, u = unsupervised, recentRows = recent
         return BackgroundJob {
             if let gate, let refusal = gate.refusal(x, labels: y, weights: w, unsupervised: u, evidenceWeight: evidenceWeight, featureNames: names,
                                           configuration: configuration, lagMicros: lag) {
                 return TrainedModel(model: nil, priorLogit: 0, frauds: counts.0, legitimate: counts.1, refusal: refusal)
             }
             return (try? GradientBoostedTrees.fit(x, labels: y, sampleWeights: w, featureNames: names, configuration: configuration))
-                .map { TrainedModel(model: $0, priorLogit: prior, frauds: counts.0, legitimate: counts.1) }
+                .map { TrainedModel(model: $0, priorLogit: prior, frauds: counts.0, legitimate: counts.1,
+                                    location: SupervisedLayer.medianEvidence($0, rows: recentRows, width: names.count, prior: prior)) }
         }
+    }
+
+    /// The median of `model`'s evidence (logit − `prior`) over `rows` (`width` values each); nil without rows.
+    static func medianEvidence(_ model: GradientBoostedTrees, rows: [Float], width: Int, prior: Double) -> Double? {
+        let n = width > 0 ? rows.count / width : 0
+        guard n > 0 else { return nil }
+        var e = rows.withUnsafeBufferPointer { p in
+            (0..<n).map { i in model.logit(UnsafeBufferPointer(rebasing: p[(i * width)..<((i + 1) * width)])) - prior }
+        }
+        e.sort()
+        return n % 2 == 1 ? e[n / 2] : (e[n / 2 - 1] + e[n / 2]) / 2
     }
 
     // MARK: - State
@@ -382,18 +432,25 @@ final class SupervisedLayer {
         var pendingCounts: [Int]?
         /// A retrain not swapped in yet that refused its model (the check failed): why.
         var pendingRefusal: String?
+        /// `evidenceAnchor`, `evidenceOffset` and a pending retrain's location (absent in snapshots
+        /// written before they existed: no offset).
+        var evidenceAnchor: Double?
+        var evidenceOffset: Double?
+        var pendingLocation: Double?
     }
 
     /// The model and schedule (the training rows are not saved: after a restore the next retrains
     /// see the events since the restore, README "Labels").
     var saved: Saved {
-        var s = Saved(model: model, priorLogit: priorLogit, retrains: retrains, nextRetrain: nextRetrain)
+        var s = Saved(model: model, priorLogit: priorLogit, retrains: retrains, nextRetrain: nextRetrain,
+                      evidenceAnchor: evidenceAnchor, evidenceOffset: evidenceOffset)
         if let p = pending, let r = p.job.wait() {
             s.pendingModel = r.model
             s.pendingPriorLogit = r.priorLogit
             s.pendingSwapAt = p.swapAt
             s.pendingCounts = [r.frauds, r.legitimate]
             s.pendingRefusal = r.refusal
+            s.pendingLocation = r.location
         }
         return s
     }
@@ -403,10 +460,12 @@ final class SupervisedLayer {
         priorLogit = s.priorLogit
         retrains = s.retrains
         nextRetrain = s.nextRetrain
+        evidenceAnchor = s.evidenceAnchor
+        evidenceOffset = s.evidenceOffset ?? 0
         if let prior = s.pendingPriorLogit, let at = s.pendingSwapAt, s.pendingModel != nil || s.pendingRefusal != nil {
             let c = s.pendingCounts ?? [0, 0]
             pending = (at, BackgroundJob(finished: TrainedModel(model: s.pendingModel, priorLogit: prior, frauds: c.first ?? 0, legitimate: c.last ?? 0,
-                                                                refusal: s.pendingRefusal)))
+                                                                refusal: s.pendingRefusal, location: s.pendingLocation)))
         }
     }
 }
@@ -419,4 +478,6 @@ struct TrainedModel: Sendable {
     var frauds: Int
     var legitimate: Int
     var refusal: String?
+    /// The model's median evidence over the recent events at its retrain instant (nil without any).
+    var location: Double?
 }
