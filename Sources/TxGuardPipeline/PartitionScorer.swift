@@ -77,6 +77,9 @@ public final class PartitionScorer {
     /// µs), a last retrain on the labels visible then is swapped in first.
     public func freezeSupervisedModel(retrainingAsOf asOf: Int64? = nil) { supervised?.freeze(retrainingAsOf: asOf) }
 
+    /// The constant the current supervised model's evidence is shifted by (`SupervisedLayer.evidenceOffset`; nil without labels).
+    public var supervisedEvidenceOffset: Double? { supervised?.evidenceOffset }
+
     /// Wall seconds spent retraining the supervised layer.
     public var supervisedRetrainSeconds: Double { supervised?.retrainSeconds ?? 0 }
 
@@ -365,7 +368,8 @@ public final class PartitionScorer {
         var statisticsHeld: ZScoreDetector.AccountBaseline?
     }
 
-    /// The partition's state: account feature store, account statistics, threshold, refit schedule.
+    /// The partition's state: account feature store, account statistics, threshold, refit schedule,
+    /// the supervised model, its evidence shift and its retrain schedule (not its training rows).
     public func snapshot() throws -> [UInt8] { try captureSnapshot().encode() }
 
     /// The state as of now, as values (the account store serialized, the rest copied on write):
@@ -375,7 +379,8 @@ public final class PartitionScorer {
         CapturedSnapshot(store: accounts.serialized(),
                          stats: AccountStatsTable(capturing: accounts, width: accounts.statisticsWidth / 2, baseline: statisticsBaseline),
                          state: SavedState(stats: nil, threshold: threshold, refit: refitter.snapshot,
-                                           scoring: refitter.refits > 0 ? scoring : nil, statisticsHeld: statisticsBaseline))
+                                           scoring: refitter.refits > 0 ? scoring : nil, supervised: supervised?.saved,
+                                           statisticsHeld: statisticsBaseline))
     }
 
     /// The statistics of the account in `slot` as a value (for alert explanations: one copy per

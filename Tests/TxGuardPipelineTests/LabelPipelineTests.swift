@@ -383,6 +383,38 @@ import TxGuardSimulator
                 "daily median evidence drift anchored \(drift(anchored.medians)), as trained \(drift(raw.medians)): \(medians(anchored.medians)) vs \(medians(raw.medians))")
     }
 
+    /// The anchor and the current model's shift are part of the snapshot: a scorer restored from
+    /// one gives the same evidence, bit for bit, until the next retrain swaps a model in.
+    @Test func aRestoredScorerKeepsTheEvidenceShift() throws {
+        let (txs, fraud) = try Self.stream(accounts: 1500, days: 24, seed: 13)
+        let n = txs.count / 4
+        let model = try Self.trained(Array(txs[..<n]))
+        var runtime = try ScoringRuntime.load(model: model)
+        runtime.labels = Self.book(txs, fraud, delay: 10 * Self.day)
+        runtime.supervised.minimumFrauds = 10
+        runtime.supervised.feedbackMaxCount = 0
+        let scorer = try PartitionScorer(runtime: runtime)
+        let scored = Array(txs[n...])
+        // Up to the middle of the day after the third model, then a snapshot.
+        var k = 0
+        while k < scored.count && scorer.supervisedRetrains < 3 { _ = scorer.judge(scored[k], source: .unknown); k += 1 }
+        let middle = (scored[k].timestampMicros / Self.day) * Self.day + Self.day / 2
+        while k < scored.count && scored[k].timestampMicros < middle { _ = scorer.judge(scored[k], source: .unknown); k += 1 }
+        let offset = try #require(scorer.supervisedEvidenceOffset)
+        #expect(offset != 0, "the third model is shifted (the test can fail)")
+        let restored = try PartitionScorer(runtime: runtime, restoring: try scorer.snapshot())
+        #expect(restored.supervisedEvidenceOffset == offset)
+        let nextRetrain = (middle / Self.day + 1) * Self.day
+        var compared = 0
+        while k < scored.count && scored[k].timestampMicros < nextRetrain {
+            let a = scorer.judge(scored[k], source: .unknown), b = restored.judge(scored[k], source: .unknown)
+            #expect(a.supervisedEvidence?.bitPattern == b.supervisedEvidence?.bitPattern, "\(scored[k].transactionID)")
+            k += 1
+            compared += 1
+        }
+        #expect(compared > 500)
+    }
+
     /// Labels as most fraud teams have them: analysts close the alerts, chargebacks confirm frauds
     /// days later, nobody labels the rest. Frauds against alerts alone would teach the trees that
     /// not alerting looks like fraud (here: PR-AUC 0.85 -> 0.78, five times the alerts at precision
