@@ -250,6 +250,24 @@ import TxGuardSimulator
         return try ModelTrainer.train(txs, source: "test", options: o).model
     }
 
+    /// The stream of the late-label tests: its first quarter trains the model, the rest is scored.
+    static func lateLabelStream() throws -> (txs: [Transaction], fraud: [String: Bool], model: TxGuardModel, scored: ArraySlice<Transaction>) {
+        let (txs, fraud) = try Self.stream(accounts: 1500, days: 24, seed: 13)
+        let n = txs.count / 4
+        return (txs, fraud, try Self.trained(Array(txs[..<n])), txs[n...])
+    }
+
+    /// A runtime with `book`, the supervised layer alone (a 10-fraud minimum, no feedback), then `configure`.
+    static func supervisedRuntime(_ model: TxGuardModel, _ book: LabelBook?,
+                                  _ configure: (inout SupervisedSettings) -> Void = { _ in }) throws -> ScoringRuntime {
+        var runtime = try ScoringRuntime.load(model: model)
+        runtime.labels = book
+        runtime.supervised.minimumFrauds = 10
+        runtime.supervised.feedbackMaxCount = 0
+        configure(&runtime.supervised)
+        return runtime
+    }
+
     @Test func noLabelInfluencesAnythingBeforeItIsVisible() throws {
         let (txs, fraud) = try Self.stream(accounts: 900, days: 20, seed: 11)
         let n = txs.count / 4
@@ -313,17 +331,9 @@ import TxGuardSimulator
     /// why, where without the check it retrains on those labels. With labels a day late, checked
     /// models are used and detection improves.
     @Test func checkedModelsNeedHistoryAsOldAsTheLabelsAreLate() throws {
-        let (txs, fraud) = try Self.stream(accounts: 1500, days: 24, seed: 13)
-        let n = txs.count / 4
-        let model = try Self.trained(Array(txs[..<n]))
-        let scored = txs[n...]
+        let (txs, fraud, model, scored) = try Self.lateLabelStream()
         func judge(_ book: LabelBook?, check: Bool) throws -> ([Verdict], PartitionScorer) {
-            var runtime = try ScoringRuntime.load(model: model)
-            runtime.labels = book
-            runtime.supervised.minimumFrauds = 10
-            runtime.supervised.feedbackMaxCount = 0
-            runtime.supervised.checksModels = check
-            let scorer = try PartitionScorer(runtime: runtime)
+            let scorer = try PartitionScorer(runtime: Self.supervisedRuntime(model, book) { $0.checksModels = check })
             return (scored.map { scorer.judge($0, source: .unknown) }, scorer)
         }
         let (plain, _) = try judge(nil, check: true)
@@ -349,18 +359,10 @@ import TxGuardSimulator
     /// retrain instant is the first model's, so the daily medians of the evidence stay near the
     /// first day's.
     @Test func aModelSwapDoesNotMoveWhereOrdinaryTrafficScores() throws {
-        let (txs, fraud) = try Self.stream(accounts: 1500, days: 24, seed: 13)
-        let n = txs.count / 4
-        let model = try Self.trained(Array(txs[..<n]))
-        let scored = txs[n...]
+        let (txs, fraud, model, scored) = try Self.lateLabelStream()
         let book = Self.book(txs, fraud, delay: 10 * Self.day)
         func dailyMedians(anchored: Bool) throws -> (medians: [Int64: Double], retrains: Int) {
-            var runtime = try ScoringRuntime.load(model: model)
-            runtime.labels = book
-            runtime.supervised.minimumFrauds = 10
-            runtime.supervised.feedbackMaxCount = 0
-            runtime.supervised.anchorsEvidence = anchored
-            let scorer = try PartitionScorer(runtime: runtime)
+            let scorer = try PartitionScorer(runtime: Self.supervisedRuntime(model, book) { $0.anchorsEvidence = anchored })
             let verdicts = scored.map { scorer.judge($0, source: .unknown) }
             var byDay: [Int64: [Double]] = [:]
             for v in verdicts {
@@ -386,15 +388,10 @@ import TxGuardSimulator
     /// The anchor and the current model's shift are part of the snapshot: a scorer restored from
     /// one gives the same evidence, bit for bit, until the next retrain swaps a model in.
     @Test func aRestoredScorerKeepsTheEvidenceShift() throws {
-        let (txs, fraud) = try Self.stream(accounts: 1500, days: 24, seed: 13)
-        let n = txs.count / 4
-        let model = try Self.trained(Array(txs[..<n]))
-        var runtime = try ScoringRuntime.load(model: model)
-        runtime.labels = Self.book(txs, fraud, delay: 10 * Self.day)
-        runtime.supervised.minimumFrauds = 10
-        runtime.supervised.feedbackMaxCount = 0
+        let (txs, fraud, model, lateScored) = try Self.lateLabelStream()
+        let runtime = try Self.supervisedRuntime(model, Self.book(txs, fraud, delay: 10 * Self.day))
         let scorer = try PartitionScorer(runtime: runtime)
-        let scored = Array(txs[n...])
+        let scored = Array(lateScored)
         // Up to the middle of the day after the third model, then a snapshot.
         var k = 0
         while k < scored.count && scorer.supervisedRetrains < 3 { _ = scorer.judge(scored[k], source: .unknown); k += 1 }
