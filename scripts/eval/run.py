@@ -810,6 +810,12 @@ def main():
     if not os.access(TXGUARD, os.X_OK):
         sys.exit(f"{TXGUARD} missing: build it first (make eval does)")
     specs = [s for s in stream_specs() if not a.only or any(o in s[0] or o == s[1] for o in a.only)]
+    # The tree the binary was built from (eval.sh builds it just before): read now, not after a
+    # run of an hour during which the working tree may move on.
+    try:
+        commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        commit = ""
     started = time.time()
     results = []
     # Streams in parallel (--jobs; each txguard run uses about one core).
@@ -820,10 +826,6 @@ def main():
             results.append(r)
             log(f"{r['stream']}: " + "  ".join(f"{m} {v['pr_auc']:.3f}" for m, v in r["methods"].items()))
     vn = [v for v, _ in variants]
-    try:
-        commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    except OSError:
-        commit = ""
     payload = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit, "model_seeds": list(seeds),
                "machine": f"{platform.node() and 'Linux'} {platform.machine()}, {os.cpu_count()} cores "
                           f"({platform.processor() or 'cpu'}), shared",
