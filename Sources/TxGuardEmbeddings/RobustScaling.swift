@@ -27,7 +27,7 @@ public struct RobustScaling: Codable, Sendable, Equatable {
     public func apply(_ x: Double) -> Double { (x - median) / interQuartileRange }
 
     /// numpy's default ("linear") percentile of sorted data.
-    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    public static func percentile(_ sorted: [Double], _ p: Double) -> Double {
         let position = p / 100 * Double(sorted.count - 1)
         let lower = Int(position.rounded(.down))
         let upper = min(lower + 1, sorted.count - 1)

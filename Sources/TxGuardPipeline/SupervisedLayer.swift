@@ -1,6 +1,7 @@
 import Foundation
 import TxGuardContracts
 import TxGuardDetectors
+import TxGuardEmbeddings
 
 /// How the supervised layer learns from labels and how much its evidence counts.
 public struct SupervisedSettings: Sendable, Codable, Equatable {
@@ -412,11 +413,10 @@ final class SupervisedLayer {
     static func medianEvidence(_ model: GradientBoostedTrees, rows: [Float], width: Int, prior: Double) -> Double? {
         let n = width > 0 ? rows.count / width : 0
         guard n > 0 else { return nil }
-        var e = rows.withUnsafeBufferPointer { p in
+        let e = rows.withUnsafeBufferPointer { p in
             (0..<n).map { i in model.logit(UnsafeBufferPointer(rebasing: p[(i * width)..<((i + 1) * width)])) - prior }
         }
-        e.sort()
-        return n % 2 == 1 ? e[n / 2] : (e[n / 2 - 1] + e[n / 2]) / 2
+        return RobustScaling.percentile(e.sorted(), 50)
     }
 
     // MARK: - State

@@ -106,7 +106,7 @@ struct ScorerBench: AsyncParsableCommand {
     @Option(help: "Directory of the MiniLM files, if the model uses them.") var modelDir: String?
     @Option(help: "Score at most this many events (0 = all).") var limit = 0
     @Option(help: "Records per judgeBatch call: 1000 is a backlog; 1 to 10 is what a partition gets per batch at a steady rate, where the per-call cost counts per event.") var batch = 1000
-    @Option(help: "Labels file: time the scorer without and with the label layer (entity risk, supervised trees, feedback; labels revealed 1 day after their transactions) on the second half of the events, the first half warming both and training the trees on the labels visible at its end (at least 20 frauds needed). Events are decoded before timing.") var labels: String?
+    @Option(help: "Labels file: time the scorer without and with the label layer (entity risk, supervised trees, feedback; labels revealed 1 day after their transactions) on the second half of the events, the first half warming both and training the trees on the labels visible at its end (enough frauds needed: the layer's minimum). Events are decoded before timing.") var labels: String?
 
     func run() async throws {
         let m = try ModelFile.read(path: model)
@@ -172,8 +172,8 @@ struct ScorerBench: AsyncParsableCommand {
             if rt.labels != nil, scorer.supervisedRetrains == 0 {
                 throw CommandFailure(
                     "no supervised model could be trained on the first half's labels (\(scorer.supervisedRefusal ?? "no retrain ran")): "
-                        + "the label layer's cost would leave out the trees; give a longer input, whose first half has at least 20 frauds "
-                        + "whose labels are visible a day before its end", exitCode: CommandFailure.dataError)
+                        + "the label layer's cost would leave out the trees; give a longer input, whose first half has at least "
+                        + "\(rt.supervised.minimumFrauds) frauds whose labels are visible a day before its end", exitCode: CommandFailure.dataError)
             }
             // CPU time of this (single) thread's work: steadier than wall time on a shared machine.
             let cpu0 = processCPUSeconds()
